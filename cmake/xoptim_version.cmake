@@ -1,0 +1,18 @@
+# Reads the version from include/xoptim/version.hpp (the single source of truth) into
+# XOPTIM_VERSION_FROM_HEADER. Included before project(), so it uses plain script commands.
+function(xoptim_read_version header out_var)
+  file(STRINGS "${header}" _lines REGEX "^#define XOPTIM_VERSION_(MAJOR|MINOR|PATCH) +[0-9]+$")
+  foreach(_part MAJOR MINOR PATCH)
+    set(_value "")
+    foreach(_line IN LISTS _lines)
+      if(_line MATCHES "^#define XOPTIM_VERSION_${_part} +([0-9]+)$")
+        set(_value "${CMAKE_MATCH_1}")
+      endif()
+    endforeach()
+    if(_value STREQUAL "")
+      message(FATAL_ERROR "xoptim: XOPTIM_VERSION_${_part} not found in ${header}")
+    endif()
+    set(_${_part} "${_value}")
+  endforeach()
+  set(${out_var} "${_MAJOR}.${_MINOR}.${_PATCH}" PARENT_SCOPE)
+endfunction()
