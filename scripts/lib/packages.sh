@@ -1,0 +1,50 @@
+# Debian packages xoptim needs to build, test and package itself. Sourced by scripts/test
+# and scripts/demo. This is the one list: append a package here when a part needs it.
+XOPTIM_PACKAGES=(
+  cmake
+  ninja-build
+  g++
+  ccache
+  pkg-config
+  xtensor-dev
+  libxsimd-dev
+  xtl-dev
+  doctest-dev
+  libbenchmark-dev
+  libxml2-utils
+  dpkg-dev
+)
+
+# xoptim_missing_packages: prints the packages of XOPTIM_PACKAGES that are not installed.
+xoptim_missing_packages() {
+  local pkg status
+  for pkg in "${XOPTIM_PACKAGES[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+    if [[ "$status" != "installed" ]]; then
+      printf '%s\n' "$pkg"
+    fi
+  done
+}
+
+# xoptim_ensure_packages: installs what is missing when run as root; otherwise prints the
+# exact command to run and returns 1.
+xoptim_ensure_packages() {
+  local missing
+  mapfile -t missing < <(xoptim_missing_packages)
+  if [[ ${#missing[@]} -eq 0 ]]; then
+    return 0
+  fi
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "Installing missing packages: ${missing[*]}"
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+  else
+    echo "Missing Debian packages. Install them with:" >&2
+    echo "  sudo apt-get install -y ${missing[*]}" >&2
+    return 1
+  fi
+}
+
+# Build with two jobs unless told otherwise.
+export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}"
+export CTEST_PARALLEL_LEVEL="${CTEST_PARALLEL_LEVEL:-2}"
