@@ -1,0 +1,232 @@
+#pragma once
+// chain<R...>: rules composed left to right into one rule. Each link's output is the next
+// link's input; the engine fuses the whole chain into one pass (two around a reduction).
+
+#include <array>
+#include <cstddef>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "reducing_rule.hpp"
+#include "update_rule.hpp"
+
+namespace xoptim
+{
+    template <class... R>
+    class chain
+    {
+        static_assert(sizeof...(R) > 0, "xoptim::chain needs at least one rule");
+
+    public:
+        using links_type = std::tuple<R...>;
+        static constexpr std::size_t size = sizeof...(R);
+
+        // Slot offsets and reduction offsets of each link, and the segment (number of
+        // reducing links before it) that decides in which pass a link updates its state.
+        static constexpr std::array<std::size_t, size + 1> slot_offset = [] {
+            std::array<std::size_t, size + 1> o{};
+            std::size_t k = 0, acc = 0;
+            ((o[k++] = acc, acc += R::max_slots), ...);
+            o[size] = acc;
+            return o;
+        }();
+        static constexpr std::array<std::size_t, size + 1> reduction_offset = [] {
+            std::array<std::size_t, size + 1> o{};
+            std::size_t k = 0, acc = 0;
+            ((o[k++] = acc, acc += detail::reductions_of<R>), ...);
+            o[size] = acc;
+            return o;
+        }();
+        static constexpr std::array<std::size_t, size> segment = [] {
+            std::array<std::size_t, size> o{};
+            std::size_t k = 0, seen = 0;
+            ((o[k++] = seen, seen += detail::is_reducing<R> ? 1 : 0), ...);
+            return o;
+        }();
+
+        static constexpr std::size_t max_slots = slot_offset[size];
+        static constexpr std::size_t reductions = reduction_offset[size];
+        static constexpr std::size_t reducing_links = (std::size_t(detail::is_reducing<R> ? 1 : 0) + ...);
+        // A chain with k reducing links runs in k + 1 passes over memory.
+        static constexpr std::size_t passes = reducing_links + 1;
+
+        template <class V>
+        using coefficients_type = std::tuple<coefficients_t<R, V>...>;
+
+        chain() = default;
+
+        explicit chain(R... links)
+            : m_links(std::move(links)...)
+        {
+        }
+
+        links_type& links() noexcept { return m_links; }
+        const links_type& links() const noexcept { return m_links; }
+
+        template <std::size_t I>
+        auto& get() noexcept { return std::get<I>(m_links); }
+        template <std::size_t I>
+        const auto& get() const noexcept { return std::get<I>(m_links); }
+
+        void validate() const
+        {
+            std::apply([](const auto&... l) { (detail::validate_rule(l), ...); }, m_links);
+        }
+
+        // Active slots of link I (a link with a runtime option may need fewer than max).
+        template <std::size_t I>
+        std::size_t slots_of() const { return std::get<I>(m_links).slots(); }
+
+        // Whether flat slot k (0 <= k < max_slots) is allocated for these hyperparameters.
+        bool slot_active(std::size_t k) const
+        {
+            return slot_active_impl(k, std::make_index_sequence<size>{});
+        }
+
+        // The value flat slot k starts from (0 unless its link says otherwise, as Adagrad may).
+        double initial_value(std::size_t k) const
+        {
+            return initial_value_impl(k, std::make_index_sequence<size>{});
+        }
+
+        std::size_t slots() const
+        {
+            std::size_t n = 0;
+            for (std::size_t k = 0; k < max_slots; ++k) { n += slot_active(k) ? 1 : 0; }
+            return n;
+        }
+
+        template <class V>
+        coefficients_type<V> coefficients(const step_info& s) const
+        {
+            return std::apply([&](const auto&... l) { return coefficients_type<V>(l.template coefficients<V>(s)...); },
+                              m_links);
+        }
+
+        // The learning rate the chain uses at step s: that of its first link with a rate.
+        double learning_rate(const step_info& s) const
+        {
+            double lr = 1.0;
+            bool found = false;
+            std::apply([&](const auto&... l) { (find_rate(l, s, lr, found), ...); }, m_links);
+            return lr;
+        }
+
+        // The per-element work of pass P: links of earlier segments replay their output from
+        // state, links of segment P apply (and update their state); in a pass that ends at a
+        // reducing link, that link accumulates its sums and the pass stops there.
+        template <std::size_t P, element T>
+        T run(const coefficients_type<scalar_t<T>>& c, const T& w, const T& g,
+              const slot_view<scalar_t<T>>& state, T* acc) const
+        {
+            return run_from<P, 0>(c, w, g, state, acc);
+        }
+
+        // Turns the sums accumulated in pass P into the coefficients of the reducing link.
+        template <std::size_t P, class C>
+        void finish(C& c, const double* sums) const
+        {
+            finish_from<P, 0>(c, sums);
+        }
+
+    private:
+        template <std::size_t... I>
+        bool slot_active_impl(std::size_t k, std::index_sequence<I...>) const
+        {
+            bool active = false;
+            ((k >= slot_offset[I] && k < slot_offset[I + 1] ? (active = k - slot_offset[I] < slots_of<I>()) : false), ...);
+            return active;
+        }
+
+        template <std::size_t... I>
+        double initial_value_impl(std::size_t k, std::index_sequence<I...>) const
+        {
+            double v = 0.0;
+            (
+                [&] {
+                    using L = std::tuple_element_t<I, links_type>;
+                    if constexpr (requires(const L& l) { l.initial_value(std::size_t{}); })
+                    {
+                        if (k >= slot_offset[I] && k < slot_offset[I + 1])
+                        {
+                            v = std::get<I>(m_links).initial_value(k - slot_offset[I]);
+                        }
+                    }
+                }(),
+                ...);
+            return v;
+        }
+
+        template <class L>
+        static void find_rate(const L& l, const step_info& s, double& lr, bool& found)
+        {
+            if constexpr (requires { l.learning_rate(s); })
+            {
+                if (!found)
+                {
+                    lr = l.learning_rate(s);
+                    found = true;
+                }
+            }
+        }
+
+        template <std::size_t P, std::size_t I, element T>
+        T run_from(const coefficients_type<scalar_t<T>>& c, const T& w, const T& u,
+                   const slot_view<scalar_t<T>>& state, T* acc) const
+        {
+            if constexpr (I == size) { return u; }
+            else
+            {
+                using L = std::tuple_element_t<I, links_type>;
+                constexpr std::size_t seg = segment[I];
+                if constexpr (seg > P) { return u; }
+                else
+                {
+                    const L& link = std::get<I>(m_links);
+                    const auto& ci = std::get<I>(c);
+                    const auto link_state = state.advanced(slot_offset[I]);
+                    if constexpr (detail::is_reducing<L> && seg == P)
+                    {
+                        static_assert(reducing_rule<L, T>);
+                        link.accumulate(ci, w, u, acc + reduction_offset[I]);
+                        return u;
+                    }
+                    else if constexpr (seg == P)
+                    {
+                        return run_from<P, I + 1>(c, w, link.apply(ci, w, u, link_state), state, acc);
+                    }
+                    else if constexpr (L::max_slots == 0)
+                    {
+                        return run_from<P, I + 1>(c, w, link.apply(ci, w, u, link_state), state, acc);
+                    }
+                    else
+                    {
+                        static_assert(replayable_rule<L, T>,
+                                      "a rule with state that runs before a reducing rule must provide replay()");
+                        return run_from<P, I + 1>(c, w, link.replay(ci, w, u, link_state), state, acc);
+                    }
+                }
+            }
+        }
+
+        template <std::size_t P, std::size_t I, class C>
+        void finish_from(C& c, const double* sums) const
+        {
+            if constexpr (I < size)
+            {
+                using L = std::tuple_element_t<I, links_type>;
+                if constexpr (detail::is_reducing<L> && segment[I] == P)
+                {
+                    std::get<I>(m_links).finish(std::get<I>(c), sums + reduction_offset[I]);
+                }
+                else { finish_from<P, I + 1>(c, sums); }
+            }
+        }
+
+        links_type m_links;
+    };
+
+    template <class... R>
+    chain(R...) -> chain<R...>;
+}

@@ -1,0 +1,279 @@
+#pragma once
+// The engine: the library's only hot loop. It runs a chain of rules over a parameter tensor
+// and its gradient in `Chain::passes` passes over memory (one for elementwise chains).
+//
+// Contiguous operands are read and written in place by an xsimd batch loop that peels the
+// parameter to alignment and finishes with a scalar tail. Any other operand (a strided view,
+// a lazy or broadcasting gradient expression) is staged block by block through small
+// stack buffers that stay in L1, so the same batch loop runs and no temporary is made.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <xtensor/xexpression.hpp>
+#include <xtensor/xlayout.hpp>
+
+#include "chain.hpp"
+#include "simd.hpp"
+#include "slots.hpp"
+
+namespace xoptim
+{
+    namespace detail
+    {
+        // Elements staged per block when an operand is not contiguous, and the stride at
+        // which running float sums are flushed into double totals.
+        inline constexpr std::size_t block_size = 512;
+
+#if XSIMD_WITH_SSE2 || XSIMD_WITH_NEON || XSIMD_WITH_NEON64 || XSIMD_WITH_AVX || XSIMD_WITH_AVX512F
+        inline constexpr bool has_simd = true;
+#else
+        inline constexpr bool has_simd = false;
+#endif
+
+        template <class V>
+        using batch_of = xsimd::batch<V>;
+
+        // Pointer to the first element if `e` is laid out row-major contiguous in memory,
+        // else nullptr. Views point into their base buffer: add data_offset().
+        template <class E>
+        auto contiguous_data(E& e) noexcept
+        {
+            if constexpr (requires { e.data(); e.data_offset(); e.strides(); e.shape(); })
+            {
+                using pointer = decltype(e.data() + e.data_offset());
+                const auto& shape = e.shape();
+                const auto& strides = e.strides();
+                std::ptrdiff_t expected = 1;
+                for (std::size_t d = shape.size(); d-- > 0;)
+                {
+                    if (shape[d] != 1 && static_cast<std::ptrdiff_t>(strides[d]) != expected)
+                    {
+                        return pointer(nullptr);
+                    }
+                    expected *= static_cast<std::ptrdiff_t>(shape[d]);
+                }
+                return e.data() + e.data_offset();
+            }
+            else
+            {
+                return static_cast<typename std::decay_t<E>::value_type*>(nullptr);
+            }
+        }
+
+        template <class A, class B>
+        bool same_shape(const A& a, const B& b)
+        {
+            return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+        }
+
+        template <class S>
+        std::string shape_string(const S& s)
+        {
+            std::string out = "{";
+            for (std::size_t d = 0; d < s.size(); ++d)
+            {
+                out += (d ? ", " : "") + std::to_string(s[d]);
+            }
+            return out + "}";
+        }
+
+        // Whether pass P reads the gradient: the first pass always does; a later pass does
+        // unless a link it replays computes its output from state alone (Adam, LAMB).
+        template <class Chain, std::size_t P>
+        constexpr bool pass_reads_gradient()
+        {
+            if constexpr (P == 0) { return true; }
+            else
+            {
+                return []<std::size_t... I>(std::index_sequence<I...>) {
+                    bool cut = false;
+                    ((cut = cut
+                            || (Chain::segment[I] < P
+                                && requires { std::tuple_element_t<I, typename Chain::links_type>::replay_ignores_input; }
+                                && [] {
+                                       using L = std::tuple_element_t<I, typename Chain::links_type>;
+                                       if constexpr (requires { L::replay_ignores_input; }) { return bool(L::replay_ignores_input); }
+                                       else { return false; }
+                                   }())),
+                     ...);
+                    return !cut;
+                }(std::make_index_sequence<Chain::size>{});
+            }
+        }
+
+        // One pass of the chain over n contiguous elements. p and g are block-local pointers;
+        // slots are indexed from slot_base. Writes p on the last pass; adds to sums otherwise.
+        template <std::size_t P, class Chain, class V>
+        inline void kernel(const Chain& ch, const typename Chain::template coefficients_type<V>& c, V* p,
+                           const V* g, V* const* slots, std::size_t slot_base, std::size_t n, double* sums)
+        {
+            constexpr bool last = (P + 1 == Chain::passes);
+            constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
+
+            auto scalar_step = [&](std::size_t i, V* acc) {
+                const V w = p[i];
+                const V u = ch.template run<P>(c, w, g[i], slot_view<V>(slots, slot_base + i), acc);
+                if constexpr (last) { p[i] = w - u; }
+            };
+
+            std::size_t i = 0;
+            std::array<V, R> sacc{};
+            if constexpr (has_simd)
+            {
+                using B = batch_of<V>;
+                constexpr std::size_t W = B::size;
+                constexpr std::size_t align = B::arch_type::alignment();
+                // Peel to the alignment of the parameter, the stream that is written.
+                const auto addr = reinterpret_cast<std::uintptr_t>(p);
+                std::size_t head = 0;
+                if (addr % sizeof(V) == 0)
+                {
+                    head = ((align - addr % align) % align) / sizeof(V);
+                }
+                head = std::min(head, n);
+                for (; i < head; ++i) { scalar_step(i, sacc.data()); }
+
+                std::array<B, R> bacc;
+                bacc.fill(B(V(0)));
+                const bool aligned = (reinterpret_cast<std::uintptr_t>(p + i) % align) == 0;
+                if (aligned)
+                {
+                    for (; i + W <= n; i += W)
+                    {
+                        const B w = B::load_aligned(p + i);
+                        const B u = ch.template run<P>(c, w, B::load_unaligned(g + i),
+                                                       slot_view<V>(slots, slot_base + i), bacc.data());
+                        if constexpr (last) { (w - u).store_aligned(p + i); }
+                    }
+                }
+                else
+                {
+                    for (; i + W <= n; i += W)
+                    {
+                        const B w = B::load_unaligned(p + i);
+                        const B u = ch.template run<P>(c, w, B::load_unaligned(g + i),
+                                                       slot_view<V>(slots, slot_base + i), bacc.data());
+                        if constexpr (last) { (w - u).store_unaligned(p + i); }
+                    }
+                }
+                if constexpr (!last)
+                {
+                    for (std::size_t k = 0; k < Chain::reductions; ++k)
+                    {
+                        sums[k] += static_cast<double>(xsimd::hadd(bacc[k]));
+                    }
+                }
+            }
+            for (; i < n; ++i) { scalar_step(i, sacc.data()); }
+            if constexpr (!last)
+            {
+                for (std::size_t k = 0; k < Chain::reductions; ++k) { sums[k] += static_cast<double>(sacc[k]); }
+            }
+        }
+
+        // Runs pass P over elements [lo, hi) of contiguous operands, flushing the running
+        // sums of a reducing pass to double every block so that float sums stay accurate.
+        template <std::size_t P, class Chain, class V>
+        inline void contiguous_pass(const Chain& ch, const typename Chain::template coefficients_type<V>& c, V* p,
+                                    const V* g, V* const* slots, std::size_t lo, std::size_t hi, double* sums)
+        {
+            constexpr bool last = (P + 1 == Chain::passes);
+            if constexpr (last)
+            {
+                kernel<P>(ch, c, p + lo, g + lo, slots, lo, hi - lo, sums);
+            }
+            else
+            {
+                constexpr std::size_t flush = 16 * block_size;
+                for (std::size_t b = lo; b < hi; b += flush)
+                {
+                    const std::size_t e = std::min(hi, b + flush);
+                    kernel<P>(ch, c, p + b, g + b, slots, b, e - b, sums);
+                }
+            }
+        }
+
+        // Pass P over any operands: contiguous ones in place, others staged per block.
+        template <std::size_t P, class Chain, class V, class E, class G>
+        void run_pass(const Chain& ch, const typename Chain::template coefficients_type<V>& c, E& param,
+                      const G& grad, V* const* slots, double* sums)
+        {
+            constexpr bool last = (P + 1 == Chain::passes);
+            constexpr bool reads_g = pass_reads_gradient<Chain, P>();
+            const std::size_t n = param.size();
+            V* const pdata = contiguous_data(param);
+            const V* gdata = nullptr;
+            using gvalue = typename std::decay_t<G>::value_type;
+            if constexpr (std::is_same_v<std::remove_cv_t<gvalue>, V>)
+            {
+                gdata = contiguous_data(grad);
+            }
+            if (!reads_g && pdata != nullptr) { gdata = pdata; }
+
+            if (pdata != nullptr && gdata != nullptr)
+            {
+                contiguous_pass<P>(ch, c, pdata, gdata, slots, 0, n, sums);
+                return;
+            }
+
+            alignas(64) V pbuf[block_size];
+            alignas(64) V gbuf[block_size];
+            auto pin = param.template cbegin<xt::layout_type::row_major>();
+            auto gin = grad.template cbegin<xt::layout_type::row_major>();
+            auto pout = param.template begin<xt::layout_type::row_major>();
+            for (std::size_t b = 0; b < n; b += block_size)
+            {
+                const std::size_t m = std::min(block_size, n - b);
+                V* pblock = pdata;
+                if (pdata != nullptr) { pblock = pdata + b; }
+                else
+                {
+                    for (std::size_t j = 0; j < m; ++j, ++pin) { pbuf[j] = *pin; }
+                    pblock = pbuf;
+                }
+                const V* gblock = nullptr;
+                if (gdata != nullptr) { gblock = gdata + b; }
+                else if constexpr (reads_g)
+                {
+                    for (std::size_t j = 0; j < m; ++j, ++gin) { gbuf[j] = static_cast<V>(*gin); }
+                    gblock = gbuf;
+                }
+                else { gblock = pblock; }
+                kernel<P>(ch, c, pblock, gblock, slots, b, m, sums);
+                if constexpr (last)
+                {
+                    if (pdata == nullptr)
+                    {
+                        for (std::size_t j = 0; j < m; ++j, ++pout) { *pout = pbuf[j]; }
+                    }
+                }
+            }
+        }
+    }
+
+    // Applies one step of `ch` to `param` with gradient `grad`: all passes, with the sums of
+    // each reducing pass turned into coefficients before the next. `slots` holds max_slots
+    // pointers to contiguous state of param's size (nullptr where a slot is not in use).
+    template <class Chain, class V, class E, class G>
+    void apply_chain(const Chain& ch, typename Chain::template coefficients_type<V> c, E& param, const G& grad,
+                     V* const* slots)
+    {
+        [&]<std::size_t... P>(std::index_sequence<P...>) {
+            (
+                [&] {
+                    constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
+                    std::array<double, R> sums{};
+                    detail::run_pass<P>(ch, c, param, grad, slots, sums.data());
+                    if constexpr (P + 1 < Chain::passes) { ch.template finish<P>(c, sums.data()); }
+                }(),
+                ...);
+        }(std::make_index_sequence<Chain::passes>{});
+    }
+}

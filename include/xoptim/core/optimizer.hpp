@@ -1,0 +1,233 @@
+#pragma once
+// optimizer<Chain, V, Policy>: parameter groups (each its own hyperparameters, step count and
+// per-tensor state) around a chain of rules, stepped by the engine.
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "chain.hpp"
+#include "engine.hpp"
+#include "state.hpp"
+#include "step_info.hpp"
+
+namespace xoptim
+{
+    template <class Chain, class V = double, state_policy Policy = lazy_state>
+    class optimizer
+    {
+        static_assert(std::is_same_v<V, float> || std::is_same_v<V, double>, "xoptim: V must be float or double");
+
+    public:
+        using rule_type = Chain;
+        using value_type = V;
+        using policy_type = Policy;
+        using state_type = tensor_state<V>;
+
+        struct group_type
+        {
+            Chain rule;
+            std::uint64_t step = 0;
+            std::vector<state_type> tensors;
+        };
+
+        explicit optimizer(Chain rule = {}, Policy policy = {})
+            : m_policy(std::move(policy))
+        {
+            rule.validate();
+            m_groups.push_back(group_type{std::move(rule), 0, {}});
+        }
+
+        // A new parameter group with its own hyperparameters; returns its index.
+        std::size_t add_group(Chain rule)
+        {
+            rule.validate();
+            m_groups.push_back(group_type{std::move(rule), 0, {}});
+            return m_groups.size() - 1;
+        }
+
+        std::size_t group_count() const noexcept { return m_groups.size(); }
+        const group_type& group(std::size_t g = 0) const { return m_groups.at(check_group(g)); }
+        const Chain& rule(std::size_t g = 0) const { return group(g).rule; }
+        std::uint64_t step_count(std::size_t g = 0) const { return group(g).step; }
+
+        // The learning rate the next step of group g uses.
+        double learning_rate(std::size_t g = 0) const
+        {
+            const auto& grp = group(g);
+            return grp.rule.learning_rate(step_info{grp.step + 1});
+        }
+
+        // Replaces the hyperparameters of group g (state and step count are kept).
+        void set_rule(std::size_t g, Chain rule)
+        {
+            check_group(g);
+            rule.validate();
+            if (!m_groups[g].tensors.empty())
+            {
+                for (std::size_t k = 0; k < Chain::max_slots; ++k)
+                {
+                    if (rule.slot_active(k) != m_groups[g].rule.slot_active(k))
+                    {
+                        throw std::invalid_argument("xoptim::optimizer::set_rule: the new hyperparameters change "
+                                                    "which state slots are used (slot "
+                                                    + std::to_string(k) + ") of a group that has state");
+                    }
+                }
+            }
+            m_groups[g].rule = std::move(rule);
+        }
+
+        const state_type& state(std::size_t g = 0, std::size_t t = 0) const
+        {
+            const auto& grp = group(g);
+            if (t >= grp.tensors.size())
+            {
+                throw std::out_of_range("xoptim::optimizer::state: tensor index " + std::to_string(t)
+                                        + " out of range (group has " + std::to_string(grp.tensors.size())
+                                        + " tensors with state)");
+            }
+            return grp.tensors[t];
+        }
+
+        // Mutable access to every group, for checkpoints and distributed wrappers.
+        std::vector<group_type>& groups() noexcept { return m_groups; }
+        const std::vector<group_type>& groups() const noexcept { return m_groups; }
+
+        // One step on a single tensor (group 0).
+        template <class E, class G>
+        void step(E&& param, const G& grad)
+        {
+            step_group(0, 1, [&](std::size_t) -> decltype(auto) { return (param); },
+                       [&](std::size_t) -> const G& { return grad; });
+        }
+
+        // One step on the tensors of group g; params[k] is updated with grads[k].
+        template <class Ps, class Gs>
+        void step(std::size_t g, Ps& params, const Gs& grads)
+        {
+            if (params.size() != grads.size())
+            {
+                throw std::invalid_argument("xoptim::optimizer::step: grads has " + std::to_string(grads.size())
+                                            + " tensors but params has " + std::to_string(params.size()));
+            }
+            step_group(g, params.size(), [&](std::size_t k) -> decltype(auto) { return (params[k]); },
+                       [&](std::size_t k) -> decltype(auto) { return (grads[k]); });
+        }
+
+        // Makes the state of group g for tensors of these shapes (eager policy; also allowed lazily).
+        template <class Ps>
+        void init(std::size_t g, const Ps& params)
+        {
+            auto& grp = m_groups.at(check_group(g));
+            std::vector<state_type> made;
+            made.reserve(params.size());
+            for (std::size_t k = 0; k < params.size(); ++k)
+            {
+                made.push_back(make_state(grp.rule, params[k].shape()));
+            }
+            grp.tensors = std::move(made);
+        }
+
+        template <class E>
+        void init(E&& param)
+        {
+            auto& grp = m_groups[0];
+            std::vector<state_type> made;
+            made.push_back(make_state(grp.rule, param.shape()));
+            grp.tensors = std::move(made);
+        }
+
+    private:
+        std::size_t check_group(std::size_t g) const
+        {
+            if (g >= m_groups.size())
+            {
+                throw std::out_of_range("xoptim::optimizer: group " + std::to_string(g) + " out of range (have "
+                                        + std::to_string(m_groups.size()) + ")");
+            }
+            return g;
+        }
+
+        template <class S>
+        state_type make_state(const Chain& rule, const S& shape) const
+        {
+            state_type st;
+            st.shape.assign(shape.begin(), shape.end());
+            st.slots.resize(Chain::max_slots);
+            for (std::size_t k = 0; k < Chain::max_slots; ++k)
+            {
+                st.slots[k] = rule.slot_active(k) ? m_policy.template make_slot<V>(st.shape, rule.initial_value(k))
+                                                  : slot_tensor<V>(std::vector<std::size_t>{0});
+            }
+            return st;
+        }
+
+        template <class ParamAt, class GradAt>
+        void step_group(std::size_t g, std::size_t count, ParamAt&& param_at, GradAt&& grad_at)
+        {
+            auto& grp = m_groups.at(check_group(g));
+            // Everything is checked before anything changes.
+            if (!grp.tensors.empty() && grp.tensors.size() != count)
+            {
+                throw std::invalid_argument("xoptim::optimizer::step: group " + std::to_string(g) + " has state for "
+                                            + std::to_string(grp.tensors.size()) + " tensors, got "
+                                            + std::to_string(count));
+            }
+            for (std::size_t k = 0; k < count; ++k)
+            {
+                auto&& p = param_at(k);
+                using P = std::decay_t<decltype(p)>;
+                static_assert(std::is_same_v<std::remove_cv_t<typename P::value_type>, V>,
+                              "xoptim: the parameter's value type must be the optimizer's value type");
+                const auto& gr = grad_at(k);
+                if (!detail::same_shape(p.shape(), gr.shape()))
+                {
+                    throw std::invalid_argument("xoptim::optimizer::step: grad of tensor " + std::to_string(k)
+                                                + " has shape " + detail::shape_string(gr.shape())
+                                                + " but the parameter has shape " + detail::shape_string(p.shape()));
+                }
+                if (!grp.tensors.empty() && !detail::same_shape(grp.tensors[k].shape, p.shape()))
+                {
+                    throw std::invalid_argument("xoptim::optimizer::step: parameter " + std::to_string(k)
+                                                + " has shape " + detail::shape_string(p.shape())
+                                                + " but its state has shape "
+                                                + detail::shape_string(grp.tensors[k].shape));
+                }
+            }
+            if (grp.tensors.empty() && count > 0)
+            {
+                if constexpr (!Policy::lazy)
+                {
+                    throw std::logic_error("xoptim::optimizer::step: group " + std::to_string(g)
+                                           + " has no state; call init() first (eager_state)");
+                }
+                std::vector<state_type> made;
+                made.reserve(count);
+                for (std::size_t k = 0; k < count; ++k) { made.push_back(make_state(grp.rule, param_at(k).shape())); }
+                grp.tensors = std::move(made);
+            }
+
+            const step_info info{grp.step + 1};
+            const auto coefficients = grp.rule.template coefficients<V>(info);
+            for (std::size_t k = 0; k < count; ++k)
+            {
+                std::array<V*, Chain::max_slots == 0 ? 1 : Chain::max_slots> ptrs{};
+                for (std::size_t s = 0; s < Chain::max_slots; ++s)
+                {
+                    auto& slot = grp.tensors[k].slots[s];
+                    ptrs[s] = slot.size() ? slot.data() : nullptr;
+                }
+                apply_chain(grp.rule, coefficients, param_at(k), grad_at(k), ptrs.data());
+            }
+            ++grp.step;
+        }
+
+        Policy m_policy;
+        std::vector<group_type> m_groups;
+    };
+}

@@ -1,0 +1,101 @@
+#pragma once
+// Elementwise arithmetic that reads the same for a scalar (`float`, `double`) and an
+// `xsimd::batch`, so that every rule is written once, generic in its value type `T`.
+
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <type_traits>
+
+#include <xsimd/xsimd.hpp>
+
+namespace xoptim
+{
+    namespace detail
+    {
+        template <class T>
+        struct is_batch : std::false_type
+        {
+        };
+
+        template <class V, class A>
+        struct is_batch<xsimd::batch<V, A>> : std::true_type
+        {
+        };
+    }
+
+    // A value type the rules can run on: a floating-point scalar or an xsimd batch of one.
+    template <class T>
+    concept element = std::floating_point<T> || detail::is_batch<T>::value;
+
+    // The scalar behind an element type: `float` for `xsimd::batch<float>`.
+    template <class T>
+    struct scalar_of
+    {
+        using type = T;
+    };
+
+    template <class V, class A>
+    struct scalar_of<xsimd::batch<V, A>>
+    {
+        using type = V;
+    };
+
+    template <class T>
+    using scalar_t = typename scalar_of<T>::type;
+
+    namespace math
+    {
+        template <element T>
+        inline T sqrt(const T& x) noexcept
+        {
+            if constexpr (std::floating_point<T>) { return std::sqrt(x); }
+            else { return xsimd::sqrt(x); }
+        }
+
+        template <element T>
+        inline T abs(const T& x) noexcept
+        {
+            if constexpr (std::floating_point<T>) { return std::fabs(x); }
+            else { return xsimd::abs(x); }
+        }
+
+        // max/min with the NaN behaviour of `a < b ? b : a`, the same for scalars and batches.
+        template <element T>
+        inline T max(const T& a, const T& b) noexcept
+        {
+            if constexpr (std::floating_point<T>) { return a < b ? b : a; }
+            else { return xsimd::select(a < b, b, a); }
+        }
+
+        template <element T>
+        inline T min(const T& a, const T& b) noexcept
+        {
+            if constexpr (std::floating_point<T>) { return b < a ? b : a; }
+            else { return xsimd::select(b < a, b, a); }
+        }
+
+        // Clamp into [lo, hi]; NaN stays NaN.
+        template <element T>
+        inline T clamp(const T& x, const T& lo, const T& hi) noexcept
+        {
+            return math::min(math::max(x, lo), hi);
+        }
+
+        // sign(x) in {-1, 0, +1}; NaN stays NaN (Lion's `sign`, MAE's derivative).
+        template <element T>
+        inline T sign(const T& x) noexcept
+        {
+            using V = scalar_t<T>;
+            if constexpr (std::floating_point<T>)
+            {
+                return x > V(0) ? V(1) : (x < V(0) ? V(-1) : x);
+            }
+            else
+            {
+                const T one(V(1));
+                return xsimd::select(x > T(V(0)), one, xsimd::select(x < T(V(0)), -one, x));
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+#pragma once
+// RMSprop: v <- a v + (1-a) u^2; centred: m <- a m + (1-a) u, out = u / (sqrt(v - m^2) + eps), else u / (sqrt(v) + eps)
+// (Hinton, Coursera lecture 6e, 2012; centred form: Graves 2013, "Generating Sequences With Recurrent Neural Networks").
+
+#include <cstddef>
+
+#include "../core/simd.hpp"
+#include "../core/slots.hpp"
+#include "../core/step_info.hpp"
+#include "../core/validate.hpp"
+
+namespace xoptim
+{
+    struct scale_by_rms
+    {
+        double alpha = 0.99;
+        double eps = 1e-8;
+        bool centered = false;
+
+        // the mean square, and the mean when centred
+        static constexpr std::size_t max_slots = 2;
+        std::size_t slots() const noexcept { return centered ? 2 : 1; }
+
+        template <class V>
+        struct coefficients_type
+        {
+            V a, one_minus_a, eps;
+        };
+
+        template <class V>
+        coefficients_type<V> coefficients(const step_info&) const
+        {
+            return {static_cast<V>(alpha), static_cast<V>(1.0 - alpha), static_cast<V>(eps)};
+        }
+
+        template <element T>
+        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u, const slot_view<scalar_t<T>>& state) const
+        {
+            const T v = c.a * state.template load<T>(0) + c.one_minus_a * (u * u);
+            state.store(0, v);
+            if (centered)
+            {
+                const T m = c.a * state.template load<T>(1) + c.one_minus_a * u;
+                state.store(1, m);
+                return u / (math::sqrt(v - m * m) + c.eps);
+            }
+            return u / (math::sqrt(v) + c.eps);
+        }
+
+        template <element T>
+        T replay(const coefficients_type<scalar_t<T>>& c, const T&, const T& u, const slot_view<scalar_t<T>>& state) const
+        {
+            const T v = state.template load<T>(0);
+            if (centered)
+            {
+                const T m = state.template load<T>(1);
+                return u / (math::sqrt(v - m * m) + c.eps);
+            }
+            return u / (math::sqrt(v) + c.eps);
+        }
+
+        void validate() const
+        {
+            detail::require_closed_unit_interval("scale_by_rms", "alpha", alpha);
+            detail::require_positive("scale_by_rms", "eps", eps);
+        }
+    };
+}

@@ -1,0 +1,192 @@
+#pragma once
+// Learning-rate schedules: `s(step) -> rate`, where step counts the steps already taken
+// (0 for the first). A plain number is a constant schedule. Semantics follow PyTorch's
+// lr_scheduler classes stepped once per optimizer step.
+
+#include <algorithm>
+#include <cmath>
+#include <concepts>
+#include <cstdint>
+#include <numbers>
+#include <type_traits>
+
+#include "core/validate.hpp"
+
+namespace xoptim
+{
+    template <class S>
+    concept schedule = std::is_arithmetic_v<S>
+        || (std::copy_constructible<S> && requires(const S& s, std::uint64_t step) {
+               { s(step) } -> std::convertible_to<double>;
+           });
+
+    // The rate of schedule s after `step` steps.
+    template <schedule S>
+    double rate_at(const S& s, std::uint64_t step)
+    {
+        if constexpr (std::is_arithmetic_v<S>) { return static_cast<double>(s); }
+        else { return static_cast<double>(s(step)); }
+    }
+
+    namespace detail
+    {
+        template <schedule S>
+        void validate_schedule(const S& s, const char* owner)
+        {
+            if constexpr (std::is_arithmetic_v<S>) { require_non_negative(owner, "lr", static_cast<double>(s)); }
+            else if constexpr (requires { s.validate(); }) { s.validate(); }
+        }
+    }
+
+    struct constant_schedule
+    {
+        double value = 1e-3;
+        double operator()(std::uint64_t) const noexcept { return value; }
+        void validate() const { detail::require_non_negative("constant_schedule", "value", value); }
+    };
+
+    // lr * gamma^floor(step / step_size)   (PyTorch StepLR)
+    struct step_decay
+    {
+        double lr = 1e-3;
+        std::uint64_t step_size = 1;
+        double gamma = 0.1;
+        double operator()(std::uint64_t step) const
+        {
+            return lr * std::pow(gamma, static_cast<double>(step / step_size));
+        }
+        void validate() const
+        {
+            detail::require_non_negative("step_decay", "lr", lr);
+            if (step_size == 0) { detail::invalid("step_decay", "step_size", 0.0, ">= 1"); }
+            detail::require_non_negative("step_decay", "gamma", gamma);
+        }
+    };
+
+    // lr * gamma^step   (PyTorch ExponentialLR)
+    struct exponential_decay
+    {
+        double lr = 1e-3;
+        double gamma = 0.99;
+        double operator()(std::uint64_t step) const { return lr * std::pow(gamma, static_cast<double>(step)); }
+        void validate() const
+        {
+            detail::require_non_negative("exponential_decay", "lr", lr);
+            detail::require_non_negative("exponential_decay", "gamma", gamma);
+        }
+    };
+
+    // lr / (1 + step * decay)   (Adagrad's lr_decay)
+    struct inverse_time_decay
+    {
+        double lr = 1e-2;
+        double decay = 0.0;
+        double operator()(std::uint64_t step) const { return lr / (1.0 + static_cast<double>(step) * decay); }
+        void validate() const
+        {
+            detail::require_non_negative("inverse_time_decay", "lr", lr);
+            detail::require_non_negative("inverse_time_decay", "decay", decay);
+        }
+    };
+
+    // eta_min + (lr - eta_min) (1 + cos(pi t / T)) / 2 over periods of T steps, each period
+    // t_mult times the last (PyTorch CosineAnnealingWarmRestarts; without restarts,
+    // CosineAnnealingLR held at eta_min after T steps).
+    struct cosine_decay
+    {
+        double lr = 1e-3;
+        std::uint64_t period = 100;
+        double eta_min = 0.0;
+        bool restarts = false;
+        std::uint64_t t_mult = 1;
+
+        double operator()(std::uint64_t step) const
+        {
+            double t = static_cast<double>(step);
+            double len = static_cast<double>(period);
+            if (!restarts)
+            {
+                t = std::min(t, len);
+            }
+            else if (t_mult == 1)
+            {
+                t = std::fmod(t, len);
+            }
+            else
+            {
+                while (t >= len)
+                {
+                    t -= len;
+                    len *= static_cast<double>(t_mult);
+                }
+            }
+            return eta_min + (lr - eta_min) * (1.0 + std::cos(std::numbers::pi * t / len)) / 2.0;
+        }
+        void validate() const
+        {
+            detail::require_non_negative("cosine_decay", "lr", lr);
+            detail::require_non_negative("cosine_decay", "eta_min", eta_min);
+            if (period == 0) { detail::invalid("cosine_decay", "period", 0.0, ">= 1"); }
+            if (t_mult == 0) { detail::invalid("cosine_decay", "t_mult", 0.0, ">= 1"); }
+        }
+    };
+
+    // Linear warm-up from start_factor * inner(0) to inner(warmup_steps) over warmup_steps
+    // steps, then the inner schedule shifted by warmup_steps.
+    template <schedule S>
+    struct linear_warmup
+    {
+        S inner{};
+        std::uint64_t warmup_steps = 0;
+        double start_factor = 0.0;
+
+        double operator()(std::uint64_t step) const
+        {
+            if (step >= warmup_steps) { return rate_at(inner, step - warmup_steps); }
+            const double f = start_factor
+                             + (1.0 - start_factor) * static_cast<double>(step) / static_cast<double>(warmup_steps);
+            return f * rate_at(inner, 0);
+        }
+        void validate() const
+        {
+            detail::require_closed_unit_interval("linear_warmup", "start_factor", start_factor);
+            detail::validate_schedule(inner, "linear_warmup");
+        }
+    };
+
+    template <schedule S>
+    linear_warmup(S, std::uint64_t, double) -> linear_warmup<S>;
+
+    // PyTorch OneCycleLR (cosine annealing, two phases): from max_lr / div_factor up to
+    // max_lr over pct_start of total_steps, then down to initial / final_div_factor.
+    struct one_cycle
+    {
+        double max_lr = 1e-2;
+        std::uint64_t total_steps = 100;
+        double pct_start = 0.3;
+        double div_factor = 25.0;
+        double final_div_factor = 1e4;
+
+        double operator()(std::uint64_t step) const
+        {
+            const double initial = max_lr / div_factor;
+            const double min_lr = initial / final_div_factor;
+            const double up_end = pct_start * static_cast<double>(total_steps) - 1.0;
+            const double down_end = static_cast<double>(total_steps) - 1.0;
+            const double t = std::min(static_cast<double>(step), down_end);
+            auto anneal = [](double start, double end, double pct) {
+                return end + (start - end) / 2.0 * (std::cos(std::numbers::pi * pct) + 1.0);
+            };
+            if (t <= up_end) { return anneal(initial, max_lr, up_end > 0 ? t / up_end : 1.0); }
+            return anneal(max_lr, min_lr, (t - up_end) / (down_end - up_end));
+        }
+        void validate() const
+        {
+            detail::require_non_negative("one_cycle", "max_lr", max_lr);
+            if (total_steps < 2) { detail::invalid("one_cycle", "total_steps", double(total_steps), ">= 2"); }
+            if (!(pct_start > 0.0 && pct_start < 1.0)) { detail::invalid("one_cycle", "pct_start", pct_start, "in (0, 1)"); }
+            detail::require_positive("one_cycle", "div_factor", div_factor);
+            detail::require_positive("one_cycle", "final_div_factor", final_div_factor);
+        }
+    };
+}

@@ -1,0 +1,30 @@
+#pragma once
+// xoptim: gradient-based optimizers as stateless rules composed at compile time, run by one engine.
+
+#include "version.hpp"
+
+#include "core/chain.hpp"
+#include "core/engine.hpp"
+#include "core/optimizer.hpp"
+#include "core/reducing_rule.hpp"
+#include "core/simd.hpp"
+#include "core/slots.hpp"
+#include "core/state.hpp"
+#include "core/step_info.hpp"
+#include "core/update_rule.hpp"
+
+#include "rules/add_decayed_weights.hpp"
+#include "rules/clip_by_norm.hpp"
+#include "rules/clip_by_value.hpp"
+#include "rules/ewma.hpp"
+#include "rules/scale_by_adam.hpp"
+#include "rules/scale_by_lars_ratio.hpp"
+#include "rules/scale_by_lion.hpp"
+#include "rules/scale_by_lr.hpp"
+#include "rules/scale_by_rms.hpp"
+#include "rules/scale_by_rss.hpp"
+#include "rules/scale_by_trust_ratio.hpp"
+#include "rules/trace.hpp"
+
+#include "optimizers.hpp"
+#include "schedules.hpp"
