@@ -258,12 +258,24 @@ namespace xoptim
         }
     }
 
+    namespace detail
+    {
+        // The default sums hook of apply_chain: the tensor is whole, its sums are final.
+        struct no_sums_hook
+        {
+            void operator()(double*, std::size_t) const noexcept {}
+        };
+    }
+
     // Applies one step of `ch` to `param` with gradient `grad`: all passes, with the sums of
     // each reducing pass turned into coefficients before the next. `slots` holds max_slots
     // pointers to contiguous state of param's size (nullptr where a slot is not in use).
-    template <class Chain, class V, class E, class G>
+    // `sums_hook(sums, Chain::reductions)` sees the sums of each reducing pass before they
+    // are used: when `param` is one piece of a tensor split across processes, it adds the
+    // other pieces' sums (see xoptim/mpi/zero.hpp).
+    template <class Chain, class V, class E, class G, class SumsHook = detail::no_sums_hook>
     void apply_chain(const Chain& ch, typename Chain::template coefficients_type<V> c, E& param, const G& grad,
-                     V* const* slots)
+                     V* const* slots, SumsHook&& sums_hook = {})
     {
         [&]<std::size_t... P>(std::index_sequence<P...>) {
             (
@@ -271,7 +283,11 @@ namespace xoptim
                     constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
                     std::array<double, R> sums{};
                     detail::run_pass<P>(ch, c, param, grad, slots, sums.data());
-                    if constexpr (P + 1 < Chain::passes) { ch.template finish<P>(c, sums.data()); }
+                    if constexpr (P + 1 < Chain::passes)
+                    {
+                        sums_hook(sums.data(), Chain::reductions);
+                        ch.template finish<P>(c, sums.data());
+                    }
                 }(),
                 ...);
         }(std::make_index_sequence<Chain::passes>{});
