@@ -13,6 +13,8 @@ XOPTIM_PACKAGES=(
   libbenchmark-dev
   libxml2-utils
   dpkg-dev
+  libopenmpi-dev
+  openmpi-bin
 )
 
 # xoptim_missing_packages: prints the packages of XOPTIM_PACKAGES that are not installed.
