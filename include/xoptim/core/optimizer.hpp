@@ -12,6 +12,7 @@
 
 #include "chain.hpp"
 #include "engine.hpp"
+#include "finite.hpp"
 #include "state.hpp"
 #include "step_info.hpp"
 
@@ -33,20 +34,21 @@ namespace xoptim
             Chain rule;
             std::uint64_t step = 0;
             std::vector<state_type> tensors;
+            std::uint64_t skipped = 0;  // steps skipped for a non-finite gradient
         };
 
         explicit optimizer(Chain rule = {}, Policy policy = {})
             : m_policy(std::move(policy))
         {
             rule.validate();
-            m_groups.push_back(group_type{std::move(rule), 0, {}});
+            m_groups.push_back(group_type{std::move(rule), 0, {}, 0});
         }
 
         // A new parameter group with its own hyperparameters; returns its index.
         std::size_t add_group(Chain rule)
         {
             rule.validate();
-            m_groups.push_back(group_type{std::move(rule), 0, {}});
+            m_groups.push_back(group_type{std::move(rule), 0, {}, 0});
             return m_groups.size() - 1;
         }
 
@@ -54,6 +56,11 @@ namespace xoptim
         const group_type& group(std::size_t g = 0) const { return m_groups.at(check_group(g)); }
         const Chain& rule(std::size_t g = 0) const { return group(g).rule; }
         std::uint64_t step_count(std::size_t g = 0) const { return group(g).step; }
+        std::uint64_t skipped_steps(std::size_t g = 0) const { return group(g).skipped; }
+
+        // What a step does with a non-finite gradient (core/finite.hpp); propagate by default.
+        void set_nonfinite_policy(nonfinite_policy p) noexcept { m_nonfinite = p; }
+        nonfinite_policy nonfinite() const noexcept { return m_nonfinite; }
 
         // The learning rate the next step of group g uses.
         double learning_rate(std::size_t g = 0) const
@@ -98,24 +105,24 @@ namespace xoptim
         std::vector<group_type>& groups() noexcept { return m_groups; }
         const std::vector<group_type>& groups() const noexcept { return m_groups; }
 
-        // One step on a single tensor (group 0).
+        // One step on a single tensor (group 0). Returns false if the step was skipped.
         template <class E, class G>
-        void step(E&& param, const G& grad)
+        bool step(E&& param, const G& grad)
         {
-            step_group(0, 1, [&](std::size_t) -> decltype(auto) { return (param); },
+            return step_group(0, 1, [&](std::size_t) -> decltype(auto) { return (param); },
                        [&](std::size_t) -> const G& { return grad; });
         }
 
         // One step on the tensors of group g; params[k] is updated with grads[k].
         template <class Ps, class Gs>
-        void step(std::size_t g, Ps& params, const Gs& grads)
+        bool step(std::size_t g, Ps& params, const Gs& grads)
         {
             if (params.size() != grads.size())
             {
                 throw std::invalid_argument("xoptim::optimizer::step: grads has " + std::to_string(grads.size())
                                             + " tensors but params has " + std::to_string(params.size()));
             }
-            step_group(g, params.size(), [&](std::size_t k) -> decltype(auto) { return (params[k]); },
+            return step_group(g, params.size(), [&](std::size_t k) -> decltype(auto) { return (params[k]); },
                        [&](std::size_t k) -> decltype(auto) { return (grads[k]); });
         }
 
@@ -168,7 +175,7 @@ namespace xoptim
         }
 
         template <class ParamAt, class GradAt>
-        void step_group(std::size_t g, std::size_t count, ParamAt&& param_at, GradAt&& grad_at)
+        bool step_group(std::size_t g, std::size_t count, ParamAt&& param_at, GradAt&& grad_at)
         {
             auto& grp = m_groups.at(check_group(g));
             // Everything is checked before anything changes.
@@ -199,6 +206,23 @@ namespace xoptim
                                                 + detail::shape_string(grp.tensors[k].shape));
                 }
             }
+            if (m_nonfinite != nonfinite_policy::propagate)
+            {
+                for (std::size_t k = 0; k < count; ++k)
+                {
+                    const auto& gr = grad_at(k);
+                    if (const auto hit = detail::find_nonfinite(gr))
+                    {
+                        if (m_nonfinite == nonfinite_policy::skip_step)
+                        {
+                            ++grp.skipped;
+                            return false;
+                        }
+                        throw nonfinite_gradient(g, k, hit->element, hit->value,
+                                                 detail::index_string(gr.shape(), hit->element));
+                    }
+                }
+            }
             if (grp.tensors.empty() && count > 0)
             {
                 if constexpr (!Policy::lazy)
@@ -225,9 +249,11 @@ namespace xoptim
                 apply_chain(grp.rule, coefficients, param_at(k), grad_at(k), ptrs.data());
             }
             ++grp.step;
+            return true;
         }
 
         Policy m_policy;
         std::vector<group_type> m_groups;
+        nonfinite_policy m_nonfinite = nonfinite_policy::propagate;
     };
 }
