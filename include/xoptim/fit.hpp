@@ -1,0 +1,217 @@
+#pragma once
+// The fit loop: runs any optimizer on any objective, full batch or mini-batch, and returns the
+// history of the run. Depends only on `opt.step(theta, grad)`, not on how the optimizer works.
+
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <xtensor/xtensor.hpp>
+
+#include <xoptim/fit/callbacks.hpp>
+#include <xoptim/fit/record.hpp>
+#include <xoptim/problems/batches.hpp>
+#include <xoptim/problems/objective.hpp>
+
+namespace xoptim {
+
+/// Anything that moves parameters `theta` given a gradient of the same shape.
+template <class O, class P = xt::xtensor<double, 1>>
+concept steppable = requires(O& o, P& theta, const P& grad) { o.step(theta, grad); };
+
+struct fit_options {
+    std::size_t epochs = 100;    ///< passes over the data (full batch: one step each)
+    std::size_t steps = 0;       ///< when > 0: exactly this many steps, ignoring `epochs`
+    std::size_t batch_size = 0;  ///< 0, or at least the data size: full batch
+    std::uint64_t seed = 0;      ///< seeds the shuffle of the mini-batches
+    bool keep_history = true;    ///< false: keep only the last record
+};
+
+namespace detail {
+
+template <class C>
+fit_signal callback_step(C& c, const fit_record& r)
+{
+    if constexpr (requires { c.on_step(r); }) {
+        if constexpr (std::is_void_v<decltype(c.on_step(r))>) {
+            c.on_step(r);
+            return {};
+        } else {
+            return c.on_step(r);
+        }
+    } else {
+        static_assert(std::invocable<C&, const fit_record&>,
+                      "a fit callback has on_step(const fit_record&) or is callable with one");
+        if constexpr (std::is_void_v<std::invoke_result_t<C&, const fit_record&>>) {
+            c(r);
+            return {};
+        } else {
+            return c(r);
+        }
+    }
+}
+
+template <class C>
+void callback_begin(C& c, const fit_plan& plan)
+{
+    if constexpr (requires { c.on_begin(plan); }) {
+        c.on_begin(plan);
+    }
+}
+
+template <class C>
+void callback_end(C& c, const fit_result& result)
+{
+    if constexpr (requires { c.on_end(result); }) {
+        c.on_end(result);
+    }
+}
+
+template <class O>
+double learning_rate_of(const O& opt)
+{
+    if constexpr (requires { { opt.learning_rate() } -> std::convertible_to<double>; }) {
+        return static_cast<double>(opt.learning_rate());
+    } else {
+        return std::numeric_limits<double>::quiet_NaN();
+    }
+}
+
+inline double norm2(const xt::xtensor<double, 1>& v)
+{
+    double s = 0.0;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        s += v(i) * v(i);
+    }
+    return std::sqrt(s);
+}
+
+inline bool all_finite(const xt::xtensor<double, 1>& v)
+{
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (!std::isfinite(v(i))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace detail
+
+/// Minimises `problem` from `theta` (updated in place) with `opt`, calling each callback with
+/// every record. Full batch: step k uses the gradient at theta_{k-1}. Mini-batch (a
+/// separable objective and 0 < batch_size < its size): each epoch shuffles the samples
+/// (seeded by options.seed) and takes one step per batch, the last batch holding what is left.
+/// Each record holds the loss and gradient norm over the whole data set. A record whose loss,
+/// gradient or parameters are not finite is never kept: the run stops as diverged instead.
+/// Throws std::invalid_argument (before any step) on a theta of the wrong size or a batch size
+/// for an objective without batches.
+template <class Problem, class Optimizer, class... Callbacks>
+    requires objective<Problem, xt::xtensor<double, 1>>
+             && steppable<std::remove_cvref_t<Optimizer>, xt::xtensor<double, 1>>
+fit_result fit(const Problem& problem, Optimizer&& opt, xt::xtensor<double, 1>& theta,
+               const fit_options& options = {}, Callbacks&&... callbacks)
+{
+    using vec = xt::xtensor<double, 1>;
+    const std::size_t dim = problem.dimension();
+    if (theta.size() != dim) {
+        throw std::invalid_argument("theta: size " + std::to_string(theta.size()) + ", expected "
+                                    + std::to_string(dim));
+    }
+
+    bool mini_batch = false;
+    std::size_t n = 1;
+    if constexpr (separable_objective<Problem, vec>) {
+        n = problem.size();
+        mini_batch = options.batch_size > 0 && options.batch_size < n;
+    } else if (options.batch_size > 0) {
+        throw std::invalid_argument("batch_size: " + std::to_string(options.batch_size)
+                                    + ", but this objective has no samples to batch");
+    }
+    fit_plan plan;
+    plan.dimension = dim;
+    plan.batch_size = mini_batch ? options.batch_size : 0;
+    plan.steps_per_epoch = mini_batch ? (n + options.batch_size - 1) / options.batch_size : 1;
+    plan.total_steps = options.steps > 0 ? options.steps : options.epochs * plan.steps_per_epoch;
+
+    fit_result result;
+    if (options.keep_history) {
+        result.history.reserve(plan.total_steps + 1);
+    }
+    (detail::callback_begin(callbacks, plan), ...);
+
+    vec grad = xt::zeros<double>({dim});
+    vec batch_grad = xt::zeros<double>({dim});
+    fit_record record;
+    record.theta = theta;
+    record.loss = value_and_gradient(problem, theta, grad);
+    record.gradient_norm = detail::norm2(grad);
+    record.learning_rate = detail::learning_rate_of(opt);
+
+    // Keeps a finite record and asks the callbacks; false when the run must stop.
+    const auto accept = [&](fit_record&& r) {
+        if (!std::isfinite(r.loss) || !std::isfinite(r.gradient_norm) || !detail::all_finite(r.theta)) {
+            result.reason = stop_reason::diverged;
+            result.message = "step " + std::to_string(r.step) + ": "
+                             + (!std::isfinite(r.loss) ? "the loss is not finite"
+                                : !detail::all_finite(r.theta) ? "the parameters are not finite"
+                                                               : "the gradient is not finite");
+            return false;
+        }
+        result.steps = r.step;
+        if (!options.keep_history) {
+            result.history.clear();
+        }
+        result.history.push_back(std::move(r));
+        const fit_record& kept = result.history.back();
+        fit_signal signal;
+        ((signal.stop ? void() : void(signal = detail::callback_step(callbacks, kept))), ...);
+        if (signal.stop) {
+            result.reason = signal.reason;
+            result.message = std::move(signal.message);
+            return false;
+        }
+        return true;
+    };
+
+    if (accept(std::move(record))) {
+        std::optional<batch_sampler> sampler;
+        if (mini_batch) {
+            sampler.emplace(n, options.batch_size, options.seed);
+        }
+        for (std::size_t k = 1; k <= plan.total_steps; ++k) {
+            const double lr = detail::learning_rate_of(opt);
+            fit_record next;
+            next.step = k;
+            if (mini_batch) {
+                if constexpr (separable_objective<Problem, vec>) {
+                    const batch_indices batch = sampler->next();
+                    next.epoch = sampler->epoch();
+                    problem.gradient(theta, batch, batch_grad);
+                    opt.step(theta, batch_grad);
+                }
+            } else {
+                next.epoch = k;
+                opt.step(theta, grad);
+            }
+            next.theta = theta;
+            next.loss = value_and_gradient(problem, theta, grad);
+            next.gradient_norm = detail::norm2(grad);
+            next.learning_rate = lr;
+            if (!accept(std::move(next))) {
+                break;
+            }
+        }
+    }
+    (detail::callback_end(callbacks, result), ...);
+    return result;
+}
+
+} // namespace xoptim
