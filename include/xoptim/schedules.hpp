@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <numbers>
 #include <type_traits>
+#include <string_view>
 
 #include "core/validate.hpp"
 
@@ -40,6 +41,7 @@ namespace xoptim
 
     struct constant_schedule
     {
+        static constexpr std::string_view name = "constant_schedule";
         double value = 1e-3;
         double operator()(std::uint64_t) const noexcept { return value; }
         void validate() const { detail::require_non_negative("constant_schedule", "value", value); }
@@ -48,6 +50,7 @@ namespace xoptim
     // lr * gamma^floor(step / step_size)   (PyTorch StepLR)
     struct step_decay
     {
+        static constexpr std::string_view name = "step_decay";
         double lr = 1e-3;
         std::uint64_t step_size = 1;
         double gamma = 0.1;
@@ -66,6 +69,7 @@ namespace xoptim
     // lr * gamma^step   (PyTorch ExponentialLR)
     struct exponential_decay
     {
+        static constexpr std::string_view name = "exponential_decay";
         double lr = 1e-3;
         double gamma = 0.99;
         double operator()(std::uint64_t step) const { return lr * std::pow(gamma, static_cast<double>(step)); }
@@ -79,6 +83,7 @@ namespace xoptim
     // lr / (1 + step * decay)   (Adagrad's lr_decay)
     struct inverse_time_decay
     {
+        static constexpr std::string_view name = "inverse_time_decay";
         double lr = 1e-2;
         double decay = 0.0;
         double operator()(std::uint64_t step) const { return lr / (1.0 + static_cast<double>(step) * decay); }
@@ -94,6 +99,7 @@ namespace xoptim
     // CosineAnnealingLR held at eta_min after T steps).
     struct cosine_decay
     {
+        static constexpr std::string_view name = "cosine_decay";
         double lr = 1e-3;
         std::uint64_t period = 100;
         double eta_min = 0.0;
@@ -136,6 +142,7 @@ namespace xoptim
     template <schedule S>
     struct linear_warmup
     {
+        static constexpr std::string_view name = "linear_warmup";
         S inner{};
         std::uint64_t warmup_steps = 0;
         double start_factor = 0.0;
@@ -161,6 +168,7 @@ namespace xoptim
     // max_lr over pct_start of total_steps, then down to initial / final_div_factor.
     struct one_cycle
     {
+        static constexpr std::string_view name = "one_cycle";
         double max_lr = 1e-2;
         std::uint64_t total_steps = 100;
         double pct_start = 0.3;

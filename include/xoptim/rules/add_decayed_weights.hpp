@@ -3,6 +3,7 @@
 // after an adaptive scaling it is decoupled (Loshchilov & Hutter 2019, "Decoupled Weight Decay Regularization").
 
 #include <cstddef>
+#include <string_view>
 
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
@@ -12,6 +13,7 @@ namespace xoptim
 {
     struct add_decayed_weights
     {
+        static constexpr std::string_view name = "add_decayed_weights";
         double weight_decay = 0.0;
 
         static constexpr std::size_t max_slots = 0;

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <string_view>
 
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
@@ -13,6 +14,7 @@ namespace xoptim
 {
     struct clip_by_norm
     {
+        static constexpr std::string_view name = "clip_by_norm";
         double max_norm = 1.0;
 
         static constexpr std::size_t max_slots = 0;

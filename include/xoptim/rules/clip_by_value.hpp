@@ -3,6 +3,7 @@
 // (PyTorch clip_grad_value_; Mikolov 2012, PhD thesis, Sec. 3.2.2).
 
 #include <cstddef>
+#include <string_view>
 
 #include "../core/simd.hpp"
 #include "../core/slots.hpp"
@@ -13,6 +14,7 @@ namespace xoptim
 {
     struct clip_by_value
     {
+        static constexpr std::string_view name = "clip_by_value";
         double max_value = 1.0;
 
         static constexpr std::size_t max_slots = 0;

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <string_view>
 
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
@@ -13,6 +14,7 @@ namespace xoptim
 {
     struct ewma
     {
+        static constexpr std::string_view name = "ewma";
         double decay = 0.9;
         bool debias = false;
 

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <string_view>
 
 #include "../core/simd.hpp"
 #include "../core/slots.hpp"
@@ -14,6 +15,7 @@ namespace xoptim
 {
     struct scale_by_adam
     {
+        static constexpr std::string_view name = "scale_by_adam";
         double beta1 = 0.9;
         double beta2 = 0.999;
         double eps = 1e-8;

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <string_view>
 
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
@@ -13,6 +14,7 @@ namespace xoptim
 {
     struct scale_by_lars_ratio
     {
+        static constexpr std::string_view name = "scale_by_lars_ratio";
         double trust_coefficient = 0.001;  // eta
         double weight_decay = 0.0;         // beta in the paper
 

@@ -3,6 +3,7 @@
 // (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms", Program 1).
 
 #include <cstddef>
+#include <string_view>
 
 #include "../core/simd.hpp"
 #include "../core/slots.hpp"
@@ -13,6 +14,7 @@ namespace xoptim
 {
     struct scale_by_lion
     {
+        static constexpr std::string_view name = "scale_by_lion";
         double beta1 = 0.9;
         double beta2 = 0.99;
 

@@ -3,6 +3,7 @@
 // The step size of gradient descent (Cauchy 1847; Robbins & Monro 1951 for the stochastic form).
 
 #include <cstddef>
+#include <string_view>
 
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
@@ -13,6 +14,7 @@ namespace xoptim
     template <schedule S = double>
     struct scale_by_lr
     {
+        static constexpr std::string_view name = "scale_by_lr";
         S lr{};
 
         static constexpr std::size_t max_slots = 0;

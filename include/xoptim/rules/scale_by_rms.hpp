@@ -3,6 +3,7 @@
 // (Hinton, Coursera lecture 6e, 2012; centred form: Graves 2013, "Generating Sequences With Recurrent Neural Networks").
 
 #include <cstddef>
+#include <string_view>
 
 #include "../core/simd.hpp"
 #include "../core/slots.hpp"
@@ -13,6 +14,7 @@ namespace xoptim
 {
     struct scale_by_rms
     {
+        static constexpr std::string_view name = "scale_by_rms";
         double alpha = 0.99;
         double eps = 1e-8;
         bool centered = false;

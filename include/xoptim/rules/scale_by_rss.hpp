@@ -3,6 +3,7 @@
 // (Duchi, Hazan & Singer 2011, "Adaptive Subgradient Methods for Online Learning and Stochastic Optimization").
 
 #include <cstddef>
+#include <string_view>
 
 #include "../core/simd.hpp"
 #include "../core/slots.hpp"
@@ -13,6 +14,7 @@ namespace xoptim
 {
     struct scale_by_rss
     {
+        static constexpr std::string_view name = "scale_by_rss";
         double eps = 1e-10;
         double initial_accumulator_value = 0.0;
 

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <string_view>
 
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
@@ -21,6 +22,7 @@ namespace xoptim
 
     struct scale_by_trust_ratio
     {
+        static constexpr std::string_view name = "scale_by_trust_ratio";
         double max_ratio = 0.0;  // 0: no clamp (the seed notebook clamps at 10)
 
         static constexpr std::size_t max_slots = 0;

@@ -3,6 +3,7 @@
 // u + mu b with Nesterov (Polyak 1964; Sutskever et al. 2013, "On the importance of initialization and momentum").
 
 #include <cstddef>
+#include <string_view>
 
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
@@ -12,6 +13,7 @@ namespace xoptim
 {
     struct trace
     {
+        static constexpr std::string_view name = "trace";
         double momentum = 0.0;
         double dampening = 0.0;
         bool nesterov = false;
