@@ -237,9 +237,9 @@ namespace xoptim::viz
         return {a, b};
     }
 
-    /// Ticks for a log axis over [lo, hi] (both > 0): powers of ten, every
-    /// second or third decade when there are many, and 2 and 5 times each power
-    /// when the range spans less than two decades.
+    /// Ticks for a log axis over [lo, hi] (both > 0): the powers of ten inside,
+    /// thinned to every second, third, ... one when there are more than
+    /// max_ticks, or 1, 2 and 5 times each power when fewer than three are inside.
     inline std::vector<double> log_ticks(double lo, double hi, std::size_t max_ticks = 8)
     {
         detail::check_interval("log_ticks", lo, hi);
@@ -253,11 +253,19 @@ namespace xoptim::viz
         }
         const int e0 = static_cast<int>(std::floor(std::log10(lo) + 1e-9));
         const int e1 = static_cast<int>(std::ceil(std::log10(hi) - 1e-9));
-        const int decades = e1 - e0;
-        std::vector<double> ticks;
         auto in = [&](double v) { return v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9); };
-        if (decades < 2)
+        std::vector<double> ticks;
+        for (int e = e0; e <= e1; ++e)
         {
+            if (in(std::pow(10.0, e)))
+            {
+                ticks.push_back(std::pow(10.0, e));
+            }
+        }
+        if (ticks.size() < 3)
+        {
+            // Too few powers of ten inside: use 1, 2 and 5 times each power.
+            ticks.clear();
             for (int e = e0; e <= e1; ++e)
             {
                 for (double m : {1.0, 2.0, 5.0})
@@ -271,15 +279,13 @@ namespace xoptim::viz
             }
             return ticks;
         }
-        const int every = std::max(1, static_cast<int>(std::ceil((decades + 1) / static_cast<double>(max_ticks))));
-        for (int e = e0; e <= e1; ++e)
+        const std::size_t every = (ticks.size() + max_ticks - 1) / max_ticks;
+        std::vector<double> kept;
+        for (std::size_t k = 0; k < ticks.size(); k += every)
         {
-            if ((e - e0) % every == 0 && in(std::pow(10.0, e)))
-            {
-                ticks.push_back(std::pow(10.0, e));
-            }
+            kept.push_back(ticks[k]);
         }
-        return ticks;
+        return kept;
     }
 
     namespace detail
@@ -340,7 +346,17 @@ namespace xoptim::viz
             const int sig = std::clamp(static_cast<int>(std::floor(std::log10(std::abs(v))) - std::floor(std::log10(step))) + 1, 1, 15);
             return detail::compact_scientific(v, sig);
         }
-        const int decimals = std::clamp(static_cast<int>(-std::floor(std::log10(step) + 1e-9)), 0, 10);
+        // As many decimals as the step itself needs (0.25 needs two).
+        int decimals = std::clamp(static_cast<int>(-std::floor(std::log10(step) + 1e-9)), 0, 10);
+        while (decimals < 10)
+        {
+            const double scaled = step * std::pow(10.0, decimals);
+            if (std::abs(scaled - std::round(scaled)) <= 1e-6 * scaled)
+            {
+                break;
+            }
+            ++decimals;
+        }
         return format_number(v, decimals);
     }
 
