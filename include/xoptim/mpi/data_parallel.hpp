@@ -1,0 +1,238 @@
+#pragma once
+// data_parallel<Optimizer>: any xoptim optimizer over MPI ranks that each compute gradients on
+// their own part of the data. A step agrees on the tensors' shapes, replaces every rank's
+// gradients by their (weighted) mean with in-place MPI_Allreduce in buckets, then takes the
+// same optimizer step on every rank, so that the replicas stay identical.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+
+#include "../core/engine.hpp"
+#include "../core/state.hpp"
+#include "collectives.hpp"
+#include "environment.hpp"
+
+namespace xoptim::mpi
+{
+    struct data_parallel_options
+    {
+        std::size_t bucket_bytes = std::size_t{4} << 20;  // gradients packed per MPI_Allreduce
+    };
+
+    namespace detail
+    {
+        // The slots of one tensor of these shape and hyperparameters, as the optimizer makes them.
+        template <class Optimizer, class Rule>
+        typename Optimizer::state_type make_tensor_state(const Rule& rule, std::vector<std::size_t> shape)
+        {
+            using V = typename Optimizer::value_type;
+            using Chain = typename Optimizer::rule_type;
+            typename Optimizer::state_type st;
+            st.shape = std::move(shape);
+            st.slots.resize(Chain::max_slots);
+            const typename Optimizer::policy_type policy{};
+            for (std::size_t k = 0; k < Chain::max_slots; ++k)
+            {
+                st.slots[k] = rule.slot_active(k) ? policy.template make_slot<V>(st.shape, rule.initial_value(k))
+                                                  : slot_tensor<V>(std::vector<std::size_t>{0});
+            }
+            return st;
+        }
+
+        // Bytes of optimizer state held by this process.
+        template <class Optimizer>
+        std::size_t state_bytes(const Optimizer& opt)
+        {
+            std::size_t bytes = 0;
+            for (const auto& grp : opt.groups())
+            {
+                for (const auto& t : grp.tensors)
+                {
+                    for (const auto& s : t.slots) { bytes += s.size() * sizeof(typename Optimizer::value_type); }
+                }
+            }
+            return bytes;
+        }
+
+        // The local checks of a step on every rank, as text ("" when fine), so that a bad rank
+        // makes every rank throw instead of leaving the others waiting in a collective.
+        template <class PAt, class GAt>
+        std::string local_step_error(std::size_t params, std::size_t grads, PAt&& param_at, GAt&& grad_at)
+        {
+            if (params != grads)
+            {
+                return "grads has " + std::to_string(grads) + " tensors but params has " + std::to_string(params);
+            }
+            for (std::size_t k = 0; k < params; ++k)
+            {
+                if (!xoptim::detail::same_shape(param_at(k).shape(), grad_at(k).shape()))
+                {
+                    return "grad of tensor " + std::to_string(k) + " has shape "
+                         + xoptim::detail::shape_string(grad_at(k).shape()) + " but the parameter has shape "
+                         + xoptim::detail::shape_string(param_at(k).shape());
+                }
+                if (xoptim::detail::contiguous_data(grad_at(k)) == nullptr && grad_at(k).size() != 0)
+                {
+                    return "grad of tensor " + std::to_string(k) + " is not contiguous";
+                }
+            }
+            return {};
+        }
+
+        inline double seconds_since(std::chrono::steady_clock::time_point t0)
+        {
+            return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        }
+    }
+
+    template <class Optimizer>
+    class data_parallel
+    {
+    public:
+        using optimizer_type = Optimizer;
+        using value_type = typename Optimizer::value_type;
+
+        explicit data_parallel(Optimizer opt, communicator comm = communicator(), data_parallel_options o = {})
+            : m_opt(std::move(opt)), m_comm(comm), m_mean(o.bucket_bytes)
+        {
+        }
+
+        Optimizer& optimizer() noexcept { return m_opt; }
+        const Optimizer& optimizer() const noexcept { return m_opt; }
+        const communicator& comm() const noexcept { return m_comm; }
+        int rank() const noexcept { return m_comm.rank(); }
+        int size() const noexcept { return m_comm.size(); }
+        bool is_root() const noexcept { return m_comm.is_root(); }
+        const comm_stats& stats() const noexcept { return m_stats; }
+        void reset_stats() noexcept { m_stats = {}; }
+        // Bytes of optimizer state on this rank (every rank holds all of it).
+        std::size_t state_bytes() const { return detail::state_bytes(m_opt); }
+
+        // Rank 0's parameters on every rank (call once before the first step).
+        template <class Ps>
+        void broadcast_parameters(Ps& params)
+        {
+            broadcast_tensors(m_comm, params.size(), [&](std::size_t k) -> auto& { return params[k]; },
+                              "xoptim::mpi::data_parallel::broadcast_parameters");
+        }
+        template <class E>
+            requires requires(E& e) { e.shape(); }
+        void broadcast_parameter(E& param)
+        {
+            broadcast_tensors(m_comm, 1, [&](std::size_t) -> auto& { return param; },
+                              "xoptim::mpi::data_parallel::broadcast_parameters");
+        }
+
+        // Rank 0's optimizer state (step counts and slots of every group) on every rank, e.g.
+        // after rank 0 alone loaded a checkpoint. Every rank must have the same groups.
+        void broadcast_state()
+        {
+            auto& groups = m_opt.groups();
+            std::uint64_t group_count = groups.size();
+            detail::check(MPI_Bcast(&group_count, 1, MPI_UINT64_T, 0, m_comm.get()), "MPI_Bcast");
+            const std::string local_error = group_count == groups.size()
+                                                ? std::string()
+                                                : "has " + std::to_string(groups.size()) + " groups, rank 0 has "
+                                                      + std::to_string(group_count);
+            agree(m_comm, "xoptim::mpi::data_parallel::broadcast_state", 0, local_error, 1.0,
+                  [&] { return std::to_string(groups.size()) + " groups"; });
+            for (auto& grp : groups)
+            {
+                std::vector<std::uint64_t> header{grp.step, grp.tensors.size()};
+                detail::check(MPI_Bcast(header.data(), 2, MPI_UINT64_T, 0, m_comm.get()), "MPI_Bcast");
+                grp.step = header[0];
+                std::vector<std::uint64_t> shapes;
+                if (is_root())
+                {
+                    for (const auto& t : grp.tensors)
+                    {
+                        shapes.push_back(t.shape.size());
+                        shapes.insert(shapes.end(), t.shape.begin(), t.shape.end());
+                    }
+                }
+                std::uint64_t length = shapes.size();
+                detail::check(MPI_Bcast(&length, 1, MPI_UINT64_T, 0, m_comm.get()), "MPI_Bcast");
+                shapes.resize(length);
+                detail::check(MPI_Bcast(shapes.data(), detail::count_of(length, "the state's shapes"), MPI_UINT64_T,
+                                        0, m_comm.get()),
+                              "MPI_Bcast");
+                if (!is_root())
+                {
+                    std::vector<typename Optimizer::state_type> made;
+                    std::size_t i = 0;
+                    for (std::uint64_t t = 0; t < header[1]; ++t)
+                    {
+                        const std::size_t dims = shapes[i++];
+                        std::vector<std::size_t> shape(shapes.begin() + static_cast<std::ptrdiff_t>(i),
+                                                       shapes.begin() + static_cast<std::ptrdiff_t>(i + dims));
+                        i += dims;
+                        made.push_back(detail::make_tensor_state<Optimizer>(grp.rule, std::move(shape)));
+                    }
+                    grp.tensors = std::move(made);
+                }
+                for (auto& t : grp.tensors)
+                {
+                    for (auto& s : t.slots)
+                    {
+                        broadcast_tensors(m_comm, 1, [&](std::size_t) -> auto& { return s; },
+                                          "xoptim::mpi::data_parallel::broadcast_state");
+                    }
+                }
+            }
+        }
+
+        // One step of group g: grads (this rank's, overwritten by the mean over ranks) then
+        // the optimizer's step. `weight` is what this rank's gradients count for (the number
+        // of samples they average; 1 when every rank's batch has the same size).
+        template <class Ps, class Gs>
+        void step(std::size_t g, Ps& params, Gs& grads, double weight = 1.0)
+        {
+            step_impl(g, params.size(), grads.size(), [&](std::size_t k) -> decltype(auto) { return (params[k]); },
+                      [&](std::size_t k) -> decltype(auto) { return (grads[k]); }, weight,
+                      [&] { m_opt.step(g, params, grads); });
+        }
+
+        // One step on a single tensor (group 0).
+        template <class E, class G>
+            requires requires(E& e, G& gr) { e.shape(); gr.shape(); }
+        void step(E& param, G& grad, double weight = 1.0)
+        {
+            step_impl(0, 1, 1, [&](std::size_t) -> auto& { return param; }, [&](std::size_t) -> auto& { return grad; },
+                      weight, [&] { m_opt.step(param, grad); });
+        }
+
+    private:
+        template <class PAt, class GAt, class Apply>
+        void step_impl(std::size_t g, std::size_t params, std::size_t grads, PAt&& param_at, GAt&& grad_at,
+                       double weight, Apply&& apply)
+        {
+            const auto t0 = std::chrono::steady_clock::now();
+            std::string local_error = detail::local_step_error(params, grads, param_at, grad_at);
+            if (local_error.empty() && g >= m_opt.group_count())
+            {
+                local_error = "group " + std::to_string(g) + " out of range (have "
+                            + std::to_string(m_opt.group_count()) + ")";
+            }
+            const std::uint64_t signature = shapes_signature(params, param_at, detail::hash_seed ^ g);
+            const auto agreed = agree(m_comm, "xoptim::mpi::data_parallel::step", signature, local_error, weight,
+                                      [&] { return shapes_text(params, param_at); });
+            const auto t1 = std::chrono::steady_clock::now();
+            m_stats.check_seconds += detail::seconds_since(t0);
+            m_stats.reduce_calls += m_mean(m_comm, grads, grad_at, weight, agreed.total_weight);
+            m_stats.reduce_seconds += detail::seconds_since(t1);
+            apply();
+            ++m_stats.steps;
+            m_stats.step_seconds += detail::seconds_since(t0);
+        }
+
+        Optimizer m_opt;
+        communicator m_comm;
+        bucketed_mean<value_type> m_mean;
+        comm_stats m_stats;
+    };
+}

@@ -1,0 +1,329 @@
+#pragma once
+// zero1<Optimizer>: data parallelism with the optimizer state sharded over the ranks (ZeRO
+// stage 1; Rajbhandari et al. 2020, "ZeRO: Memory Optimizations Toward Training Trillion
+// Parameter Models"). The parameters of a group, laid end to end, are cut into one contiguous
+// range per rank; a step reduce-scatters the gradients (each rank receives the mean of its
+// range only), each rank updates its range and the state of that range alone, and the
+// updated ranges are gathered on every rank with MPI_Allgatherv.
+//
+// Ranges cut through tensors, so a rule with a per-tensor reduction (LAMB's and LARS's trust
+// ratio, clip_by_norm) sees only part of a split tensor: the engine's sums hook adds the
+// partial sums of the ranks that share the tensor (one small MPI_Allreduce on a communicator
+// of just those ranks, at most size - 1 of them per step) before the ratio is taken.
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <xtensor/xadapt.hpp>
+
+#include "../core/engine.hpp"
+#include "../core/step_info.hpp"
+#include "collectives.hpp"
+#include "data_parallel.hpp"
+#include "environment.hpp"
+
+namespace xoptim::mpi
+{
+    template <class Optimizer>
+    class zero1
+    {
+    public:
+        using optimizer_type = Optimizer;
+        using value_type = typename Optimizer::value_type;
+        using rule_type = typename Optimizer::rule_type;
+
+        explicit zero1(Optimizer opt, communicator comm = communicator())
+            : m_opt(std::move(opt)), m_comm(comm)
+        {
+        }
+
+        zero1(const zero1&) = delete;
+        zero1& operator=(const zero1&) = delete;
+        zero1(zero1&&) = default;
+        zero1& operator=(zero1&&) = default;
+
+        // The optimizer whose groups hold this rank's pieces (tensor k of a group's state is
+        // the k-th piece of this rank's range, a 1-D tensor), not the whole tensors.
+        const Optimizer& optimizer() const noexcept { return m_opt; }
+        const communicator& comm() const noexcept { return m_comm; }
+        int rank() const noexcept { return m_comm.rank(); }
+        int size() const noexcept { return m_comm.size(); }
+        bool is_root() const noexcept { return m_comm.is_root(); }
+        const comm_stats& stats() const noexcept { return m_stats; }
+        void reset_stats() noexcept { m_stats = {}; }
+        // Bytes of optimizer state on this rank: about 1 / size() of the replicated state.
+        std::size_t state_bytes() const { return detail::state_bytes(m_opt); }
+        // The elements [begin, end) of group g's parameters, laid end to end, this rank updates.
+        row_range range(std::size_t g = 0) const { return layout_of(g).mine; }
+
+        // Rank 0's parameters on every rank (call once before the first step).
+        template <class Ps>
+        void broadcast_parameters(Ps& params)
+        {
+            broadcast_tensors(m_comm, params.size(), [&](std::size_t k) -> auto& { return params[k]; },
+                              "xoptim::mpi::zero1::broadcast_parameters");
+        }
+        template <class E>
+            requires requires(E& e) { e.shape(); }
+        void broadcast_parameter(E& param)
+        {
+            broadcast_tensors(m_comm, 1, [&](std::size_t) -> auto& { return param; },
+                              "xoptim::mpi::zero1::broadcast_parameters");
+        }
+
+        // One step of group g (see data_parallel::step). grads are left as they were.
+        template <class Ps, class Gs>
+        void step(std::size_t g, Ps& params, const Gs& grads, double weight = 1.0)
+        {
+            step_impl(g, params.size(), grads.size(), [&](std::size_t k) -> decltype(auto) { return (params[k]); },
+                      [&](std::size_t k) -> decltype(auto) { return (grads[k]); }, weight);
+        }
+
+        template <class E, class G>
+            requires requires(E& e, const G& gr) { e.shape(); gr.shape(); }
+        void step(E& param, const G& grad, double weight = 1.0)
+        {
+            step_impl(0, 1, 1, [&](std::size_t) -> auto& { return param; },
+                      [&](std::size_t) -> const auto& { return grad; }, weight);
+        }
+
+    private:
+        using V = value_type;
+
+        // Communicators of the ranks that share a split tensor, freed with the layout.
+        struct comm_list
+        {
+            std::vector<MPI_Comm> comms;
+            comm_list() = default;
+            comm_list(const comm_list&) = delete;
+            comm_list& operator=(const comm_list&) = delete;
+            ~comm_list()
+            {
+                int finalised = 0;
+                MPI_Finalized(&finalised);
+                if (finalised) { return; }
+                for (MPI_Comm& c : comms)
+                {
+                    if (c != MPI_COMM_NULL) { MPI_Comm_free(&c); }
+                }
+            }
+        };
+
+        struct piece
+        {
+            std::size_t tensor;  // which parameter
+            std::size_t offset;  // first element in that parameter
+            std::size_t size;
+            MPI_Comm shared;     // ranks sharing the tensor, or MPI_COMM_NULL when it is whole here
+        };
+
+        struct layout
+        {
+            std::vector<std::vector<std::size_t>> shapes;
+            std::vector<std::size_t> starts;  // first flat element of each tensor
+            std::size_t total = 0;
+            std::vector<int> counts, displs;  // every rank's range
+            row_range mine;
+            std::vector<piece> pieces;
+            std::unique_ptr<comm_list> comms = std::make_unique<comm_list>();
+            std::vector<V> flat;   // gradients packed, then parameters gathered
+            std::vector<V> shard;  // the mean gradient of this rank's range
+        };
+
+        const layout& layout_of(std::size_t g) const
+        {
+            if (g >= m_layouts.size() || !m_layouts[g])
+            {
+                throw std::out_of_range("xoptim::mpi::zero1: group " + std::to_string(g) + " has taken no step yet");
+            }
+            return *m_layouts[g];
+        }
+
+        // Cuts the group's parameters into ranges; collective (communicators are split here).
+        template <class PAt>
+        void build_layout(std::size_t g, std::size_t count, PAt&& param_at)
+        {
+            auto lay = std::make_unique<layout>();
+            for (std::size_t k = 0; k < count; ++k)
+            {
+                const auto& s = param_at(k).shape();
+                lay->shapes.emplace_back(s.begin(), s.end());
+                lay->starts.push_back(lay->total);
+                lay->total += param_at(k).size();
+            }
+            const int n = size();
+            for (int r = 0; r < n; ++r)
+            {
+                const row_range rr = shard_of(lay->total, r, n);
+                lay->counts.push_back(detail::count_of(rr.size(), "a rank's range of parameters"));
+                lay->displs.push_back(detail::count_of(rr.begin, "the parameters"));
+            }
+            lay->mine = shard_of(lay->total, rank(), n);
+            auto owner = [&](std::size_t flat) {
+                int r = 0;
+                while (r + 1 < n && flat >= shard_of(lay->total, r + 1, n).begin) { ++r; }
+                return r;
+            };
+            for (std::size_t k = 0; k < count; ++k)
+            {
+                const std::size_t b = lay->starts[k];
+                const std::size_t e = b + param_at(k).size();
+                MPI_Comm shared = MPI_COMM_NULL;
+                if constexpr (rule_type::reductions > 0)
+                {
+                    if (e > b && owner(b) != owner(e - 1))
+                    {
+                        const bool in = std::max(b, lay->mine.begin) < std::min(e, lay->mine.end);
+                        detail::check(MPI_Comm_split(m_comm.get(), in ? 0 : MPI_UNDEFINED, rank(), &shared),
+                                      "MPI_Comm_split");
+                        if (shared != MPI_COMM_NULL) { lay->comms->comms.push_back(shared); }
+                    }
+                }
+                const std::size_t lo = std::max(b, lay->mine.begin);
+                const std::size_t hi = std::min(e, lay->mine.end);
+                if (lo < hi) { lay->pieces.push_back({k, lo - b, hi - lo, shared}); }
+            }
+            lay->flat.resize(lay->total);
+            lay->shard.resize(lay->mine.size());
+
+            auto& grp = m_opt.groups().at(g);
+            std::vector<typename Optimizer::state_type> made;
+            for (const piece& p : lay->pieces)
+            {
+                made.push_back(detail::make_tensor_state<Optimizer>(grp.rule, std::vector<std::size_t>{p.size}));
+            }
+            grp.tensors = std::move(made);
+            if (m_layouts.size() <= g) { m_layouts.resize(g + 1); }
+            m_layouts[g] = std::move(lay);
+        }
+
+        template <class PAt, class GAt>
+        void step_impl(std::size_t g, std::size_t params, std::size_t grads, PAt&& param_at, GAt&& grad_at,
+                       double weight)
+        {
+            const auto t0 = std::chrono::steady_clock::now();
+            std::string local_error = detail::local_step_error(params, grads, param_at, grad_at);
+            for (std::size_t k = 0; k < params && local_error.empty(); ++k)
+            {
+                if (xoptim::detail::contiguous_data(param_at(k)) == nullptr && param_at(k).size() != 0)
+                {
+                    local_error = "parameter " + std::to_string(k) + " is not contiguous";
+                }
+            }
+            if (local_error.empty() && g >= m_opt.group_count())
+            {
+                local_error = "group " + std::to_string(g) + " out of range (have "
+                            + std::to_string(m_opt.group_count()) + ")";
+            }
+            if (local_error.empty() && g < m_layouts.size() && m_layouts[g])
+            {
+                const auto& shapes = m_layouts[g]->shapes;
+                bool same = shapes.size() == params;
+                for (std::size_t k = 0; same && k < params; ++k)
+                {
+                    same = xoptim::detail::same_shape(shapes[k], param_at(k).shape());
+                }
+                if (!same) { local_error = "the parameters' shapes changed since the group's first step"; }
+            }
+            const std::uint64_t signature = shapes_signature(params, param_at, detail::hash_seed ^ g);
+            const auto agreed = agree(m_comm, "xoptim::mpi::zero1::step", signature, local_error, weight,
+                                      [&] { return shapes_text(params, param_at); });
+            if (!(agreed.total_weight > 0.0))
+            {
+                throw std::invalid_argument("xoptim::mpi::zero1::step: the weights of the ranks sum to "
+                                            + std::to_string(agreed.total_weight) + ", need > 0");
+            }
+            if (g >= m_layouts.size() || !m_layouts[g]) { build_layout(g, params, param_at); }
+            layout& lay = *m_layouts[g];
+            const auto t1 = std::chrono::steady_clock::now();
+            m_stats.check_seconds += detail::seconds_since(t0);
+
+            // Reduce-scatter: this rank receives the sum of its range over all ranks.
+            const V w = static_cast<V>(weight);
+            for (std::size_t k = 0; k < params; ++k)
+            {
+                const auto& gr = grad_at(k);
+                const V* src = xoptim::detail::contiguous_data(gr);
+                V* dst = lay.flat.data() + lay.starts[k];
+                if (w == V(1)) { std::copy(src, src + gr.size(), dst); }
+                else { std::transform(src, src + gr.size(), dst, [w](V x) { return x * w; }); }
+            }
+            detail::check(MPI_Reduce_scatter(lay.flat.data(), lay.shard.data(), lay.counts.data(), datatype<V>(),
+                                             MPI_SUM, m_comm.get()),
+                          "MPI_Reduce_scatter");
+            ++m_stats.reduce_calls;
+            const V total = static_cast<V>(agreed.total_weight);
+            for (V& x : lay.shard) { x /= total; }
+            const auto t2 = std::chrono::steady_clock::now();
+            m_stats.reduce_seconds += std::chrono::duration<double>(t2 - t1).count();
+
+            // Update this rank's pieces with their state.
+            auto& grp = m_opt.groups()[g];
+            const auto coefficients = grp.rule.template coefficients<V>(step_info{grp.step + 1});
+            for (std::size_t i = 0; i < lay.pieces.size(); ++i)
+            {
+                const piece& pc = lay.pieces[i];
+                V* pdata = xoptim::detail::contiguous_data(param_at(pc.tensor)) + pc.offset;
+                V* gdata = lay.shard.data() + (lay.starts[pc.tensor] + pc.offset - lay.mine.begin);
+                const std::array<std::size_t, 1> shape{pc.size};
+                auto pview = xt::adapt(pdata, pc.size, xt::no_ownership(), shape);
+                const auto gview = xt::adapt(gdata, pc.size, xt::no_ownership(), shape);
+                std::array<V*, rule_type::max_slots == 0 ? 1 : rule_type::max_slots> ptrs{};
+                for (std::size_t s = 0; s < rule_type::max_slots; ++s)
+                {
+                    auto& slot = grp.tensors[i].slots[s];
+                    ptrs[s] = slot.size() ? slot.data() : nullptr;
+                }
+                apply_chain(grp.rule, coefficients, pview, gview, ptrs.data(), [&](double* sums, std::size_t n) {
+                    if (pc.shared != MPI_COMM_NULL && n > 0)
+                    {
+                        detail::check(MPI_Allreduce(MPI_IN_PLACE, sums, static_cast<int>(n), MPI_DOUBLE, MPI_SUM,
+                                                    pc.shared),
+                                      "MPI_Allreduce");
+                    }
+                });
+            }
+            ++grp.step;
+
+            // Gather every rank's updated range on every rank.
+            const auto t3 = std::chrono::steady_clock::now();
+            for (const piece& pc : lay.pieces)
+            {
+                const V* src = xoptim::detail::contiguous_data(param_at(pc.tensor)) + pc.offset;
+                std::copy(src, src + pc.size, lay.flat.data() + lay.starts[pc.tensor] + pc.offset);
+            }
+            detail::check(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, lay.flat.data(), lay.counts.data(),
+                                         lay.displs.data(), datatype<V>(), m_comm.get()),
+                          "MPI_Allgatherv");
+            ++m_stats.gather_calls;
+            for (std::size_t k = 0; k < params; ++k)
+            {
+                auto& p = param_at(k);
+                const std::size_t b = lay.starts[k];
+                const std::size_t e = b + p.size();
+                V* dst = xoptim::detail::contiguous_data(p);
+                // This rank's own range is already in place.
+                const std::size_t own_lo = std::clamp(lay.mine.begin, b, e);
+                const std::size_t own_hi = std::clamp(lay.mine.end, b, e);
+                std::copy(lay.flat.data() + b, lay.flat.data() + own_lo, dst);
+                std::copy(lay.flat.data() + own_hi, lay.flat.data() + e, dst + (own_hi - b));
+            }
+            const auto t4 = std::chrono::steady_clock::now();
+            m_stats.gather_seconds += std::chrono::duration<double>(t4 - t3).count();
+            ++m_stats.steps;
+            m_stats.step_seconds += std::chrono::duration<double>(t4 - t0).count();
+        }
+
+        Optimizer m_opt;
+        communicator m_comm;
+        std::vector<std::unique_ptr<layout>> m_layouts;
+        comm_stats m_stats;
+    };
+}
