@@ -123,6 +123,14 @@ namespace xoptim
             return run_from<P, 0>(c, w, g, state, acc);
         }
 
+        // A one-pass chain is itself an update rule, so chains nest inside chains.
+        template <element T>
+            requires(passes == 1)
+        T apply(const coefficients_type<scalar_t<T>>& c, const T& w, const T& u, const slot_view<scalar_t<T>>& state) const
+        {
+            return run<0>(c, w, u, state, static_cast<T*>(nullptr));
+        }
+
         // Turns the sums accumulated in pass P into the coefficients of the reducing link.
         template <std::size_t P, class C>
         void finish(C& c, const double* sums) const
