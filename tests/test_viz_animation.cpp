@@ -1,0 +1,130 @@
+// Animation: the elements are present, share one timeline, and the static
+// picture shows the final frame and the whole path.
+#include <cmath>
+#include <regex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "xoptim/viz/animation.hpp"
+#include "xoptim/viz/chart.hpp"
+#include "xoptim/viz/contour.hpp"
+#include "viz_test_support.hpp"
+
+using namespace xoptim::viz;
+using namespace xoptim_viz_test;
+
+TEST_CASE("viz: frame_indices and key_times")
+{
+    CHECK(frame_indices(101, 5) == std::vector<std::size_t>{0, 25, 50, 75, 100});
+    CHECK(frame_indices(3, 5) == std::vector<std::size_t>{0, 1, 1, 2, 2});  // llround(0.5) = 1, llround(1.5) = 2
+    CHECK(frame_indices(1, 3) == std::vector<std::size_t>{0, 0, 0});
+    CHECK_THROWS_AS(frame_indices(0, 3), std::invalid_argument);
+    CHECK_THROWS_AS(frame_indices(3, 1), std::invalid_argument);
+    CHECK(key_times({5, 2.0, false}) == "0;0.25;0.5;0.75;1");
+    CHECK(key_times({4, 2.0, true}) == "0;0.25;0.5;0.75");
+    CHECK_THROWS_AS(key_times({5, 0.0, false}), std::invalid_argument);
+}
+
+TEST_CASE("viz: an animated figure has its animations, in step, over a useful static picture")
+{
+    // Gradient descent on f(a, b) = a^2 + 4 b^2 from (-8, 3), learning rate 0.1.
+    std::vector<double> a{-8.0}, b{3.0}, loss;
+    for (int k = 0; k < 30; ++k)
+    {
+        a.push_back(a.back() - 0.1 * 2.0 * a.back());
+        b.push_back(b.back() - 0.1 * 8.0 * b.back());
+    }
+    for (std::size_t k = 0; k < a.size(); ++k)
+    {
+        loss.push_back(a[k] * a[k] + 4 * b[k] * b[k]);
+    }
+    const grid g = sample_grid({-10, 10}, 41, {-5, 5}, 41, [](double x, double y) { return x * x + 4 * y * y; });
+    const timeline t{11, 4.0, false};
+
+    svg_writer svg(900, 400);
+    contour_options co;
+    co.title = "path";
+    const frame map = draw_contour_map(svg, {0, 0, 450, 400}, g, co);
+    animated_path(svg, map, a, b, t);
+    animated_marker(svg, map, a, b, t);
+    chart_options lo;
+    lo.log_y = true;
+    lo.legend = false;
+    const frame chart = draw_chart(svg, {450, 0, 450, 400}, {iteration_series("loss", loss)}, lo);
+    std::vector<double> iteration(a.size());
+    for (std::size_t k = 0; k < a.size(); ++k)
+    {
+        iteration[k] = static_cast<double>(k);
+    }
+    animated_cursor(svg, chart, iteration, t);
+    std::vector<std::string> labels;
+    for (std::size_t k = 0; k < a.size(); ++k)
+    {
+        labels.push_back("iteration " + std::to_string(k));
+    }
+    animated_text(svg, 600, 40, labels, t);
+    const std::string doc = svg.str();
+    const auto file = write_output("animated.svg", doc);
+    REQUIRE(xml_well_formed(file));
+
+    // marker cx, cy; path dash offset; cursor x1, y1, x2, y2; 11 text visibilities.
+    CHECK(xpath(file, "count(//*[local-name()='animate'])") == std::to_string(2 + 1 + 4 + 11));
+    CHECK(xpath(file, "count(//*[local-name()='animate'][@repeatCount='indefinite'][@dur='4s'][@begin='0s'])")
+          == std::to_string(2 + 1 + 4 + 11));
+    // Every value list has one entry per frame.
+    const std::regex values("<animate attributeName=\"(cx|cy|x1|stroke-dashoffset)\" values=\"([^\"]*)\"");
+    int seen = 0;
+    for (auto it = std::sregex_iterator(doc.begin(), doc.end(), values); it != std::sregex_iterator(); ++it, ++seen)
+    {
+        CHECK(count((*it)[2].str(), ";") == t.frames - 1);
+    }
+    CHECK(seen == 4);
+
+    // Static picture: the marker sits on the last point, the path is drawn in full.
+    const point last = map.to_px(a.back(), b.back());
+    const std::string cx = xpath(file, "string(//*[local-name()='circle'][*[local-name()='animate']]/@cx)");
+    CHECK(std::stod(cx) == doctest::Approx(last.x).epsilon(1e-3));
+    CHECK(xpath(file, "string(//*[local-name()='path'][*[local-name()='animate']]/@stroke-dashoffset)") == "0");
+    // The path grows: its dash offset falls from the whole length to nearly nothing.
+    const std::string offsets = xpath(file, "string(//*[local-name()='path']/*[local-name()='animate']/@values)");
+    const double first = std::stod(offsets.substr(0, offsets.find(';')));
+    const double final_offset = std::stod(offsets.substr(offsets.rfind(';') + 1));
+    CHECK(first > 100.0);
+    CHECK(final_offset == doctest::Approx(1.0));  // dash = length + 1
+    // Only the last label shows without animation.
+    CHECK(xpath(file, "count(//*[local-name()='text'][@visibility='visible'])") == "1");
+    CHECK(xpath(file, "normalize-space(//*[local-name()='text'][@visibility='visible'])") == "iteration 30");
+}
+
+TEST_CASE("viz: animated fitted line and points that cannot be drawn")
+{
+    svg_writer svg(400, 300);
+    chart_options o;
+    o.x_range = range{-1, 1};
+    o.y_range = range{-10, 10};
+    o.legend = false;
+    const frame f = draw_chart(svg, {0, 0, 400, 300}, {iteration_series("dummy", {0.0})}, o);
+    const timeline t{4, 2.0, true};
+    // The last entry diverges: the line hides in that frame and keeps its last drawable place.
+    const double inf = std::numeric_limits<double>::infinity();
+    animated_fit_line(svg, f, {0, 1, 2, inf}, {1, 2, 3, 4}, t);
+    animated_marker(svg, f, {0, 0.5, std::nan(""), 0.9}, {0, 1, 2, 3}, t);
+    const std::string doc = svg.str();
+    CHECK(doc.find("nan") == std::string::npos);
+    CHECK(doc.find("inf") == std::string::npos);
+    CHECK(doc.find("calcMode=\"discrete\"") != std::string::npos);
+    CHECK(doc.find("values=\"visible;visible;visible;hidden\"") != std::string::npos);
+    CHECK(doc.find("values=\"visible;visible;hidden;visible\"") != std::string::npos);
+    const auto file = write_output("animated_fit.svg", doc);
+    REQUIRE(xml_well_formed(file));
+    // Static line: the third entry, y = 2 + 3 x from x = -1 to 1.
+    const std::string y1 = xpath(file, "string(//*[local-name()='line'][*[local-name()='animate']]/@y1)");
+    CHECK(std::stod(y1) == doctest::Approx(f.to_px(-1, -1).y).epsilon(1e-3));
+
+    CHECK_THROWS_AS(animated_marker(svg, f, {1, 2}, {1}, t), std::invalid_argument);
+    CHECK_THROWS_AS(animated_path(svg, f, {}, {}, t), std::invalid_argument);
+    CHECK_THROWS_AS(animated_marker(svg, f, {1}, {1}, timeline{1, 2.0, false}), std::invalid_argument);
+}
