@@ -1,0 +1,262 @@
+// xoptim-viz fit: runs one optimizer on a problem (a linear regression on a data set, or a 2-D
+// test function) and writes the trajectory as CSV: step,theta0,...,loss.
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <ostream>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <xoptim/fit.hpp>
+#include <xoptim/losses/huber.hpp>
+#include <xoptim/losses/mae.hpp>
+#include <xoptim/losses/mse.hpp>
+#include <xoptim/losses/rmse.hpp>
+#include <xoptim/problems/csv.hpp>
+#include <xoptim/problems/linear_regression.hpp>
+#include <xoptim/problems/seed_data.hpp>
+#include <xoptim/problems/test_functions.hpp>
+
+#include "cli.hpp"
+#include "optimizer_table.hpp"
+
+namespace xoptim_viz {
+namespace {
+
+constexpr std::string_view usage =
+    "xoptim-viz fit [--data FILE.csv | --seed-data [--seed N]] [--objective NAME]\n"
+    "                      [--loss mse|rmse|mae|huber] --optimizer NAME [--lr X] [--epochs N]\n"
+    "                      [--batch-size B] [--init A,B] [--momentum X] [--dampening X]\n"
+    "                      [--nesterov] [--weight-decay X] [--beta1 X] [--beta2 X] [--eps X]\n"
+    "                      [--amsgrad] [--alpha X] [--trust-clip X]";
+
+constexpr std::string_view description =
+    "Runs one optimizer and writes its trajectory as CSV to standard output: a header\n"
+    "step,theta0,theta1,...,loss, then row 0 (the start) and one row per step (the parameters\n"
+    "after that step and the loss there), numbers with 17 significant digits.\n"
+    "\n"
+    "The problem is a linear regression y ~ theta0 + theta1 x1 + ... (full batch unless\n"
+    "--batch-size) on --data or on the seed's data set (100 points, y = 3 + 5x + U(0, 1)), the\n"
+    "default; or, with --objective, a 2-D test function (theta is the point, loss its value).\n"
+    "\n"
+    "Hyperparameter flags have PyTorch's names, meanings and defaults; a flag the optimizer\n"
+    "does not take is an error. Exit status: 0 done; 2 bad input (one line on standard error,\n"
+    "nothing on standard output); 3 diverged (a non-finite loss, or one that grew 1e6 times:\n"
+    "the rows before it are written and the reason goes to standard error); 1 other errors.";
+
+const flag problem_flags[] = {
+    {"--data", "FILE", "CSV data set: a header, numeric columns, y last"},
+    {"--seed-data", "", "the seed's data set (the default)"},
+    {"--seed", "N", "seed of the generated data and of the mini-batch shuffle (default 0)"},
+    {"--objective", "NAME", "a 2-D test function instead of the regression"},
+    {"--loss", "NAME", "regression loss: mse (default), rmse, mae, huber (delta 1)"},
+    {"--optimizer", "NAME", "the optimizer (required)"},
+    {"--epochs", "N", "passes over the data (default 100; full batch: one step each)"},
+    {"--batch-size", "B", "mini-batch size (default: the whole data set)"},
+    {"--init", "A,B,...", "start: theta0,theta1,... (default 0s, or the function's start)"},
+    {"--help", "", "this help"},
+};
+
+constexpr std::string_view loss_names[] = {"mse", "rmse", "mae", "huber"};
+
+std::vector<flag> all_flags()
+{
+    std::vector<flag> flags(std::begin(problem_flags), std::end(problem_flags));
+    const auto hyper = hyperparameter_flags();
+    flags.insert(flags.end() - 1, hyper.begin(), hyper.end());
+    return flags;
+}
+
+void print_fit_help(std::ostream& out)
+{
+    print_help(out, usage, description, all_flags());
+    out << "\noptimizers (the flags each takes, with their defaults):\n";
+    for (const auto name : optimizer_names()) {
+        out << "  " << name << ": " << optimizer_summary(name) << "\n      "
+            << optimizer_defaults(name) << "\n";
+    }
+    out << "\nobjectives (--objective): " << join(xoptim::test_function_names) << "\n"
+        << "\nexamples:\n"
+           "  xoptim-viz fit --optimizer sgd --lr 0.1 --loss mse --init -10,-20\n"
+           "  xoptim-viz fit --seed-data --seed 7 --optimizer adam --lr 0.1 --loss rmse\n"
+           "  xoptim-viz fit --data points.csv --optimizer lamb --lr 0.1 --batch-size 10\n"
+           "  xoptim-viz fit --objective rosenbrock --optimizer adam --lr 0.01 --epochs 2000\n";
+}
+
+/// Writes each record as a CSV row as soon as it exists.
+class csv_rows {
+public:
+    explicit csv_rows(std::ostream& out) : m_out(&out) {}
+    void on_step(const xoptim::fit_record& r)
+    {
+        std::string line = std::to_string(r.step);
+        for (std::size_t i = 0; i < r.theta.size(); ++i) {
+            line += ',';
+            line += format_number(r.theta(i));
+        }
+        line += ',';
+        line += format_number(r.loss);
+        line += '\n';
+        m_out->write(line.data(), static_cast<std::streamsize>(line.size()));
+    }
+
+private:
+    std::ostream* m_out;
+};
+
+struct run_settings {
+    any_optimizer optimizer;
+    vector theta;
+    xoptim::fit_options options;
+};
+
+template <class Problem>
+int run(const Problem& problem, run_settings& s, std::ostream& out, std::ostream& err)
+{
+    std::string header = "step";
+    for (std::size_t i = 0; i < s.theta.size(); ++i) {
+        header += ",theta" + std::to_string(i);
+    }
+    header += ",loss\n";
+    out << header;
+    const auto result = xoptim::fit(problem, s.optimizer, s.theta, s.options, csv_rows(out),
+                                    xoptim::stop_on_divergence{},
+                                    xoptim::progress_bar(stderr, 1000));
+    out.flush();
+    if (result.reason == xoptim::stop_reason::diverged) {
+        err << "xoptim-viz fit: diverged at " << result.message << "\n";
+        return exit_diverged;
+    }
+    return exit_ok;
+}
+
+/// The start: --init when given (with exactly `count` values), else `fallback`.
+vector read_init(const parsed_flags& given, std::size_t count, const vector& fallback)
+{
+    const auto text = given.get("--init");
+    if (!text) {
+        return fallback;
+    }
+    const auto values = parse_list("--init", *text);
+    if (values.size() != count) {
+        throw usage_error("--init: " + std::to_string(values.size()) + " values for "
+                          + std::to_string(count) + " parameters (theta0.."
+                          + "theta" + std::to_string(count - 1) + ")");
+    }
+    vector theta = xt::zeros<double>({count});
+    for (std::size_t i = 0; i < count; ++i) {
+        theta(i) = values[i];
+    }
+    return theta;
+}
+
+int fit_objective(const parsed_flags& given, run_settings& s, std::ostream& out, std::ostream& err)
+{
+    const std::string name = *given.get("--objective");
+    for (const auto other : {"--data", "--seed-data", "--seed", "--loss", "--batch-size"}) {
+        if (given.has(other)) {
+            throw usage_error(std::string(other) + " does not apply with --objective");
+        }
+    }
+    const auto function = xoptim::make_test_function(name);
+    if (!function) {
+        throw usage_error("unknown objective '" + name + "' (choose from: "
+                          + join(xoptim::test_function_names) + ")");
+    }
+    return std::visit(
+        [&](const auto& f) {
+            const auto start = f.start();
+            s.theta = read_init(given, 2, vector{start[0], start[1]});
+            return run(f, s, out, err);
+        },
+        *function);
+}
+
+int fit_regression(const parsed_flags& given, run_settings& s, std::ostream& out, std::ostream& err)
+{
+    if (given.has("--data") && given.has("--seed-data")) {
+        throw usage_error("--data and --seed-data exclude each other");
+    }
+    const std::string loss = given.get("--loss").value_or("mse");
+    if (std::find(std::begin(loss_names), std::end(loss_names), loss) == std::end(loss_names)) {
+        throw usage_error("unknown loss '" + loss + "' (choose from: " + join(loss_names) + ")");
+    }
+    xoptim::dataset data;
+    if (const auto file = given.get("--data")) {
+        try {
+            data = xoptim::load_csv(*file);
+        } catch (const xoptim::csv_error& e) {
+            throw usage_error(e.what());
+        }
+    } else {
+        data = xoptim::seed_data(s.options.seed);
+    }
+    const std::size_t dim = data.features() + 1;
+    s.theta = read_init(given, dim, xt::zeros<double>({dim}));
+    try {
+        if (loss == "mse") {
+            return run(xoptim::linear_regression<xoptim::mse>(std::move(data)), s, out, err);
+        }
+        if (loss == "rmse") {
+            return run(xoptim::linear_regression<xoptim::rmse>(std::move(data)), s, out, err);
+        }
+        if (loss == "mae") {
+            return run(xoptim::linear_regression<xoptim::mae>(std::move(data)), s, out, err);
+        }
+        return run(xoptim::linear_regression<xoptim::huber>(std::move(data)), s, out, err);
+    } catch (const std::invalid_argument& e) {
+        // Only the data set can be at fault here: everything else was checked already.
+        throw usage_error(std::string("--data: ") + e.what());
+    }
+}
+
+} // namespace
+
+int fit_command(std::span<const std::string> args, std::ostream& out, std::ostream& err)
+{
+    try {
+        for (const auto& a : args) {
+            if (a == "--help") {
+                print_fit_help(out);
+                return exit_ok;
+            }
+        }
+        const auto flags = all_flags();
+        const parsed_flags given = parse_flags(args, flags);
+
+        const auto optimizer = given.get("--optimizer");
+        if (!optimizer) {
+            throw usage_error("--optimizer is required (choose from: " + join(optimizer_names())
+                              + ")");
+        }
+        run_settings s;
+        s.optimizer = make_optimizer(*optimizer, given);
+        if (const auto epochs = given.get("--epochs")) {
+            s.options.epochs = parse_unsigned("--epochs", *epochs);
+        }
+        if (const auto batch = given.get("--batch-size")) {
+            s.options.batch_size = parse_unsigned("--batch-size", *batch);
+            if (s.options.batch_size == 0) {
+                throw usage_error("--batch-size: must be at least 1, got 0");
+            }
+        }
+        if (const auto seed = given.get("--seed")) {
+            s.options.seed = parse_unsigned("--seed", *seed);
+        }
+        s.options.keep_history = false;
+
+        if (given.has("--objective")) {
+            return fit_objective(given, s, out, err);
+        }
+        return fit_regression(given, s, out, err);
+    } catch (const usage_error& e) {
+        err << "xoptim-viz fit: " << e.what() << "\n";
+        return exit_usage;
+    }
+}
+
+} // namespace xoptim_viz
