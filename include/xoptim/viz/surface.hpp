@@ -291,6 +291,10 @@ namespace xoptim::viz
         const double zstep = zt.size() > 1 ? zt[1] - zt[0] : 1.0;
         for (double t : zt)
         {
+            if (box_coords(x0, y0, t).z < 0.08 * wtop)
+            {
+                continue;  // too close to the floor's own tick labels
+            }
             const point p = to_px({zc.x, zc.y, box_coords(x0, y0, t).z});
             svg.line(p.x - 5, p.y, p.x, p.y, {{"stroke", "#666666"}});
             const std::string lab = opt.log_z ? log_tick_label(std::pow(10.0, t)) : tick_label(t, zstep);
