@@ -1,8 +1,6 @@
 // The package metadata: the version macros agree with each other and with the version
 // CMake read for the package; the test data directory is wired in.
-#if __has_include(<xoptim/xoptim.hpp>)
 #include <xoptim/xoptim.hpp>
-#endif
 #include <xoptim/version.hpp>
 
 #include <doctest/doctest.h>
