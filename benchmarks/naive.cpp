@@ -1,0 +1,182 @@
+// naive/<optimizer>/<dtype>/<N>: each optimizer written as a user of xtensor would write it,
+// one `xt::noalias` statement per line of the paper's algorithm, with the same hyperparameters
+// as the library's defaults. Every statement is one pass over memory.
+
+#include <cmath>
+#include <cstddef>
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+#include <xtensor/xmath.hpp>
+#include <xtensor/xnoalias.hpp>
+#include <xtensor/xtensor.hpp>
+
+#include "common.hpp"
+
+namespace xoptim_bench
+{
+    namespace
+    {
+        template <class V>
+        struct naive_data
+        {
+            using T = xt::xtensor<V, 1>;
+            T p, g, m, v, vmax, u;
+            std::uint64_t t = 0;
+
+            explicit naive_data(std::size_t n)
+                : p(std::array<std::size_t, 1>{n}), g(std::array<std::size_t, 1>{n}), m(xt::zeros<V>({n})),
+                  v(xt::zeros<V>({n})), vmax(xt::zeros<V>({n})), u(xt::zeros<V>({n}))
+            {
+                filler f(3);
+                f.fill(p.begin(), p.end(), -1.0, 1.0);
+                f.fill(g.begin(), g.end(), -1e-2, 1e-2);
+            }
+        };
+
+        template <class V>
+        V norm2(const xt::xtensor<V, 1>& x)
+        {
+            return std::sqrt(static_cast<V>(xt::sum(x * x)()));
+        }
+
+        // One step of `name` on d, as separate xtensor statements.
+        template <class V>
+        std::function<void(naive_data<V>&)> naive_step(const std::string& name)
+        {
+            if (name == "sgd")
+            {
+                return [](naive_data<V>& d) {
+                    const V lr = V(1e-3);
+                    xt::noalias(d.p) -= lr * d.g;
+                };
+            }
+            if (name == "momentum" || name == "nesterov")
+            {
+                const bool nesterov = name == "nesterov";
+                return [nesterov](naive_data<V>& d) {
+                    const V lr = V(1e-3), mu = V(0.9);
+                    xt::noalias(d.m) = mu * d.m + d.g;
+                    if (nesterov) { xt::noalias(d.p) -= lr * (d.g + mu * d.m); }
+                    else { xt::noalias(d.p) -= lr * d.m; }
+                };
+            }
+            if (name == "adam" || name == "adamw" || name == "amsgrad")
+            {
+                const int kind = name == "adam" ? 0 : name == "adamw" ? 1 : 2;
+                return [kind](naive_data<V>& d) {
+                    const V lr = V(1e-3), b1 = V(0.9), b2 = V(0.999), eps = V(1e-8), wd = V(1e-2);
+                    ++d.t;
+                    const V bc1 = V(1) - static_cast<V>(std::pow(0.9, double(d.t)));
+                    const V sbc2 = static_cast<V>(std::sqrt(1.0 - std::pow(0.999, double(d.t))));
+                    xt::noalias(d.m) = b1 * d.m + (V(1) - b1) * d.g;
+                    xt::noalias(d.v) = b2 * d.v + (V(1) - b2) * d.g * d.g;
+                    if (kind == 0) { xt::noalias(d.p) -= lr * (d.m / bc1) / (xt::sqrt(d.v) / sbc2 + eps); }
+                    else if (kind == 1)
+                    {
+                        xt::noalias(d.p) -= lr * ((d.m / bc1) / (xt::sqrt(d.v) / sbc2 + eps) + wd * d.p);
+                    }
+                    else
+                    {
+                        xt::noalias(d.vmax) = xt::maximum(d.vmax, d.v);
+                        xt::noalias(d.p) -= lr * (d.m / bc1) / (xt::sqrt(d.vmax) / sbc2 + eps);
+                    }
+                };
+            }
+            if (name == "lamb")
+            {
+                return [](naive_data<V>& d) {
+                    const V lr = V(1e-3), b1 = V(0.9), b2 = V(0.999), eps = V(1e-6);
+                    ++d.t;
+                    const V bc1 = V(1) - static_cast<V>(std::pow(0.9, double(d.t)));
+                    const V sbc2 = static_cast<V>(std::sqrt(1.0 - std::pow(0.999, double(d.t))));
+                    xt::noalias(d.m) = b1 * d.m + (V(1) - b1) * d.g;
+                    xt::noalias(d.v) = b2 * d.v + (V(1) - b2) * d.g * d.g;
+                    xt::noalias(d.u) = (d.m / bc1) / (xt::sqrt(d.v) / sbc2 + eps);
+                    const V wn = norm2(d.p), un = norm2(d.u);
+                    const V ratio = (wn > V(0) && un > V(0)) ? wn / un : V(1);
+                    xt::noalias(d.p) -= (lr * ratio) * d.u;
+                };
+            }
+            if (name == "lars")
+            {
+                return [](naive_data<V>& d) {
+                    const V lr = V(0.1), mu = V(0.9), eta = V(0.001);
+                    const V wn = norm2(d.p), gn = norm2(d.g);
+                    const V ratio = (wn > V(0) && gn > V(0)) ? eta * wn / gn : V(1);
+                    xt::noalias(d.m) = mu * d.m + (lr * ratio) * d.g;
+                    xt::noalias(d.p) -= d.m;
+                };
+            }
+            if (name == "rmsprop")
+            {
+                return [](naive_data<V>& d) {
+                    const V lr = V(1e-2), a = V(0.99), eps = V(1e-8);
+                    xt::noalias(d.v) = a * d.v + (V(1) - a) * d.g * d.g;
+                    xt::noalias(d.p) -= lr * d.g / (xt::sqrt(d.v) + eps);
+                };
+            }
+            if (name == "adagrad")
+            {
+                return [](naive_data<V>& d) {
+                    const V lr = V(1e-2), eps = V(1e-10);
+                    xt::noalias(d.v) += d.g * d.g;
+                    xt::noalias(d.p) -= lr * d.g / (xt::sqrt(d.v) + eps);
+                };
+            }
+            if (name == "lion")
+            {
+                return [](naive_data<V>& d) {
+                    const V lr = V(1e-4), b1 = V(0.9), b2 = V(0.99);
+                    xt::noalias(d.p) -= lr * xt::sign(b1 * d.m + (V(1) - b1) * d.g);
+                    xt::noalias(d.m) = b2 * d.m + (V(1) - b2) * d.g;
+                };
+            }
+            throw std::invalid_argument("naive_step: unknown optimizer " + name);
+        }
+
+        template <class V>
+        void bm_naive(benchmark::State& state, std::string name)
+        {
+            const auto n = static_cast<std::size_t>(state.range(0));
+            naive_data<V> d(n);
+            const auto step = naive_step<V>(name);
+            const double bytes = double(values_per_parameter(name) * sizeof(V) * n);
+            const double bw = timed_loop(state, bytes, [&] { step(d); });
+            state.counters["x_axpy"] = bw / axpy_reference<V>(n);
+            record_reference("naive/" + name + "/" + dtype_name<V>() + "/" + std::to_string(n), bw);
+        }
+
+        template <class V>
+        void register_dtype()
+        {
+            for (const auto& name : optimizer_names())
+            {
+                auto* b = benchmark::RegisterBenchmark(("naive/" + name + "/" + dtype_name<V>()).c_str(),
+                                                       [name](benchmark::State& s) { bm_naive<V>(s, name); });
+                for (std::size_t n : sizes()) { b->Arg(static_cast<std::int64_t>(n)); }
+                
+            }
+        }
+    }
+
+    template <class V>
+    double naive_reference(const std::string& name, std::size_t n)
+    {
+        return reference("naive/" + name + "/" + dtype_name<V>() + "/" + std::to_string(n), [&] {
+            naive_data<V> d(n);
+            const auto step = naive_step<V>(name);
+            return standalone_bandwidth(double(values_per_parameter(name) * sizeof(V) * n), [&] { step(d); });
+        });
+    }
+
+    template double naive_reference<float>(const std::string&, std::size_t);
+    template double naive_reference<double>(const std::string&, std::size_t);
+
+    void register_naive()
+    {
+        register_dtype<float>();
+        register_dtype<double>();
+    }
+}

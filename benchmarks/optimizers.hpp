@@ -1,0 +1,27 @@
+#pragma once
+// Calls f with a freshly made named optimizer (library defaults, value type V).
+
+#include <stdexcept>
+#include <string>
+
+#include <xoptim/optimizers.hpp>
+
+namespace xoptim_bench
+{
+    template <class V, class F>
+    decltype(auto) with_optimizer(const std::string& name, F&& f)
+    {
+        if (name == "sgd") { return f(xoptim::sgd<V>()); }
+        if (name == "momentum") { return f(xoptim::momentum<V>()); }
+        if (name == "nesterov") { return f(xoptim::nesterov<V>()); }
+        if (name == "adam") { return f(xoptim::adam<V>()); }
+        if (name == "adamw") { return f(xoptim::adamw<V>()); }
+        if (name == "amsgrad") { return f(xoptim::amsgrad<V>()); }
+        if (name == "lamb") { return f(xoptim::lamb<V>()); }
+        if (name == "lars") { return f(xoptim::lars<V>()); }
+        if (name == "rmsprop") { return f(xoptim::rmsprop<V>()); }
+        if (name == "adagrad") { return f(xoptim::adagrad<V>()); }
+        if (name == "lion") { return f(xoptim::lion<V>()); }
+        throw std::invalid_argument("with_optimizer: unknown optimizer " + name);
+    }
+}

@@ -1,0 +1,7 @@
+// threads/: placeholder until the threaded step exists.
+#include "common.hpp"
+
+namespace xoptim_bench
+{
+    void register_threads() {}
+}
