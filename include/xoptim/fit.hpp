@@ -115,7 +115,7 @@ inline bool all_finite(const xt::xtensor<double, 1>& v)
 /// for an objective without batches.
 template <class Problem, class Optimizer, class... Callbacks>
     requires objective<Problem, xt::xtensor<double, 1>>
-             && steppable<std::remove_cvref_t<Optimizer>, xt::xtensor<double, 1>>
+             && steppable<std::remove_reference_t<Optimizer>, xt::xtensor<double, 1>>
 fit_result fit(const Problem& problem, Optimizer&& opt, xt::xtensor<double, 1>& theta,
                const fit_options& options = {}, Callbacks&&... callbacks)
 {
