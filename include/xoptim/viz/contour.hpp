@@ -520,6 +520,13 @@ namespace xoptim::viz
             return levels;
         }
 
+        // The colour of contour line k of n when lines are drawn without filling:
+        // viridis short of its palest yellow, so every line shows on white.
+        inline rgb line_colour(std::size_t k, std::size_t n)
+        {
+            return viridis(n <= 1 ? 0.0 : 0.9 * static_cast<double>(k) / static_cast<double>(n - 1));
+        }
+
         inline std::string band_colour(std::size_t band, std::size_t bands)
         {
             return viridis(bands <= 1 ? 0.5 : static_cast<double>(band) / static_cast<double>(bands - 1)).hex();
@@ -602,9 +609,7 @@ namespace xoptim::viz
                 }
                 else
                 {
-                    // Stop short of the palest yellow so every line shows on white.
-                    const double t = levels.size() <= 1 ? 0.0 : 0.9 * static_cast<double>(k) / static_cast<double>(levels.size() - 1);
-                    svg.path(d, {{"stroke", viridis(t).hex()}});
+                    svg.path(d, {{"stroke", detail::line_colour(k, levels.size()).hex()}});
                 }
             }
             svg.close();
@@ -613,7 +618,8 @@ namespace xoptim::viz
         return levels;
     }
 
-    /// Draws a vertical colour bar for these levels (bands below, between and above them).
+    /// Draws a vertical colour bar for these levels: the filled bands below,
+    /// between and above them, or (filled = false) each level's line colour.
     inline void draw_colour_bar(svg_writer& svg, box area, const std::vector<double>& levels, bool filled = true)
     {
         if (levels.empty())
@@ -623,11 +629,23 @@ namespace xoptim::viz
         const std::size_t bands = levels.size() + 1;
         const double h = area.height / static_cast<double>(bands);
         svg.group({{"class", "colour-bar"}, {"font-size", 10}});
-        for (std::size_t b = 0; b < bands; ++b)
+        if (filled)
         {
-            const double t = filled ? static_cast<double>(b) / static_cast<double>(bands - 1)
-                                    : 0.9 * static_cast<double>(std::min(b, bands - 2)) / static_cast<double>(std::max<std::size_t>(bands - 2, 1));
-            svg.rect(area.x, area.bottom() - h * static_cast<double>(b + 1), area.width, h, {{"fill", viridis(t).hex()}});
+            for (std::size_t b = 0; b < bands; ++b)
+            {
+                svg.rect(area.x, area.bottom() - h * static_cast<double>(b + 1), area.width, h,
+                         {{"fill", detail::band_colour(b, bands)}});
+            }
+        }
+        else
+        {
+            svg.rect(area.x, area.y, area.width, area.height, {{"fill", "#ffffff"}});
+            for (std::size_t k = 0; k < levels.size(); ++k)
+            {
+                const double y = area.bottom() - h * static_cast<double>(k + 1);
+                svg.line(area.x, y, area.right(), y,
+                         {{"stroke", detail::line_colour(k, levels.size()).hex()}, {"stroke-width", 3}});
+            }
         }
         svg.rect(area.x, area.y, area.width, area.height, {{"fill", "none"}, {"stroke", "#444444"}});
         // Label every level when there is room, otherwise every second or third.
