@@ -22,6 +22,7 @@
 #include <xoptim/problems/test_functions.hpp>
 
 #include "cli.hpp"
+#include "distributed.hpp"
 #include "optimizer_table.hpp"
 
 namespace xoptim_viz {
@@ -123,9 +124,11 @@ int run(const Problem& problem, run_settings& s, std::ostream& out, std::ostream
     }
     header += ",loss\n";
     out << header;
-    const auto result = xoptim::fit(problem, s.optimizer, s.theta, s.options, csv_rows(out),
-                                    xoptim::stop_on_divergence{},
-                                    xoptim::progress_bar(stderr, 1000));
+    // Under mpirun (xoptim-viz-mpi) a regression's rows are split across the ranks.
+    const auto result = with_distributed(problem, [&](const auto& p) {
+        return xoptim::fit(p, s.optimizer, s.theta, s.options, csv_rows(out),
+                           xoptim::stop_on_divergence{}, xoptim::progress_bar(stderr, 1000));
+    });
     out.flush();
     if (result.reason == xoptim::stop_reason::diverged) {
         err << "xoptim-viz fit: diverged at " << result.message << "\n";
@@ -216,8 +219,11 @@ int fit_regression(const parsed_flags& given, run_settings& s, std::ostream& out
 
 } // namespace
 
-int fit_command(std::span<const std::string> args, std::ostream& out, std::ostream& err)
+int fit_command(std::span<const std::string> args, std::ostream& all_out, std::ostream& all_err)
 {
+    // Under mpirun every rank runs; only rank 0 writes.
+    std::ostream& out = rank0_stream(all_out);
+    std::ostream& err = rank0_stream(all_err);
     try {
         for (const auto& a : args) {
             if (a == "--help") {

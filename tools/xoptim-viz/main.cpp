@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "distributed.hpp"
 
 // The subcommands, one line each: X(name, one-line summary). A subcommand `name` is the
 // function xoptim_viz::name_command(args, out, err) defined in name_command.cpp; it returns
@@ -66,6 +67,11 @@ std::string subcommand_names()
 int main(int argc, char** argv)
 {
     using namespace xoptim_viz;
+    const mpi_session mpi(argc, argv);
+    if (const auto refusal = mpi.refusal(); !refusal.empty()) {
+        std::cerr << "xoptim-viz: " << refusal << "\n";
+        return exit_usage;
+    }
     std::ios::sync_with_stdio(false);
     const std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
     if (args.empty()) {
