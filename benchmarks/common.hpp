@@ -148,14 +148,19 @@ namespace xoptim_bench
     double standalone_bandwidth(double bytes_per_iteration, Body&& body, double min_seconds = 0.2)
     {
         body();
-        std::size_t iterations = 0;
+        // Batches that double in length, so that reading the clock costs nothing.
+        std::size_t iterations = 0, batch = 1;
         const double t0 = thread_seconds();
         double seconds = 0.0;
         do
         {
-            body();
-            benchmark::ClobberMemory();
-            ++iterations;
+            for (std::size_t k = 0; k < batch; ++k)
+            {
+                body();
+                benchmark::ClobberMemory();
+            }
+            iterations += batch;
+            batch *= 2;
             seconds = thread_seconds() - t0;
         } while (seconds < min_seconds || iterations < 3);
         return bytes_per_iteration * static_cast<double>(iterations) / seconds;

@@ -111,11 +111,19 @@ namespace xoptim
         // One pass of the chain over n contiguous elements. p and g are block-local pointers;
         // slots are indexed from slot_base. Writes p on the last pass; adds to sums otherwise.
         template <std::size_t P, class Chain, class V>
-        inline void kernel(const Chain& ch, const typename Chain::template coefficients_type<V>& c, V* p,
-                           const V* g, V* const* slots, std::size_t slot_base, std::size_t n, double* sums)
+        inline void kernel(const Chain& ch, const typename Chain::template coefficients_type<V>& coefficients, V* p,
+                           const V* g, V* const* slot_pointers, std::size_t slot_base, std::size_t n, double* sums)
         {
             constexpr bool last = (P + 1 == Chain::passes);
             constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
+            // Local copies of the coefficients and the slot pointers: the compiler then knows
+            // that the stores of the loop (to V) cannot change them, and keeps them in registers
+            // instead of reloading every one of them for every batch.
+            const auto c = coefficients;
+            constexpr std::size_t S = Chain::max_slots == 0 ? 1 : Chain::max_slots;
+            std::array<V*, S> slot_array{};
+            for (std::size_t k = 0; k < Chain::max_slots; ++k) { slot_array[k] = slot_pointers[k]; }
+            V* const* const slots = slot_array.data();
 
             auto scalar_step = [&](std::size_t i, V* acc) {
                 const V w = p[i];

@@ -30,8 +30,11 @@ namespace xoptim
         struct coefficients_type
         {
             V b1, one_minus_b1, b2, one_minus_b2;
-            V bias1;       // 1 - b1^t
-            V sqrt_bias2;  // sqrt(1 - b2^t)
+            // Reciprocals of the bias corrections, so that the element loop multiplies:
+            // one division and one square root per element (a division costs as much as
+            // the whole memory traffic of an element on AVX-512).
+            V inv_bias1;       // 1 / (1 - b1^t)
+            V inv_sqrt_bias2;  // 1 / sqrt(1 - b2^t)
             V eps;
         };
 
@@ -43,8 +46,8 @@ namespace xoptim
                     static_cast<V>(1.0 - beta1),
                     static_cast<V>(beta2),
                     static_cast<V>(1.0 - beta2),
-                    static_cast<V>(1.0 - std::pow(beta1, t)),
-                    static_cast<V>(std::sqrt(1.0 - std::pow(beta2, t))),
+                    static_cast<V>(1.0 / (1.0 - std::pow(beta1, t))),
+                    static_cast<V>(1.0 / std::sqrt(1.0 - std::pow(beta2, t))),
                     static_cast<V>(eps)};
         }
 
@@ -80,7 +83,7 @@ namespace xoptim
         template <element T>
         static T direction(const coefficients_type<scalar_t<T>>& c, const T& m, const T& v)
         {
-            return (m / c.bias1) / (math::sqrt(v) / c.sqrt_bias2 + c.eps);
+            return (m * c.inv_bias1) / (math::sqrt(v) * c.inv_sqrt_bias2 + c.eps);
         }
     };
 }
