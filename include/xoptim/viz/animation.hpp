@@ -225,7 +225,7 @@ namespace xoptim::viz
         {
             style = {{"fill", "#d55e00"}, {"stroke", "#ffffff"}, {"stroke-width", 1.5}};
         }
-        style.insert(style.begin(), {{"cx", last.x}, {"cy", last.y}, {"r", radius}});
+        prepend(style, {{"cx", last.x}, {"cy", last.y}, {"r", radius}});
         if (!any)
         {
             style.emplace_back("visibility", "hidden");
@@ -281,7 +281,7 @@ namespace xoptim::viz
         {
             style = {{"stroke", "#d55e00"}, {"stroke-width", 2}};
         }
-        style.insert(style.begin(), {{"fill", "none"}, {"stroke-linejoin", "round"}, {"stroke-linecap", "round"}});
+        prepend(style, {{"fill", "none"}, {"stroke-linejoin", "round"}, {"stroke-linecap", "round"}});
         const std::string d = path_data(runs);
         if (d.empty())
         {
@@ -338,11 +338,11 @@ namespace xoptim::viz
         }
         if (last == t.frames)
         {
-            style.insert(style.begin(), {{"x1", 0}, {"y1", 0}, {"x2", 0}, {"y2", 0}, {"visibility", "hidden"}});
+            prepend(style, {{"x1", 0}, {"y1", 0}, {"x2", 0}, {"y2", 0}, {"visibility", "hidden"}});
         }
         else
         {
-            style.insert(style.begin(), {{"x1", px1[last]}, {"y1", py1[last]}, {"x2", px2[last]}, {"y2", py2[last]}});
+            prepend(style, {{"x1", px1[last]}, {"y1", py1[last]}, {"x2", px2[last]}, {"y2", py2[last]}});
         }
         svg.group({{"clip-path", f.clip}});
         svg.open("line", style);

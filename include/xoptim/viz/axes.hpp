@@ -81,9 +81,9 @@ namespace xoptim::viz
         {
             // Average advance of a sans-serif face, about 0.58 em per character.
             std::size_t n = 0;
-            for (unsigned char c : s)
+            for (char ch : s)
             {
-                if ((c & 0xc0) != 0x80)
+                if ((static_cast<unsigned char>(ch) & 0xc0u) != 0x80u)
                 {
                     ++n;  // count UTF-8 code points, not bytes
                 }

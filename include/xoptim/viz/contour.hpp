@@ -256,7 +256,7 @@ namespace xoptim::viz
                             default: cross(v_edge(i, j), xa, ya, z0, xa, yb, z3); return v_edge(i, j);
                         }
                     };
-                    for (int k = 0; k < n; ++k)
+                    for (std::size_t k = 0; k < static_cast<std::size_t>(n); ++k)
                     {
                         segs.push_back({edge_key(pairs[k][0]), edge_key(pairs[k][1])});
                     }

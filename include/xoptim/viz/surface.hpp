@@ -261,8 +261,8 @@ namespace xoptim::viz
                 const detail::vec3 p = along_x ? detail::vec3{box_coords(t, y0, zmin).x, v_front, 0}
                                                : detail::vec3{u_front, box_coords(x0, t, zmin).y, 0};
                 const detail::vec3 out = along_x ? detail::vec3{p.x, v_front * 1.12, 0} : detail::vec3{u_front * 1.12, p.y, 0};
-                const point a = to_px(p), b = to_px(out);
-                svg.line(a.x, a.y, b.x, b.y, {{"stroke", "#666666"}});
+                const point tick_in = to_px(p), tick_out = to_px(out);
+                svg.line(tick_in.x, tick_in.y, tick_out.x, tick_out.y, {{"stroke", "#666666"}});
                 const detail::vec3 lab = along_x ? detail::vec3{p.x, v_front * 1.28, 0} : detail::vec3{u_front * 1.28, p.y, 0};
                 const point l = to_px(lab);
                 svg.text(l.x, l.y + 3.5, tick_label(t, step), {{"text-anchor", "middle"}});

@@ -142,6 +142,12 @@ namespace xoptim::viz
 
     using attrs = std::vector<attr>;
 
+    /// Puts `front` before the attributes already in `a`.
+    inline void prepend(attrs& a, const attrs& front)
+    {
+        a.insert(a.begin(), front.begin(), front.end());
+    }
+
     /// A point in picture (pixel) coordinates, y downwards.
     struct point
     {
@@ -230,19 +236,19 @@ namespace xoptim::viz
 
         svg_writer& rect(double x, double y, double w, double h, attrs a = {})
         {
-            a.insert(a.begin(), {{"x", x}, {"y", y}, {"width", std::max(w, 0.0)}, {"height", std::max(h, 0.0)}});
+            prepend(a, {{"x", x}, {"y", y}, {"width", std::max(w, 0.0)}, {"height", std::max(h, 0.0)}});
             return element("rect", a);
         }
 
         svg_writer& line(double x1, double y1, double x2, double y2, attrs a = {})
         {
-            a.insert(a.begin(), {{"x1", x1}, {"y1", y1}, {"x2", x2}, {"y2", y2}});
+            prepend(a, {{"x1", x1}, {"y1", y1}, {"x2", x2}, {"y2", y2}});
             return element("line", a);
         }
 
         svg_writer& circle(double cx, double cy, double r, attrs a = {})
         {
-            a.insert(a.begin(), {{"cx", cx}, {"cy", cy}, {"r", r}});
+            prepend(a, {{"cx", cx}, {"cy", cy}, {"r", r}});
             return element("circle", a);
         }
 
@@ -266,7 +272,7 @@ namespace xoptim::viz
 
         svg_writer& text(double x, double y, std::string_view content, attrs a = {})
         {
-            a.insert(a.begin(), {{"x", x}, {"y", y}});
+            prepend(a, {{"x", x}, {"y", y}});
             return text_element("text", a, content);
         }
 
