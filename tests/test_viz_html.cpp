@@ -41,6 +41,19 @@ TEST_CASE("viz: an HTML page with tables and inline SVG is well-formed and escap
     CHECK(std::system(("xmllint --html --noout '" + file.string() + "' 2>/dev/null").c_str()) == 0);
 
     CHECK_THROWS_AS(page.heading(7, "x"), std::invalid_argument);
+
+    // Two inline charts: each keeps its own clip path, with ids unique in the page.
+    html_page two("two charts");
+    const std::string chart = line_chart({iteration_series("loss", {3, 2, 1})}, {});
+    REQUIRE(chart.find("id=\"clip0\"") != std::string::npos);
+    two.figure_inline(chart).figure_inline(chart);
+    const auto two_file = write_output("two_charts.html", two.str());
+    REQUIRE(xml_well_formed(two_file));
+    CHECK(xpath(two_file, "count(//*[@id='f1-clip0'])") == "1");
+    CHECK(xpath(two_file, "count(//*[@id='f2-clip0'])") == "1");
+    CHECK(xpath(two_file, "count(//*[@clip-path='url(#f2-clip0)'])") == xpath(two_file, "count(//*[@clip-path='url(#f1-clip0)'])"));
+    CHECK(xpath(two_file, "count(//*[@clip-path='url(#f1-clip0)'])") != "0");
+    CHECK(xpath(two_file, "count(//*[@clip-path='url(#clip0)'])") == "0");
     CHECK_THROWS_AS(page.figure_file("https://example.com/a.svg"), std::invalid_argument);
     CHECK_THROWS_AS(page.figure_file("/etc/a.svg"), std::invalid_argument);
     CHECK_THROWS_AS(page.figure_inline("<p>not svg</p>"), std::invalid_argument);

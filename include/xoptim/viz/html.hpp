@@ -103,6 +103,8 @@ namespace xoptim::viz
         }
 
         /// A figure holding an SVG document inline (its XML declaration dropped).
+        /// Its ids (and the references to them: url(#...), href="#...") get a
+        /// prefix unique in the page, so that two figures' clip paths never clash.
         html_page& figure_inline(std::string_view svg_document, std::string_view caption = {})
         {
             const auto pos = svg_document.find("<svg");
@@ -112,7 +114,7 @@ namespace xoptim::viz
                                             + std::string(svg_document.substr(0, 40)) + "')");
             }
             m_body += "<figure>\n";
-            m_body += svg_document.substr(pos);
+            m_body += prefix_ids(svg_document.substr(pos), "f" + std::to_string(++m_inline_count) + "-");
             if (!m_body.empty() && m_body.back() != '\n')
             {
                 m_body += '\n';
@@ -206,6 +208,20 @@ namespace xoptim::viz
             }
         }
 
+        static std::string prefix_ids(std::string_view doc, const std::string& prefix)
+        {
+            std::string out(doc);
+            for (const std::string from : {"id=\"", "url(#", "href=\"#"})
+            {
+                const std::string to = from + prefix;
+                for (auto p = out.find(from); p != std::string::npos; p = out.find(from, p + to.size()))
+                {
+                    out.replace(p, from.size(), to);
+                }
+            }
+            return out;
+        }
+
         static void check_relative(std::string_view path, const char* fn)
         {
             const bool has_scheme = path.find(':') != std::string_view::npos;
@@ -220,5 +236,6 @@ namespace xoptim::viz
         std::string m_title;
         std::string m_body;
         std::size_t m_open_rows = 0;
+        std::size_t m_inline_count = 0;
     };
 }
