@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include "xoptim/viz/axes.hpp"
 #include "xoptim/viz/colour.hpp"
 #include "xoptim/viz/scale.hpp"
 
@@ -161,4 +162,20 @@ TEST_CASE("viz: the colour cycle")
         }
     }
     CHECK(rgb{255, 128, 0}.shaded(0.5).hex() == "#804000");
+}
+
+TEST_CASE("viz: panel_layout splits a figure into equal panels")
+{
+    const auto p = panel_layout({10, 20, 620, 410}, 2, 3, 10);
+    REQUIRE(p.size() == 6);
+    CHECK(p[0].x == 10);
+    CHECK(p[0].y == 20);
+    CHECK(p[0].width == doctest::Approx(200));
+    CHECK(p[0].height == doctest::Approx(200));
+    CHECK(p[2].x == doctest::Approx(430));   // third column
+    CHECK(p[3].y == doctest::Approx(230));   // second row
+    CHECK(p[5].right() == doctest::Approx(630));
+    CHECK(p[5].bottom() == doctest::Approx(430));
+    CHECK_THROWS_AS(panel_layout({0, 0, 100, 100}, 0, 1), std::invalid_argument);
+    CHECK_THROWS_AS(panel_layout({0, 0, 100, 100}, 1, 3, 60), std::invalid_argument);
 }

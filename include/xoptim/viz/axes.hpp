@@ -30,6 +30,35 @@ namespace xoptim::viz
         double bottom() const noexcept { return y + height; }
     };
 
+    /// Splits `area` into rows x cols equal panels, `gap` pixels apart, in
+    /// reading order (left to right, then top to bottom): the places of the
+    /// panels of a multi-panel figure.
+    inline std::vector<box> panel_layout(box area, std::size_t rows, std::size_t cols, double gap = 0.0)
+    {
+        if (rows == 0 || cols == 0)
+        {
+            throw std::invalid_argument("panel_layout: rows and cols must be > 0, got " + std::to_string(rows) + " and "
+                                        + std::to_string(cols));
+        }
+        const double w = (area.width - gap * static_cast<double>(cols - 1)) / static_cast<double>(cols);
+        const double h = (area.height - gap * static_cast<double>(rows - 1)) / static_cast<double>(rows);
+        if (!(w > 0.0 && h > 0.0 && gap >= 0.0))
+        {
+            throw std::invalid_argument("panel_layout: area " + std::to_string(area.width) + " x "
+                                        + std::to_string(area.height) + " leaves no room for the panels with gap "
+                                        + std::to_string(gap));
+        }
+        std::vector<box> out;
+        for (std::size_t r = 0; r < rows; ++r)
+        {
+            for (std::size_t c = 0; c < cols; ++c)
+            {
+                out.push_back({area.x + static_cast<double>(c) * (w + gap), area.y + static_cast<double>(r) * (h + gap), w, h});
+            }
+        }
+        return out;
+    }
+
     /// An interval of data values.
     struct range
     {
