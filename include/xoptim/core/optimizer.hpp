@@ -13,6 +13,7 @@
 #include "chain.hpp"
 #include "engine.hpp"
 #include "finite.hpp"
+#include "parallel.hpp"
 #include "state.hpp"
 #include "step_info.hpp"
 
@@ -61,6 +62,11 @@ namespace xoptim
         // What a step does with a non-finite gradient (core/finite.hpp); propagate by default.
         void set_nonfinite_policy(nonfinite_policy p) noexcept { m_nonfinite = p; }
         nonfinite_policy nonfinite() const noexcept { return m_nonfinite; }
+
+        // Threads a step may use for a large contiguous tensor (core/parallel.hpp); 1 by default.
+        // Elementwise rules give bitwise the same numbers on any number of threads.
+        void set_threads(std::size_t threads) { m_threads.set(threads); }
+        std::size_t threads() const noexcept { return m_threads.count(); }
 
         // The learning rate the next step of group g uses.
         double learning_rate(std::size_t g = 0) const
@@ -246,7 +252,7 @@ namespace xoptim
                     auto& slot = grp.tensors[k].slots[s];
                     ptrs[s] = slot.size() ? slot.data() : nullptr;
                 }
-                apply_chain(grp.rule, coefficients, param_at(k), grad_at(k), ptrs.data());
+                m_threads.apply(grp.rule, coefficients, param_at(k), grad_at(k), ptrs.data());
             }
             ++grp.step;
             return true;
@@ -255,5 +261,6 @@ namespace xoptim
         Policy m_policy;
         std::vector<group_type> m_groups;
         nonfinite_policy m_nonfinite = nonfinite_policy::propagate;
+        detail::step_threads m_threads;
     };
 }
