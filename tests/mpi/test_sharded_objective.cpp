@@ -60,6 +60,16 @@ namespace
         const auto got = xoptim::fit(sharded, opt, theta, options);
 
         CHECK(got.history.size() == expected.history.size());
+        // Values alone, on the whole data and on a batch, are the whole problem's too.
+        const std::vector<std::size_t> some{100, 3, 50, 0, 77, 26};
+        const xoptim::batch_indices batch(some.data(), some.size());
+        CHECK(std::abs(sharded.value(theta) - whole.value(theta)) <= 1e-13 * std::abs(whole.value(theta)));
+        CHECK(std::abs(sharded.value(theta, batch) - whole.value(theta, batch))
+              <= 1e-13 * std::abs(whole.value(theta, batch)));
+        xt::xtensor<double, 1> g_sharded, g_whole;
+        sharded.gradient(theta, batch, g_sharded);
+        whole.gradient(theta, batch, g_whole);
+        CHECK(max_relative_difference({g_sharded}, {g_whole}) <= 1e-13);
         CHECK(max_over_ranks(comm, history_difference(got, expected)) <= tolerance);
         tensors last{got.history.back().theta};
         CHECK(same_on_all_ranks(comm, last));

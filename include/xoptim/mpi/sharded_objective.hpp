@@ -81,9 +81,7 @@ namespace xoptim::mpi
         template <class P>
         double value(const P& theta) const
         {
-            return combine(theta, nullptr, m_rows.size(), m_total, [&](auto* g) {
-                return g ? xoptim::value_and_gradient(m_local, theta, *g) : m_local.value(theta);
-            });
+            return combine(theta, no_gradient(), m_rows.size(), m_total, [&](auto*) { return m_local.value(theta); });
         }
         template <class P, class G>
         void gradient(const P& theta, G& g) const
@@ -102,7 +100,8 @@ namespace xoptim::mpi
         double value(const P& theta, batch_indices batch) const
         {
             const batch_indices mine = local_part(batch);
-            return combine(theta, nullptr, mine.size(), batch.size(), [&](auto*) { return m_local.value(theta, mine); });
+            return combine(theta, no_gradient(), mine.size(), batch.size(),
+                           [&](auto*) { return m_local.value(theta, mine); });
         }
         template <class P, class G>
         void gradient(const P& theta, batch_indices batch, G& g) const
@@ -130,6 +129,8 @@ namespace xoptim::mpi
     private:
         static constexpr bool root_of_mean = requires { typename Problem::loss_type; }
                                              && std::is_same_v<typename Problem::loss_type, rmse>;
+
+        static xt::xtensor<double, 1>* no_gradient() noexcept { return nullptr; }
 
         batch_indices local_part(batch_indices batch) const
         {
@@ -165,7 +166,7 @@ namespace xoptim::mpi
                     const double scale = root_of_mean ? 2.0 * v : 1.0;
                     for (std::size_t j = 0; j < dim; ++j) { m_sums[1 + j] = static_cast<double>(count) * scale * m_grad(j); }
                 }
-                else { v = local(static_cast<xt::xtensor<double, 1>*>(nullptr)); }
+                else { v = local(no_gradient()); }
                 m_sums[0] = static_cast<double>(count) * (root_of_mean ? v * v : v);
             }
             (void)theta;
