@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -351,6 +352,12 @@ TEST_CASE("fit: bad input throws before any step")
                          "batch_size: 4, but this objective has no samples to batch",
                          std::invalid_argument);
     CHECK(point(0) == 0.0);
+    xoptim::fit_options endless;
+    endless.epochs = std::numeric_limits<std::size_t>::max() / 2;
+    endless.batch_size = 30; // 4 steps per epoch
+    vec start = {0.0, 0.0};
+    CHECK_THROWS_AS(xoptim::fit(problem, opt, start, endless), std::invalid_argument);
+    CHECK(opt.steps == 0);
 }
 
 TEST_CASE("fit: the library's sgd and adam reproduce PyTorch's reference trajectories")

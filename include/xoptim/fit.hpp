@@ -2,6 +2,7 @@
 // The fit loop: runs any optimizer on any objective, full batch or mini-batch, and returns the
 // history of the run. Depends only on `opt.step(theta, grad)`, not on how the optimizer works.
 
+#include <algorithm>
 #include <cmath>
 #include <concepts>
 #include <cstddef>
@@ -139,11 +140,18 @@ fit_result fit(const Problem& problem, Optimizer&& opt, xt::xtensor<double, 1>& 
     plan.dimension = dim;
     plan.batch_size = mini_batch ? options.batch_size : 0;
     plan.steps_per_epoch = mini_batch ? (n + options.batch_size - 1) / options.batch_size : 1;
+    constexpr std::size_t most_steps = std::numeric_limits<std::size_t>::max() - 1;
+    if (options.steps == 0 && options.epochs > most_steps / plan.steps_per_epoch) {
+        throw std::invalid_argument("epochs: " + std::to_string(options.epochs)
+                                    + " epochs of " + std::to_string(plan.steps_per_epoch)
+                                    + " steps overflow the step count");
+    }
     plan.total_steps = options.steps > 0 ? options.steps : options.epochs * plan.steps_per_epoch;
 
     fit_result result;
     if (options.keep_history) {
-        result.history.reserve(plan.total_steps + 1);
+        // The history grows as it goes; reserve only a modest start.
+        result.history.reserve(std::min<std::size_t>(plan.total_steps, 4096) + 1);
     }
     (detail::callback_begin(callbacks, plan), ...);
 

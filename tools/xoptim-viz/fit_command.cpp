@@ -6,6 +6,7 @@
 #include <optional>
 #include <ostream>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -91,7 +92,19 @@ void print_fit_help(std::ostream& out)
 /// Writes each record as a CSV row as soon as it exists.
 class csv_rows {
 public:
-    explicit csv_rows(std::ostream& out) : m_out(&out) {}
+    csv_rows(std::ostream& out, std::size_t parameters) : m_out(&out), m_parameters(parameters) {}
+
+    /// The header, once the run has passed every check (nothing is written on bad input).
+    void on_begin(const xoptim::fit_plan&)
+    {
+        std::string header = "step";
+        for (std::size_t i = 0; i < m_parameters; ++i) {
+            header += ",theta" + std::to_string(i);
+        }
+        header += ",loss\n";
+        *m_out << header;
+    }
+
     void on_step(const xoptim::fit_record& r)
     {
         std::string line = std::to_string(r.step);
@@ -107,6 +120,7 @@ public:
 
 private:
     std::ostream* m_out;
+    std::size_t m_parameters;
 };
 
 struct run_settings {
@@ -118,17 +132,17 @@ struct run_settings {
 template <class Problem>
 int run(const Problem& problem, run_settings& s, std::ostream& out, std::ostream& err)
 {
-    std::string header = "step";
-    for (std::size_t i = 0; i < s.theta.size(); ++i) {
-        header += ",theta" + std::to_string(i);
+    xoptim::fit_result result;
+    try {
+        // Under mpirun (xoptim-viz-mpi) a regression's rows are split across the ranks.
+        result = with_distributed(problem, [&](const auto& p) {
+            return xoptim::fit(p, s.optimizer, s.theta, s.options, csv_rows(out, s.theta.size()),
+                               xoptim::stop_on_divergence{}, xoptim::progress_bar(stderr, 1000));
+        });
+    } catch (const std::invalid_argument& e) {
+        // fit checks its input before the first step and before anything is written.
+        throw usage_error(e.what());
     }
-    header += ",loss\n";
-    out << header;
-    // Under mpirun (xoptim-viz-mpi) a regression's rows are split across the ranks.
-    const auto result = with_distributed(problem, [&](const auto& p) {
-        return xoptim::fit(p, s.optimizer, s.theta, s.options, csv_rows(out),
-                           xoptim::stop_on_divergence{}, xoptim::progress_bar(stderr, 1000));
-    });
     out.flush();
     if (result.reason == xoptim::stop_reason::diverged) {
         err << "xoptim-viz fit: diverged at " << result.message << "\n";
@@ -200,21 +214,25 @@ int fit_regression(const parsed_flags& given, run_settings& s, std::ostream& out
     }
     const std::size_t dim = data.features() + 1;
     s.theta = read_init(given, dim, xt::zeros<double>({dim}));
-    try {
-        if (loss == "mse") {
-            return run(xoptim::linear_regression<xoptim::mse>(std::move(data)), s, out, err);
+    const auto fit_with = [&](auto l) {
+        std::optional<xoptim::linear_regression<decltype(l)>> problem;
+        try {
+            problem.emplace(std::move(data), l);
+        } catch (const std::invalid_argument& e) {
+            throw usage_error(std::string("--data: ") + e.what());
         }
-        if (loss == "rmse") {
-            return run(xoptim::linear_regression<xoptim::rmse>(std::move(data)), s, out, err);
-        }
-        if (loss == "mae") {
-            return run(xoptim::linear_regression<xoptim::mae>(std::move(data)), s, out, err);
-        }
-        return run(xoptim::linear_regression<xoptim::huber>(std::move(data)), s, out, err);
-    } catch (const std::invalid_argument& e) {
-        // Only the data set can be at fault here: everything else was checked already.
-        throw usage_error(std::string("--data: ") + e.what());
+        return run(*problem, s, out, err);
+    };
+    if (loss == "mse") {
+        return fit_with(xoptim::mse{});
     }
+    if (loss == "rmse") {
+        return fit_with(xoptim::rmse{});
+    }
+    if (loss == "mae") {
+        return fit_with(xoptim::mae{});
+    }
+    return fit_with(xoptim::huber{});
 }
 
 } // namespace
