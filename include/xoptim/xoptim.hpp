@@ -5,6 +5,7 @@
 
 #include "core/chain.hpp"
 #include "core/engine.hpp"
+#include "core/finite.hpp"
 #include "core/optimizer.hpp"
 #include "core/reducing_rule.hpp"
 #include "core/simd.hpp"
@@ -28,3 +29,19 @@
 
 #include "optimizers.hpp"
 #include "schedules.hpp"
+
+#include "losses/huber.hpp"
+#include "losses/loss.hpp"
+#include "losses/mae.hpp"
+#include "losses/mse.hpp"
+#include "losses/rmse.hpp"
+
+#include "problems/batches.hpp"
+#include "problems/csv.hpp"
+#include "problems/dataset.hpp"
+#include "problems/linear_regression.hpp"
+#include "problems/objective.hpp"
+#include "problems/seed_data.hpp"
+#include "problems/test_functions.hpp"
+
+#include "fit.hpp"
