@@ -142,8 +142,8 @@ TEST_CASE("checkpoint: N steps, save, load into a fresh optimizer, N steps == 2N
     int checked = 0;
     xrel::for_each_schedule([&](const char* sname, auto sched) {
         xrel::for_each_named<double>(sched, [&](const char* oname, auto make) {
-            CAPTURE(sname);
-            CAPTURE(oname);
+            CAPTURE(std::string(sname));
+            CAPTURE(std::string(oname));
             auto straight = make();
             auto p_straight = xrel::make_params<double>(7);
             xrel::run_steps(straight, p_straight, 0, 2 * n);
@@ -173,7 +173,7 @@ TEST_CASE("checkpoint: float optimizers resume exactly too")
 {
     constexpr std::uint64_t n = 5;
     xrel::for_each_named<float>(xoptim::cosine_decay{0.05, 4, 0.001, true, 2}, [&](const char* oname, auto make) {
-        CAPTURE(oname);
+        CAPTURE(std::string(oname));
         auto straight = make();
         auto p_straight = xrel::make_params<float>(3);
         xrel::run_steps(straight, p_straight, 0, 2 * n);
@@ -318,7 +318,7 @@ TEST_CASE("checkpoint: each mismatch names what was expected and what was found"
     xt::xtensor<double, 1> w{7.0, 8.0, 9.0};
     const auto before = xoptim::to_bytes(target, w);
     auto expect_error = [&](std::vector<unsigned char> bytes, const char* text) {
-        CAPTURE(text);
+        CAPTURE(std::string(text));
         CHECK_THROWS_WITH_AS(xoptim::from_bytes(bytes, target, w), doctest::Contains(text), xoptim::checkpoint_error);
         CHECK(xoptim::to_bytes(target, w) == before);
     };

@@ -39,7 +39,7 @@ TEST_CASE("nonfinite: skip_step leaves parameters, state and step count as they 
 {
     int checked = 0;
     xrel::for_each_named<double>(0.05, [&](const char* name, auto make) {
-        CAPTURE(name);
+        CAPTURE(std::string(name));
         for (double bad : {nan_v, inf_v, -inf_v})
         {
             auto o = make();

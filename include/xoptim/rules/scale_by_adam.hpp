@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../core/finite.hpp"
 #include "../core/simd.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
@@ -48,7 +49,7 @@ namespace xoptim
                     static_cast<V>(1.0 - beta2),
                     static_cast<V>(1.0 / (1.0 - std::pow(beta1, t))),
                     static_cast<V>(1.0 / std::sqrt(1.0 - std::pow(beta2, t))),
-                    static_cast<V>(eps)};
+                    detail::positive_as<V>(eps)};
         }
 
         template <element T>

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../core/finite.hpp"
 #include "../core/simd.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
@@ -32,7 +33,7 @@ namespace xoptim
         template <class V>
         coefficients_type<V> coefficients(const step_info&) const
         {
-            return {static_cast<V>(alpha), static_cast<V>(1.0 - alpha), static_cast<V>(eps)};
+            return {static_cast<V>(alpha), static_cast<V>(1.0 - alpha), detail::positive_as<V>(eps)};
         }
 
         template <element T>

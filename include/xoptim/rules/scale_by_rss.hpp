@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../core/finite.hpp"
 #include "../core/simd.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
@@ -31,7 +32,7 @@ namespace xoptim
         template <class V>
         coefficients_type<V> coefficients(const step_info&) const
         {
-            return {static_cast<V>(eps)};
+            return {detail::positive_as<V>(eps)};
         }
 
         template <element T>
