@@ -113,18 +113,27 @@ namespace xoptim_bench
     // Times `body` over the benchmark loop. Reports bytes/s, the allocations per iteration
     // of the timed loop, and returns the bandwidth measured with the thread's CPU clock
     // (Google Benchmark's default measure for these single-threaded benchmarks).
+    inline double wall_seconds() noexcept
+    {
+        timespec ts{};
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+    }
+
+    // `wall`: measure wall-clock time (for benchmarks that run on several threads, which
+    // must also be registered with UseRealTime()).
     template <class Body>
-    double timed_loop(benchmark::State& state, double bytes_per_iteration, Body&& body)
+    double timed_loop(benchmark::State& state, double bytes_per_iteration, Body&& body, bool wall = false)
     {
         body();  // warm-up: lazy state, first touch of pages
         const std::uint64_t allocs_before = allocation_count();
-        const double t0 = thread_seconds();
+        const double t0 = wall ? wall_seconds() : thread_seconds();
         for (auto _ : state)
         {
             body();
             benchmark::ClobberMemory();
         }
-        const double seconds = thread_seconds() - t0;
+        const double seconds = (wall ? wall_seconds() : thread_seconds()) - t0;
         const std::uint64_t allocs = allocation_count() - allocs_before;
         const auto iterations = static_cast<double>(state.iterations());
         state.SetBytesProcessed(static_cast<std::int64_t>(bytes_per_iteration * iterations));
