@@ -74,7 +74,8 @@ namespace xoptim::viz
         {
             const double v = t.discrete ? static_cast<double>(k) / static_cast<double>(t.frames)
                                         : static_cast<double>(k) / static_cast<double>(t.frames - 1);
-            s += (k == 0 ? "" : ";") + format_number(v, 6);
+            s += k == 0 ? "" : ";";
+            s += format_number(v, 6);
         }
         return s;
     }
@@ -137,7 +138,8 @@ namespace xoptim::viz
             std::string s;
             for (std::size_t k = 0; k < v.size(); ++k)
             {
-                s += (k == 0 ? "" : ";") + format_number(v[k]);
+                s += k == 0 ? "" : ";";
+                s += format_number(v[k]);
             }
             return s;
         }
@@ -169,7 +171,8 @@ namespace xoptim::viz
             std::string values;
             for (std::size_t k = 0; k < visible.size(); ++k)
             {
-                values += (k == 0 ? "" : ";") + std::string(visible[k] ? "visible" : "hidden");
+                values += k == 0 ? "" : ";";
+                values += visible[k] ? "visible" : "hidden";
             }
             attrs a = animate_attrs("visibility", values, t);
             for (auto& e : a)

@@ -100,7 +100,8 @@ namespace xoptim::viz
         {
             for (std::size_t k = 0; k < fields.size(); ++k)
             {
-                m_out += (k == 0 ? "" : ",") + csv_escape(fields[k]);
+                m_out += k == 0 ? "" : ",";
+                m_out += csv_escape(fields[k]);
             }
             m_out += '\n';
             ++m_rows;
