@@ -16,7 +16,8 @@
 // function xoptim_viz::name_command(args, out, err) defined in name_command.cpp; it returns
 // the exit status.
 #define XOPTIM_VIZ_SUBCOMMANDS(X)                                                             \
-    X(fit, "run one optimizer on a problem and write its trajectory as CSV")
+    X(fit, "run one optimizer on a problem and write its trajectory as CSV")                  \
+    X(report, "reproduce the seed post: figures, animations, summary and index.html")
 
 namespace xoptim_viz {
 
