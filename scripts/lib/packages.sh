@@ -15,6 +15,9 @@ XOPTIM_PACKAGES=(
   dpkg-dev
   libopenmpi-dev
   openmpi-bin
+  chromium
+  fonts-dejavu-core
+  python3
 )
 
 # xoptim_missing_packages: prints the packages of XOPTIM_PACKAGES that are not installed.
