@@ -18,6 +18,8 @@ XOPTIM_PACKAGES=(
   chromium
   fonts-dejavu-core
   python3
+  clang
+  libclang-rt-14-dev
 )
 
 # xoptim_missing_packages: prints the packages of XOPTIM_PACKAGES that are not installed.
