@@ -34,7 +34,8 @@ constexpr std::string_view usage =
     "                      [--loss mse|rmse|mae|huber] --optimizer NAME [--lr X] [--epochs N]\n"
     "                      [--batch-size B] [--init A,B] [--momentum X] [--dampening X]\n"
     "                      [--nesterov] [--weight-decay X] [--beta1 X] [--beta2 X] [--eps X]\n"
-    "                      [--amsgrad] [--alpha X] [--trust-clip X]";
+    "                      [--amsgrad] [--alpha X] [--trust-clip X]\n"
+    "                      [--checkpoint FILE] [--resume FILE]";
 
 constexpr std::string_view description =
     "Runs one optimizer and writes its trajectory as CSV to standard output: a header\n"
@@ -48,7 +49,13 @@ constexpr std::string_view description =
     "Hyperparameter flags have PyTorch's names, meanings and defaults; a flag the optimizer\n"
     "does not take is an error. Exit status: 0 done; 2 bad input (one line on standard error,\n"
     "nothing on standard output); 3 diverged (a non-finite loss, or one that grew 1e6 times:\n"
-    "the rows before it are written and the reason goes to standard error); 1 other errors.";
+    "the rows before it are written and the reason goes to standard error); 1 other errors.\n"
+    "\n"
+    "--checkpoint FILE saves the optimizer's state and theta after the last step (atomically:\n"
+    "an existing FILE is replaced only by a complete checkpoint). --resume FILE starts from one,\n"
+    "made with the same optimizer and hyperparameter flags on the same problem: --epochs N then\n"
+    "takes N more steps and the step numbers continue, so the rows equal those of an\n"
+    "uninterrupted run (full batch only). A bad or mismatched FILE is bad input (status 2).";
 
 const flag problem_flags[] = {
     {"--data", "FILE", "CSV data set: a header, numeric columns, y last"},
@@ -60,6 +67,8 @@ const flag problem_flags[] = {
     {"--epochs", "N", "passes over the data (default 100; full batch: one step each)"},
     {"--batch-size", "B", "mini-batch size (default: the whole data set)"},
     {"--init", "A,B,...", "start: theta0,theta1,... (default 0s, or the function's start)"},
+    {"--checkpoint", "FILE", "save the optimizer state and theta here after the last step"},
+    {"--resume", "FILE", "start from this checkpoint; step numbers continue"},
     {"--help", "", "this help"},
 };
 
@@ -92,7 +101,10 @@ void print_fit_help(std::ostream& out)
 /// Writes each record as a CSV row as soon as it exists.
 class csv_rows {
 public:
-    csv_rows(std::ostream& out, std::size_t parameters) : m_out(&out), m_parameters(parameters) {}
+    csv_rows(std::ostream& out, std::size_t parameters, std::uint64_t first_step = 0)
+        : m_out(&out), m_parameters(parameters), m_first_step(first_step)
+    {
+    }
 
     /// The header, once the run has passed every check (nothing is written on bad input).
     void on_begin(const xoptim::fit_plan&)
@@ -107,7 +119,7 @@ public:
 
     void on_step(const xoptim::fit_record& r)
     {
-        std::string line = std::to_string(r.step);
+        std::string line = std::to_string(m_first_step + r.step);
         for (std::size_t i = 0; i < r.theta.size(); ++i) {
             line += ',';
             line += format_number(r.theta(i));
@@ -121,22 +133,35 @@ public:
 private:
     std::ostream* m_out;
     std::size_t m_parameters;
+    std::uint64_t m_first_step; ///< steps taken before this run (--resume)
 };
 
 struct run_settings {
     any_optimizer optimizer;
     vector theta;
     xoptim::fit_options options;
+    std::optional<std::string> checkpoint; ///< --checkpoint FILE
+    std::optional<std::string> resume;     ///< --resume FILE
+    bool writes_files = true;              ///< false on MPI ranks other than 0
 };
 
 template <class Problem>
 int run(const Problem& problem, run_settings& s, std::ostream& out, std::ostream& err)
 {
+    std::uint64_t first_step = 0;
+    if (s.resume) {
+        try {
+            s.optimizer.resume(*s.resume, s.theta);
+        } catch (const xoptim::checkpoint_error& e) {
+            throw usage_error("--resume " + *s.resume + ": " + e.what());
+        }
+        first_step = s.optimizer.step_count();
+    }
     xoptim::fit_result result;
     try {
         // Under mpirun (xoptim-viz-mpi) a regression's rows are split across the ranks.
         result = with_distributed(problem, [&](const auto& p) {
-            return xoptim::fit(p, s.optimizer, s.theta, s.options, csv_rows(out, s.theta.size()),
+            return xoptim::fit(p, s.optimizer, s.theta, s.options, csv_rows(out, s.theta.size(), first_step),
                                xoptim::stop_on_divergence{}, xoptim::progress_bar(stderr, 1000));
         });
     } catch (const std::invalid_argument& e) {
@@ -147,6 +172,14 @@ int run(const Problem& problem, run_settings& s, std::ostream& out, std::ostream
     if (result.reason == xoptim::stop_reason::diverged) {
         err << "xoptim-viz fit: diverged at " << result.message << "\n";
         return exit_diverged;
+    }
+    if (s.checkpoint && s.writes_files) {
+        try {
+            s.optimizer.save(*s.checkpoint, s.theta);
+        } catch (const xoptim::checkpoint_error& e) {
+            err << "xoptim-viz fit: --checkpoint " << *s.checkpoint << ": " << e.what() << "\n";
+            return exit_failure;
+        }
     }
     return exit_ok;
 }
@@ -272,6 +305,19 @@ int fit_command(std::span<const std::string> args, std::ostream& all_out, std::o
             s.options.seed = parse_unsigned("--seed", *seed);
         }
         s.options.keep_history = false;
+        s.checkpoint = given.get("--checkpoint");
+        s.resume = given.get("--resume");
+        s.writes_files = &out == &all_out;
+        if (s.resume) {
+            for (const auto other : {"--init", "--batch-size"}) {
+                if (given.has(other)) {
+                    throw usage_error(std::string(other) + " does not apply with --resume"
+                                      + (std::string(other) == "--init"
+                                             ? " (the checkpoint holds theta)"
+                                             : " (the checkpoint holds no mini-batch position)"));
+                }
+            }
+        }
 
         if (given.has("--objective")) {
             return fit_objective(given, s, out, err);

@@ -3,6 +3,8 @@
 // reads its hyperparameter flags (PyTorch's names and meanings) and builds it.
 
 #include <cstddef>
+#include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <span>
 #include <string>
@@ -11,6 +13,8 @@
 #include <vector>
 
 #include <xtensor/xtensor.hpp>
+
+#include <xoptim/io/checkpoint.hpp>
 
 #include "cli.hpp"
 
@@ -30,6 +34,14 @@ public:
 
     void step(vector& theta, const vector& grad) { m_self->step(theta, grad); }
     double learning_rate() const { return m_self->learning_rate(); }
+    std::uint64_t step_count() const { return m_self->step_count(); }
+
+    /// Writes the optimizer's state and theta to `file` (atomically); checkpoint_error on failure.
+    void save(const std::filesystem::path& file, const vector& theta) const { m_self->save(file, theta); }
+
+    /// Replaces the state and theta by those in `file`, whose hyperparameters must equal this
+    /// optimizer's. checkpoint_error (nothing changed) when the file is bad or does not match.
+    void resume(const std::filesystem::path& file, vector& theta) { m_self->resume(file, theta); }
     explicit operator bool() const noexcept { return m_self != nullptr; }
 
 private:
@@ -37,12 +49,32 @@ private:
         virtual ~interface() = default;
         virtual void step(vector& theta, const vector& grad) = 0;
         virtual double learning_rate() const = 0;
+        virtual std::uint64_t step_count() const = 0;
+        virtual void save(const std::filesystem::path& file, const vector& theta) const = 0;
+        virtual void resume(const std::filesystem::path& file, vector& theta) = 0;
     };
     template <class O>
     struct model final : interface {
         explicit model(O o) : opt(std::move(o)) {}
         void step(vector& theta, const vector& grad) override { opt.step(theta, grad); }
         double learning_rate() const override { return opt.learning_rate(); }
+        std::uint64_t step_count() const override { return opt.step_count(); }
+        void save(const std::filesystem::path& file, const vector& theta) const override
+        {
+            xoptim::save_checkpoint(file, opt, theta);
+        }
+        void resume(const std::filesystem::path& file, vector& theta) override
+        {
+            O loaded = opt;
+            vector t = theta;
+            xoptim::load_checkpoint(file, loaded, t);
+            const std::string diff = xoptim::hyperparameter_difference(opt.rule(), loaded.rule());
+            if (!diff.empty()) {
+                throw xoptim::checkpoint_error("hyperparameters differ from the command line's: " + diff);
+            }
+            opt = std::move(loaded);
+            theta = std::move(t);
+        }
         O opt;
     };
     std::shared_ptr<interface> m_self;

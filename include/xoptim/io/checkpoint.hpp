@@ -24,6 +24,7 @@
 
 #include "../core/finite.hpp"
 #include "../core/optimizer.hpp"
+#include "../core/validate.hpp"
 #include "atomic_file.hpp"
 #include "bytes.hpp"
 #include "reflect.hpp"
@@ -567,6 +568,34 @@ namespace xoptim
     {
         const auto bytes = detail::ckpt::read_file(path);
         from_bytes(std::span<const unsigned char>(bytes), opt, params);
+    }
+
+    // The first hyperparameter in which two chains differ, as "<link>:<name>.<field>: expected
+    // <value in a>, found <value in b>", or "" when they are equal. Lets a caller insist that a
+    // checkpoint was made with the hyperparameters it was given.
+    template <class Chain>
+    std::string hyperparameter_difference(const Chain& a, const Chain& b)
+    {
+        std::vector<std::pair<std::string, std::string>> values;
+        auto text = [](const auto& x) -> std::string {
+            using T = std::remove_cvref_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, bool>) { return x ? "true" : "false"; }
+            else if constexpr (std::is_floating_point_v<T>) { return detail::format_value(static_cast<double>(x)); }
+            else if constexpr (std::is_enum_v<T>) { return std::to_string(static_cast<std::underlying_type_t<T>>(x)); }
+            else { return std::to_string(x); }
+        };
+        detail::ckpt::walk_chain(a, [&](const std::string& path, const auto& x) { values.emplace_back(path, text(x)); });
+        std::size_t i = 0;
+        std::string diff;
+        detail::ckpt::walk_chain(b, [&](const std::string&, const auto& x) {
+            const std::string found = text(x);
+            if (diff.empty() && found != values[i].second)
+            {
+                diff = values[i].first + ": expected " + values[i].second + ", found " + found;
+            }
+            ++i;
+        });
+        return diff;
     }
 
     // The kind string a checkpoint of this optimizer type records.
