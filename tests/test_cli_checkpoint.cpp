@@ -1,0 +1,195 @@
+// xoptim-viz fit --checkpoint / --resume, run as a program: a resumed run prints the same rows
+// as an uninterrupted one; a bad or mismatched file is bad input (status 2, one line on
+// standard error, nothing on standard output) and is left as it was.
+#include <doctest/doctest.h>
+
+#ifdef XOPTIM_VIZ_EXE
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace
+{
+    namespace fs = std::filesystem;
+
+    const fs::path dir = fs::path(XOPTIM_TEST_OUTPUT_DIR) / "cli_checkpoint";
+
+    std::string slurp(const fs::path& p)
+    {
+        std::ifstream in(p, std::ios::binary);
+        std::ostringstream s;
+        s << in.rdbuf();
+        return s.str();
+    }
+
+    struct result
+    {
+        int status = -1;
+        std::string out, err;
+    };
+
+    result run(const std::string& args)
+    {
+        static int n = 0;
+        fs::create_directories(dir);
+        const fs::path out = dir / ("run" + std::to_string(n) + ".out");
+        const fs::path err = dir / ("run" + std::to_string(n) + ".err");
+        ++n;
+        const std::string cmd = "cd '" + dir.string() + "' && '" + XOPTIM_VIZ_EXE + "' fit " + args + " > '" + out.string()
+                                + "' 2> '" + err.string() + "' < /dev/null";
+        const int raw = std::system(cmd.c_str());
+        result r;
+        r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+        r.out = slurp(out);
+        r.err = slurp(err);
+        return r;
+    }
+
+    std::vector<std::string> lines(const std::string& text)
+    {
+        std::vector<std::string> out;
+        std::istringstream in(text);
+        for (std::string l; std::getline(in, l);) { out.push_back(l); }
+        return out;
+    }
+
+    int count_newlines(const std::string& s)
+    {
+        int n = 0;
+        for (char c : s) { n += c == '\n' ? 1 : 0; }
+        return n;
+    }
+}
+
+TEST_CASE("cli checkpoint: resuming prints the rows of the uninterrupted run, character for character")
+{
+    struct setup
+    {
+        const char* flags;
+    };
+    const setup setups[] = {
+        {"--optimizer adam --lr 0.1"},
+        {"--optimizer lamb --lr 0.05 --weight-decay 0.01 --loss rmse"},
+        {"--optimizer momentum --lr 0.01 --momentum 0.8 --loss huber"},
+        {"--optimizer adagrad --lr 0.5"},
+        {"--objective rosenbrock --optimizer rmsprop --lr 0.001 --momentum 0.5"},
+    };
+    for (const auto& s : setups)
+    {
+        CAPTURE(std::string(s.flags));
+        fs::create_directories(dir);
+        fs::remove(dir / "mid.ckpt");
+        const result whole = run(std::string(s.flags) + " --epochs 12");
+        const result first = run(std::string(s.flags) + " --epochs 7 --checkpoint mid.ckpt");
+        const result second = run(std::string(s.flags) + " --epochs 5 --resume mid.ckpt");
+        REQUIRE(whole.status == 0);
+        REQUIRE(first.status == 0);
+        REQUIRE(second.status == 0);
+        CHECK(second.err.empty());
+        const auto w = lines(whole.out);
+        const auto a = lines(first.out);
+        const auto b = lines(second.out);
+        REQUIRE(w.size() == 1 + 13);  // header, steps 0..12
+        REQUIRE(a.size() == 1 + 8);   // header, steps 0..7
+        REQUIRE(b.size() == 1 + 6);   // header, steps 7..12
+        CHECK(b[0] == w[0]);
+        for (std::size_t i = 0; i < a.size(); ++i) { CHECK(a[i] == w[i]); }
+        for (std::size_t i = 1; i < b.size(); ++i) { CHECK(b[i] == w[7 + i]); }
+        CHECK(b[1].rfind("7,", 0) == 0);
+    }
+}
+
+TEST_CASE("cli checkpoint: a checkpoint can be resumed twice, and --checkpoint may overwrite --resume's file")
+{
+    fs::create_directories(dir);
+    fs::remove(dir / "chain.ckpt");
+    const std::string flags = "--optimizer lion --lr 0.01 --weight-decay 0.1";
+    const result whole = run(flags + " --epochs 9");
+    REQUIRE(run(flags + " --epochs 3 --checkpoint chain.ckpt").status == 0);
+    REQUIRE(run(flags + " --epochs 3 --resume chain.ckpt --checkpoint chain.ckpt").status == 0);
+    const result last = run(flags + " --epochs 3 --resume chain.ckpt");
+    REQUIRE(last.status == 0);
+    const auto w = lines(whole.out);
+    const auto l = lines(last.out);
+    REQUIRE(l.size() == 5);
+    for (std::size_t i = 1; i < l.size(); ++i) { CHECK(l[i] == w[6 + i]); }
+}
+
+TEST_CASE("cli checkpoint: bad and mismatched files are bad input and stay untouched")
+{
+    fs::create_directories(dir);
+    fs::remove(dir / "good.ckpt");
+    REQUIRE(run("--optimizer adam --lr 0.1 --epochs 4 --checkpoint good.ckpt").status == 0);
+    const std::string good = slurp(dir / "good.ckpt");
+    REQUIRE(good.size() > 32);
+    {
+        std::ofstream(dir / "garbage.ckpt", std::ios::binary) << "not a checkpoint at all, but long enough to have a header";
+        std::string flipped = good;
+        flipped[flipped.size() / 2] ^= 0x10;
+        std::ofstream(dir / "flipped.ckpt", std::ios::binary) << flipped;
+        std::ofstream(dir / "short.ckpt", std::ios::binary) << good.substr(0, good.size() - 3);
+    }
+    struct bad_case
+    {
+        std::string args, message;
+    };
+    const bad_case cases[] = {
+        {"--optimizer adam --lr 0.1 --resume garbage.ckpt", "not an xoptim checkpoint (magic: expected"},
+        {"--optimizer adam --lr 0.1 --resume flipped.ckpt", "checksum (FNV-1a 64): expected"},
+        {"--optimizer adam --lr 0.1 --resume short.ckpt", "payload size: the header says"},
+        {"--optimizer adam --lr 0.1 --resume missing.ckpt", "no such file"},
+        {"--optimizer sgd --lr 0.1 --resume good.ckpt", "optimizer kind: expected"},
+        {"--optimizer adam --lr 0.2 --resume good.ckpt", "hyperparameters differ from the command line's: "
+                                                         "2:scale_by_lr<f64>.0: expected 0.20000000000000001, found 0.10000000000000001"},
+        {"--optimizer amsgrad --lr 0.1 --resume good.ckpt", "1:scale_by_adam.3: expected true, found false"},
+    };
+    for (const auto& c : cases)
+    {
+        CAPTURE(c.args);
+        const result r = run(c.args + " --epochs 3");
+        CHECK(r.status == 2);
+        CHECK(r.out.empty());
+        CHECK(count_newlines(r.err) == 1);
+        CHECK(r.err.rfind("xoptim-viz fit: --resume ", 0) == 0);
+        CHECK(r.err.find(c.message) != std::string::npos);
+    }
+    // A problem with another number of parameters: theta's shape differs.
+    {
+        const std::string csv = "x1,x2,y\n1,2,3\n2,1,4\n3,3,5\n";
+        std::ofstream(dir / "three.csv", std::ios::binary) << csv;
+        const result r = run("--data three.csv --optimizer adam --lr 0.1 --epochs 2 --resume good.ckpt");
+        CHECK(r.status == 2);
+        CHECK(r.out.empty());
+        CHECK(r.err.find("parameter 0 shape: expected {3}, found {2}") != std::string::npos);
+    }
+    // Flags that cannot go with --resume.
+    {
+        const result r = run("--optimizer adam --lr 0.1 --epochs 2 --resume good.ckpt --init 1,2");
+        CHECK(r.status == 2);
+        CHECK(r.out.empty());
+        CHECK(r.err.find("--init does not apply with --resume") != std::string::npos);
+        const result b = run("--optimizer adam --lr 0.1 --epochs 2 --resume good.ckpt --batch-size 10");
+        CHECK(b.status == 2);
+        CHECK(b.err.find("--batch-size does not apply with --resume") != std::string::npos);
+    }
+    CHECK(slurp(dir / "good.ckpt") == good);
+}
+
+TEST_CASE("cli checkpoint: a run that diverges writes no checkpoint over the previous one")
+{
+    fs::create_directories(dir);
+    fs::remove(dir / "keep.ckpt");
+    REQUIRE(run("--optimizer sgd --lr 0.001 --epochs 2 --checkpoint keep.ckpt").status == 0);
+    const std::string before = slurp(dir / "keep.ckpt");
+    const result r = run("--optimizer sgd --lr 10 --epochs 400 --checkpoint keep.ckpt");
+    CHECK(r.status == 3);
+    CHECK(slurp(dir / "keep.ckpt") == before);
+}
+
+#endif
