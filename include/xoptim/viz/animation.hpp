@@ -188,7 +188,8 @@ namespace xoptim::viz
                     std::string s = "0";
                     for (std::size_t k = 1; k < t.frames; ++k)
                     {
-                        s += ";" + format_number((static_cast<double>(k) - 0.5) / static_cast<double>(t.frames - 1), 6);
+                        s += ';';
+                        s += format_number((static_cast<double>(k) - 0.5) / static_cast<double>(t.frames - 1), 6);
                     }
                     e.value = s;
                 }
