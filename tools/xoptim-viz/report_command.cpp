@@ -104,17 +104,18 @@ struct variant_info {
     std::string_view id;
     std::string_view label;
     std::string_view formula;
+    viz::rgb colour;  ///< the same in every figure; visible on white and on viridis
 };
 
 constexpr variant_info variants[] = {
-    {"sgd", "sgd", "w -= lr g"},
-    {"sgd_wd", "sgd + wd", "w -= lr (g + wd w)  (w *= 1 - lr wd, then the step)"},
-    {"sgd_wd_momentum", "sgd + wd + momentum", "b = mu b + g; w -= lr (b + wd w)"},
-    {"sgd_wd_ewma", "sgd + wd + EWMA momentum", "b = mu b + (1 - mu) g; w -= lr (b + wd w)"},
-    {"sgd_wd_debiased", "sgd + wd + debiased EWMA", "b as EWMA; w -= lr (b / (1 - mu^t) + wd w)"},
-    {"adam", "Adam + wd", "Adam's direction (beta1 = mu), then decoupled decay"},
-    {"lamb", "LAMB", "Adam's direction + wd w, scaled by ||w|| / ||u|| capped at 10"},
-    {"minibatch_sgd", "mini-batch sgd", "w -= lr g_batch, shuffled batches"},
+    {"sgd", "sgd", "w -= lr g", {0x56, 0xb4, 0xe9}},
+    {"sgd_wd", "sgd + wd", "w -= lr (g + wd w)  (w *= 1 - lr wd, then the step)", {0x00, 0x72, 0xb2}},
+    {"sgd_wd_momentum", "sgd + wd + momentum", "b = mu b + g; w -= lr (b + wd w)", {0x00, 0x9e, 0x73}},
+    {"sgd_wd_ewma", "sgd + wd + EWMA momentum", "b = mu b + (1 - mu) g; w -= lr (b + wd w)", {0xcc, 0x79, 0xa7}},
+    {"sgd_wd_debiased", "sgd + wd + debiased EWMA", "b as EWMA; w -= lr (b / (1 - mu^t) + wd w)", {0xe6, 0x9f, 0x00}},
+    {"adam", "Adam + wd", "Adam's direction (beta1 = mu), then decoupled decay", {0x00, 0x00, 0x00}},
+    {"lamb", "LAMB", "Adam's direction + wd w, scaled by ||w|| / ||u|| capped at 10", {0xd5, 0x5e, 0x00}},
+    {"minibatch_sgd", "mini-batch sgd", "w -= lr g_batch, shuffled batches", {0x88, 0x88, 0x88}},
 };
 constexpr std::size_t variant_count = std::size(variants);
 constexpr std::size_t minibatch_index = 7;
@@ -292,7 +293,7 @@ run_summary run_variant(const Problem& problem, std::size_t v, double lr, const 
     }
     h.planned = s.iterations;
     h.diverged = result.reason == xoptim::stop_reason::diverged;
-    h.colour = viz::cycle_colour(v);
+    h.colour = variants[v].colour;
     for (const auto& rec : result.history) {
         h.theta0.push_back(rec.theta(0));
         h.theta1.push_back(rec.theta(1));
@@ -501,11 +502,13 @@ std::vector<std::pair<std::string, std::string>> settings_rows(const settings& s
 {
     std::string lrs;
     for (double lr : s.lrs) {
-        lrs += (lrs.empty() ? "" : ", ") + human(lr);
+        lrs += lrs.empty() ? "" : ", ";
+        lrs += human(lr);
     }
     std::string opts;
     for (std::size_t v : s.chosen) {
-        opts += (opts.empty() ? "" : "; ") + std::string(variants[v].label);
+        opts += opts.empty() ? "" : "; ";
+        opts += variants[v].label;
     }
     std::vector<std::pair<std::string, std::string>> rows{
         {"problem", info.name},

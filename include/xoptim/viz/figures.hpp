@@ -203,6 +203,65 @@ namespace xoptim::viz
                             5.5);
         }
 
+        /// Text that follows the frames of t: texts[k] belongs to history entry k. One <text>
+        /// per run of frames showing the same text, each with a discrete visibility animation
+        /// of at most three values (switching half-way between frames, as the other animated
+        /// elements move), so the size grows with the frames, not with their square. The
+        /// static picture shows the last text.
+        inline void frame_caption(svg_writer& svg, double x, double y, const std::vector<std::string>& texts,
+                                  const timeline& t, const attrs& style)
+        {
+            validate_timeline(t);
+            if (texts.empty())
+            {
+                throw std::invalid_argument("frame_caption: texts must not be empty, got 0 texts");
+            }
+            const auto idx = frame_indices(texts.size(), t.frames);
+            const double frames = static_cast<double>(t.frames);
+            const auto begins = [&](std::size_t k)
+            { return t.discrete ? static_cast<double>(k) / frames : (static_cast<double>(k) - 0.5) / (frames - 1.0); };
+            svg.group(style);
+            std::size_t k = 0;
+            while (k < t.frames)
+            {
+                std::size_t e = k;
+                while (e + 1 < t.frames && texts[idx[e + 1]] == texts[idx[k]])
+                {
+                    ++e;
+                }
+                const bool first = k == 0;
+                const bool last = e + 1 == t.frames;
+                svg.open("text", {{"x", x}, {"y", y}, {"visibility", last ? "visible" : "hidden"}});
+                svg.raw(xml_escape(texts[idx[k]]) + "\n");
+                if (!(first && last))
+                {
+                    std::string values = first ? "visible" : "hidden;visible";
+                    std::string times = "0";
+                    if (!first)
+                    {
+                        times += ';';
+                        times += format_number(begins(k), 6);
+                    }
+                    if (!last)
+                    {
+                        values += ";hidden";
+                        times += ';';
+                        times += format_number(begins(e + 1), 6);
+                    }
+                    svg.element("animate", {{"attributeName", "visibility"},
+                                            {"values", values},
+                                            {"keyTimes", times},
+                                            {"dur", format_number(t.duration_s, 3) + "s"},
+                                            {"begin", "0s"},
+                                            {"calcMode", "discrete"},
+                                            {"repeatCount", "indefinite"}});
+                }
+                svg.close();
+                k = e + 1;
+            }
+            svg.close();
+        }
+
         inline series run_series(const run_history& r, std::size_t i, const std::vector<double>& values)
         {
             series s = iteration_series(run_label(r), values);
@@ -413,9 +472,9 @@ namespace xoptim::viz
         for (std::size_t k = 0; k < n; ++k)
         {
             const std::size_t e = std::min(k, last);
-            std::string c = "iteration " + std::to_string(k) + "   " + opt.loss_label + " "
-                            + detail::short_number(run.loss[e]) + "   " + opt.theta0_label + " "
-                            + detail::short_number(run.theta0[e]) + "   " + opt.theta1_label + " "
+            std::string c = "iteration " + std::to_string(k) + ":  " + opt.loss_label + " = "
+                            + detail::short_number(run.loss[e]) + ",  " + opt.theta0_label + " = "
+                            + detail::short_number(run.theta0[e]) + ",  " + opt.theta1_label + " = "
                             + detail::short_number(run.theta1[e]);
             if (run.diverged && k > last)
             {
@@ -423,7 +482,7 @@ namespace xoptim::viz
             }
             captions.push_back(std::move(c));
         }
-        animated_text(svg, opt.width / 2, 52, captions, t,
+        detail::frame_caption(svg, opt.width / 2, 52, captions, t,
                       {{"text-anchor", "middle"}, {"font-size", 14}, {"fill", run.diverged ? "#b00020" : "#222222"}});
 
         const double top = 66.0;
@@ -529,9 +588,7 @@ namespace xoptim::viz
             const double limit = 2.0 * (keep.hi - keep.lo);
             std::vector<double> both = run.theta0;
             both.insert(both.end(), run.theta1.begin(), run.theta1.end());
-            auto r = finite_range(both);
-            range yr = detail::bounded_range(both, r ? *r : keep, limit);
-            co.y_range = yr;
+            co.y_range = detail::bounded_range(both, keep, limit);
             series a = iteration_series(opt.theta0_label, run.theta0);
             a.colour = cycle_colour(0);
             series b = iteration_series(opt.theta1_label, run.theta1);
