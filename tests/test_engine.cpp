@@ -18,6 +18,10 @@
 #include <xtensor/xview.hpp>
 
 // ---- allocation counting (this binary's global operator new) --------------------------
+// The replacements pair malloc/aligned_alloc with free; GCC's -O3 inliner cannot see that
+// through the replaced operators and warns of a mismatch that is not there.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 namespace
 {
     std::atomic<bool> counting{false};
@@ -47,6 +51,7 @@ void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 namespace
 {
