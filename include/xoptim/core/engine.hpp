@@ -67,10 +67,17 @@ namespace xoptim
             }
         }
 
+        // A plain loop: std::equal on two vectors becomes a call to memcmp, which costs more
+        // than the whole update of a two-parameter step.
         template <class A, class B>
         bool same_shape(const A& a, const B& b)
         {
-            return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+            if (a.size() != b.size()) { return false; }
+            for (std::size_t d = 0; d < a.size(); ++d)
+            {
+                if (static_cast<std::size_t>(a[d]) != static_cast<std::size_t>(b[d])) { return false; }
+            }
+            return true;
         }
 
         template <class S>
@@ -282,22 +289,33 @@ namespace xoptim
     // are used: when `param` is one piece of a tensor split across processes, it adds the
     // other pieces' sums (see xoptim/mpi/zero.hpp).
     template <class Chain, class V, class E, class G, class SumsHook = detail::no_sums_hook>
-    void apply_chain(const Chain& ch, typename Chain::template coefficients_type<V> c, E& param, const G& grad,
-                     V* const* slots, SumsHook&& sums_hook = {})
+    void apply_chain(const Chain& ch, const typename Chain::template coefficients_type<V>& coefficients, E& param,
+                     const G& grad, V* const* slots, SumsHook&& sums_hook = {})
     {
-        [&]<std::size_t... P>(std::index_sequence<P...>) {
-            (
-                [&] {
-                    constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
-                    std::array<double, R> sums{};
-                    detail::run_pass<P>(ch, c, param, grad, slots, sums.data());
-                    if constexpr (P + 1 < Chain::passes)
-                    {
-                        sums_hook(sums.data(), Chain::reductions);
-                        ch.template finish<P>(c, sums.data());
-                    }
-                }(),
-                ...);
-        }(std::make_index_sequence<Chain::passes>{});
+        constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
+        if constexpr (Chain::passes == 1)
+        {
+            // No reduction finishes coefficients: use the caller's, uncopied (a copy of a
+            // just-computed struct costs a store-forwarding stall, a third of a tiny step).
+            std::array<double, R> sums{};
+            detail::run_pass<0>(ch, coefficients, param, grad, slots, sums.data());
+        }
+        else
+        {
+            auto c = coefficients;
+            [&]<std::size_t... P>(std::index_sequence<P...>) {
+                (
+                    [&] {
+                        std::array<double, R> sums{};
+                        detail::run_pass<P>(ch, c, param, grad, slots, sums.data());
+                        if constexpr (P + 1 < Chain::passes)
+                        {
+                            sums_hook(sums.data(), Chain::reductions);
+                            ch.template finish<P>(c, sums.data());
+                        }
+                    }(),
+                    ...);
+            }(std::make_index_sequence<Chain::passes>{});
+        }
     }
 }

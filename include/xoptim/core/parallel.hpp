@@ -149,8 +149,8 @@ namespace xoptim
     // otherwise exactly apply_chain.
     template <class Chain, class V, class E, class G, class SumsHook = detail::no_sums_hook>
     void apply_chain_threaded(detail::thread_pool& pool, const Chain& ch,
-                              typename Chain::template coefficients_type<V> c, E& param, const G& grad,
-                              V* const* slots, SumsHook&& sums_hook = {})
+                              const typename Chain::template coefficients_type<V>& coefficients, E& param,
+                              const G& grad, V* const* slots, SumsHook&& sums_hook = {})
     {
         V* const pdata = detail::contiguous_data(param);
         const V* gdata = nullptr;
@@ -163,9 +163,10 @@ namespace xoptim
             : 1;
         if (chunks < 2)
         {
-            apply_chain(ch, std::move(c), param, grad, slots, std::forward<SumsHook>(sums_hook));
+            apply_chain(ch, coefficients, param, grad, slots, std::forward<SumsHook>(sums_hook));
             return;
         }
+        auto c = coefficients;
 
         constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
         [&]<std::size_t... P>(std::index_sequence<P...>) {
