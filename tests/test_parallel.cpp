@@ -112,10 +112,10 @@ constexpr std::size_t big = 3 * (std::size_t(1) << 16) + 37;
 
 TEST_CASE("threaded elementwise steps give bitwise the numbers of one thread")
 {
-    for (std::size_t offset : {std::size_t(0), std::size_t(1), std::size_t(3)})
+    for (std::size_t offset : {std::size_t(0), std::size_t(3)})
     {
         CAPTURE(offset);
-        for (std::size_t threads : {std::size_t(2), std::size_t(3), std::size_t(4)})
+        for (std::size_t threads : {std::size_t(2), std::size_t(3)})
         {
             CAPTURE(threads);
             auto adam = [] { return xoptim::adam<float>({.lr = 1e-2, .weight_decay = 0.01}); };
