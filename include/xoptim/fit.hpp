@@ -33,6 +33,9 @@ struct fit_options {
     std::size_t batch_size = 0;  ///< 0, or at least the data size: full batch
     std::uint64_t seed = 0;      ///< seeds the shuffle of the mini-batches
     bool keep_history = true;    ///< false: keep only the last record
+    /// Steps already taken (a resumed run): records are numbered from first_step, and the
+    /// mini-batch shuffle skips first_step batches, so the run goes on where it stopped.
+    std::size_t first_step = 0;
 };
 
 namespace detail {
@@ -158,6 +161,7 @@ fit_result fit(const Problem& problem, Optimizer&& opt, xt::xtensor<double, 1>& 
     vec grad = xt::zeros<double>({dim});
     vec batch_grad = xt::zeros<double>({dim});
     fit_record record;
+    record.step = options.first_step;
     record.theta = theta;
     record.loss = value_and_gradient(problem, theta, grad);
     record.gradient_norm = detail::norm2(grad);
@@ -173,7 +177,7 @@ fit_result fit(const Problem& problem, Optimizer&& opt, xt::xtensor<double, 1>& 
                                                                : "the gradient is not finite");
             return false;
         }
-        result.steps = r.step;
+        result.steps = r.step - options.first_step;
         if (!options.keep_history) {
             result.history.clear();
         }
@@ -193,11 +197,14 @@ fit_result fit(const Problem& problem, Optimizer&& opt, xt::xtensor<double, 1>& 
         std::optional<batch_sampler> sampler;
         if (mini_batch) {
             sampler.emplace(n, options.batch_size, options.seed);
+            for (std::size_t skipped = 0; skipped < options.first_step; ++skipped) {
+                sampler->next();
+            }
         }
         for (std::size_t k = 1; k <= plan.total_steps; ++k) {
             const double lr = detail::learning_rate_of(opt);
             fit_record next;
-            next.step = k;
+            next.step = options.first_step + k;
             if (mini_batch) {
                 if constexpr (separable_objective<Problem, vec>) {
                     const batch_indices batch = sampler->next();
@@ -206,7 +213,7 @@ fit_result fit(const Problem& problem, Optimizer&& opt, xt::xtensor<double, 1>& 
                     opt.step(theta, batch_grad);
                 }
             } else {
-                next.epoch = k;
+                next.epoch = options.first_step + k;
                 opt.step(theta, grad);
             }
             next.theta = theta;

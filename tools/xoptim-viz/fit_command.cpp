@@ -53,9 +53,10 @@ constexpr std::string_view description =
     "\n"
     "--checkpoint FILE saves the optimizer's state and theta after the last step (atomically:\n"
     "an existing FILE is replaced only by a complete checkpoint). --resume FILE starts from one,\n"
-    "made with the same optimizer and hyperparameter flags on the same problem: --epochs N then\n"
-    "takes N more steps and the step numbers continue, so the rows equal those of an\n"
-    "uninterrupted run (full batch only). A bad or mismatched FILE is bad input (status 2).";
+    "made with the same optimizer and hyperparameter flags on the same problem (and the same\n"
+    "--batch-size and --seed for mini-batches): --epochs N then takes N more epochs (N more\n"
+    "steps in full batch), the step numbers and the mini-batch order continue, and the rows\n"
+    "equal those of an uninterrupted run. A bad or mismatched FILE is bad input (status 2).";
 
 const flag problem_flags[] = {
     {"--data", "FILE", "CSV data set: a header, numeric columns, y last"},
@@ -101,8 +102,8 @@ void print_fit_help(std::ostream& out)
 /// Writes each record as a CSV row as soon as it exists.
 class csv_rows {
 public:
-    csv_rows(std::ostream& out, std::size_t parameters, std::uint64_t first_step = 0)
-        : m_out(&out), m_parameters(parameters), m_first_step(first_step)
+    csv_rows(std::ostream& out, std::size_t parameters)
+        : m_out(&out), m_parameters(parameters)
     {
     }
 
@@ -119,7 +120,7 @@ public:
 
     void on_step(const xoptim::fit_record& r)
     {
-        std::string line = std::to_string(m_first_step + r.step);
+        std::string line = std::to_string(r.step);
         for (std::size_t i = 0; i < r.theta.size(); ++i) {
             line += ',';
             line += format_number(r.theta(i));
@@ -133,7 +134,6 @@ public:
 private:
     std::ostream* m_out;
     std::size_t m_parameters;
-    std::uint64_t m_first_step; ///< steps taken before this run (--resume)
 };
 
 struct run_settings {
@@ -148,20 +148,19 @@ struct run_settings {
 template <class Problem>
 int run(const Problem& problem, run_settings& s, std::ostream& out, std::ostream& err)
 {
-    std::uint64_t first_step = 0;
     if (s.resume) {
         try {
             s.optimizer.resume(*s.resume, s.theta);
         } catch (const xoptim::checkpoint_error& e) {
             throw usage_error("--resume " + *s.resume + ": " + e.what());
         }
-        first_step = s.optimizer.step_count();
+        s.options.first_step = s.optimizer.step_count();
     }
     xoptim::fit_result result;
     try {
         // Under mpirun (xoptim-viz-mpi) a regression's rows are split across the ranks.
         result = with_distributed(problem, [&](const auto& p) {
-            return xoptim::fit(p, s.optimizer, s.theta, s.options, csv_rows(out, s.theta.size(), first_step),
+            return xoptim::fit(p, s.optimizer, s.theta, s.options, csv_rows(out, s.theta.size()),
                                xoptim::stop_on_divergence{}, xoptim::progress_bar(stderr, 1000));
         });
     } catch (const std::invalid_argument& e) {
@@ -309,13 +308,8 @@ int fit_command(std::span<const std::string> args, std::ostream& all_out, std::o
         s.resume = given.get("--resume");
         s.writes_files = &out == &all_out;
         if (s.resume) {
-            for (const auto other : {"--init", "--batch-size"}) {
-                if (given.has(other)) {
-                    throw usage_error(std::string(other) + " does not apply with --resume"
-                                      + (std::string(other) == "--init"
-                                             ? " (the checkpoint holds theta)"
-                                             : " (the checkpoint holds no mini-batch position)"));
-                }
+            if (given.has("--init")) {
+                throw usage_error("--init does not apply with --resume (the checkpoint holds theta)");
             }
         }
 
