@@ -112,6 +112,12 @@ static_assert(xoptim::chain<xoptim::clip_by_norm, xoptim::scale_by_adam, xoptim:
                             xoptim::scale_by_lr<>>::passes == 3);
 static_assert(xoptim::lamb_rule<>::max_slots == 3 && xoptim::lamb_rule<>::reductions == 2);
 
+// LAMB's second pass recomputes Adam's direction from m and v: it does not read the gradient
+// (40 B per fp32 parameter); LARS's second pass needs it again.
+static_assert(xoptim::detail::pass_reads_gradient<xoptim::lamb_rule<>, 0>());
+static_assert(!xoptim::detail::pass_reads_gradient<xoptim::lamb_rule<>, 1>());
+static_assert(xoptim::detail::pass_reads_gradient<xoptim::lars_rule<>, 1>());
+
 TEST_CASE("a rule written outside the library composes with the library's rules")
 {
     using namespace xoptim;

@@ -91,6 +91,14 @@ namespace xoptim
             return out + "}";
         }
 
+        // A link whose replay computes its output from its state alone (Adam: from m and v).
+        template <class L>
+        constexpr bool replay_ignores_input()
+        {
+            if constexpr (requires { L::replay_ignores_input; }) { return bool(L::replay_ignores_input); }
+            else { return false; }
+        }
+
         // Whether pass P reads the gradient: the first pass always does; a later pass does
         // unless a link it replays computes its output from state alone (Adam, LAMB).
         template <class Chain, std::size_t P>
@@ -100,17 +108,9 @@ namespace xoptim
             else
             {
                 return []<std::size_t... I>(std::index_sequence<I...>) {
-                    bool cut = false;
-                    ((cut = cut
-                            || (Chain::segment[I] < P
-                                && requires { std::tuple_element_t<I, typename Chain::links_type>::replay_ignores_input; }
-                                && [] {
-                                       using L = std::tuple_element_t<I, typename Chain::links_type>;
-                                       if constexpr (requires { L::replay_ignores_input; }) { return bool(L::replay_ignores_input); }
-                                       else { return false; }
-                                   }())),
-                     ...);
-                    return !cut;
+                    return !((Chain::segment[I] < P
+                              && replay_ignores_input<std::tuple_element_t<I, typename Chain::links_type>>())
+                             || ...);
                 }(std::make_index_sequence<Chain::size>{});
             }
         }
