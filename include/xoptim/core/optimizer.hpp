@@ -137,22 +137,14 @@ namespace xoptim
         void init(std::size_t g, const Ps& params)
         {
             auto& grp = m_groups.at(check_group(g));
-            std::vector<state_type> made;
-            made.reserve(params.size());
-            for (std::size_t k = 0; k < params.size(); ++k)
-            {
-                made.push_back(make_state(grp.rule, params[k].shape()));
-            }
-            grp.tensors = std::move(made);
+            grp.tensors = make_states(grp.rule, params.size(), [&](std::size_t k) -> decltype(auto) { return params[k].shape(); });
         }
 
         template <class E>
         void init(E&& param)
         {
             auto& grp = m_groups[0];
-            std::vector<state_type> made;
-            made.push_back(make_state(grp.rule, param.shape()));
-            grp.tensors = std::move(made);
+            grp.tensors = make_states(grp.rule, 1, [&](std::size_t) -> decltype(auto) { return param.shape(); });
         }
 
     private:
@@ -166,18 +158,30 @@ namespace xoptim
             return g;
         }
 
-        template <class S>
-        state_type make_state(const Chain& rule, const S& shape) const
+        // The state of `count` tensors, shape_at(k) giving tensor k's shape. Slots are made
+        // slot by slot across the tensors (all first moments, then all second moments, ...),
+        // so that the allocator lays each slot of consecutive tensors side by side: a group
+        // of many small tensors then streams each slot nearly contiguously.
+        template <class ShapeAt>
+        std::vector<state_type> make_states(const Chain& rule, std::size_t count, ShapeAt&& shape_at) const
         {
-            state_type st;
-            st.shape.assign(shape.begin(), shape.end());
-            st.slots.resize(Chain::max_slots);
+            std::vector<state_type> made(count);
+            for (std::size_t t = 0; t < count; ++t)
+            {
+                const auto& shape = shape_at(t);
+                made[t].shape.assign(shape.begin(), shape.end());
+                made[t].slots.resize(Chain::max_slots);
+            }
             for (std::size_t k = 0; k < Chain::max_slots; ++k)
             {
-                st.slots[k] = rule.slot_active(k) ? m_policy.template make_slot<V>(st.shape, rule.initial_value(k))
-                                                  : slot_tensor<V>(std::vector<std::size_t>{0});
+                const bool active = rule.slot_active(k);
+                for (auto& st : made)
+                {
+                    st.slots[k] = active ? m_policy.template make_slot<V>(st.shape, rule.initial_value(k))
+                                         : slot_tensor<V>(std::vector<std::size_t>{0});
+                }
             }
-            return st;
+            return made;
         }
 
         template <class ParamAt, class GradAt>
@@ -236,10 +240,7 @@ namespace xoptim
                     throw std::logic_error("xoptim::optimizer::step: group " + std::to_string(g)
                                            + " has no state; call init() first (eager_state)");
                 }
-                std::vector<state_type> made;
-                made.reserve(count);
-                for (std::size_t k = 0; k < count; ++k) { made.push_back(make_state(grp.rule, param_at(k).shape())); }
-                grp.tensors = std::move(made);
+                grp.tensors = make_states(grp.rule, count, [&](std::size_t k) -> decltype(auto) { return param_at(k).shape(); });
             }
 
             const step_info info{grp.step + 1};
