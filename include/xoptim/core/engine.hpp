@@ -3,7 +3,7 @@
 // and its gradient in `Chain::passes` passes over memory (one for elementwise chains).
 //
 // Contiguous operands are read and written in place by an xsimd batch loop that peels the
-// parameter to alignment and finishes with a scalar tail. Any other operand (a strided view,
+// parameter to alignment (tensors of 4096 elements or more) and finishes with a scalar tail. Any other operand (a strided view,
 // a lazy or broadcasting gradient expression) is staged block by block through small
 // stack buffers that stay in L1, so the same batch loop runs and no temporary is made.
 
@@ -40,12 +40,22 @@ namespace xoptim
         template <class V>
         using batch_of = xsimd::batch<V>;
 
+        // Below this many elements the engine does not peel to alignment (see kernel).
+        inline constexpr std::size_t peel_threshold = 4096;
+
         // Pointer to the first element if `e` is laid out row-major contiguous in memory,
         // else nullptr. Views point into their base buffer: add data_offset().
         template <class E>
         auto contiguous_data(E& e) noexcept
         {
-            if constexpr (requires { e.data(); e.data_offset(); e.strides(); e.shape(); })
+            using D = std::decay_t<E>;
+            if constexpr (requires { e.data(); e.data_offset(); } && requires { D::static_layout; }
+                          && D::static_layout == xt::layout_type::row_major)
+            {
+                // row-major by type (containers, adaptors, contiguous views): no stride check
+                return e.data() + e.data_offset();
+            }
+            else if constexpr (requires { e.data(); e.data_offset(); e.strides(); e.shape(); })
             {
                 using pointer = decltype(e.data() + e.data_offset());
                 const auto& shape = e.shape();
@@ -145,10 +155,12 @@ namespace xoptim
                 using B = batch_of<V>;
                 constexpr std::size_t W = B::size;
                 constexpr std::size_t align = B::arch_type::alignment();
-                // Peel to the alignment of the parameter, the stream that is written.
+                // Peel to the alignment of the parameter, the stream that is written, when the
+                // tensor is long enough for aligned stores to repay the scalar head; a short
+                // one runs its batches unaligned from the first element.
                 const auto addr = reinterpret_cast<std::uintptr_t>(p);
                 std::size_t head = 0;
-                if (addr % sizeof(V) == 0)
+                if (addr % sizeof(V) == 0 && n >= peel_threshold)
                 {
                     head = ((align - addr % align) % align) / sizeof(V);
                 }
