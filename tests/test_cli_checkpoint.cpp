@@ -5,7 +5,7 @@
 
 #ifdef XOPTIM_VIZ_EXE
 
-#include <sys/wait.h>
+#include "cli_support.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -20,36 +20,10 @@ namespace
 
     const fs::path dir = fs::path(XOPTIM_TEST_OUTPUT_DIR) / "cli_checkpoint";
 
-    std::string slurp(const fs::path& p)
-    {
-        std::ifstream in(p, std::ios::binary);
-        std::ostringstream s;
-        s << in.rdbuf();
-        return s.str();
-    }
+    const auto slurp = [](const fs::path& p) { return xoptim_test::read_file(p); };
+    using result = xoptim_test::cli_run;
 
-    struct result
-    {
-        int status = -1;
-        std::string out, err;
-    };
-
-    result run(const std::string& args)
-    {
-        static int n = 0;
-        fs::create_directories(dir);
-        const fs::path out = dir / ("run" + std::to_string(n) + ".out");
-        const fs::path err = dir / ("run" + std::to_string(n) + ".err");
-        ++n;
-        const std::string cmd = "cd '" + dir.string() + "' && '" + XOPTIM_VIZ_EXE + "' fit " + args + " > '" + out.string()
-                                + "' 2> '" + err.string() + "' < /dev/null";
-        const int raw = std::system(cmd.c_str());
-        result r;
-        r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-        r.out = slurp(out);
-        r.err = slurp(err);
-        return r;
-    }
+    result run(const std::string& args) { return xoptim_test::run_viz(dir, "fit " + args, dir); }
 
     std::vector<std::string> lines(const std::string& text)
     {

@@ -12,7 +12,7 @@
 #include <xoptim/problems/linear_regression.hpp>
 #include <xoptim/problems/seed_data.hpp>
 
-#include <sys/wait.h>
+#include "cli_support.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -31,39 +31,12 @@ using vec = xt::xtensor<double, 1>;
 const fs::path data_dir = XOPTIM_TEST_DATA_DIR;
 const fs::path output_dir = fs::path(XOPTIM_TEST_OUTPUT_DIR) / "cli_fit";
 
-std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
-
-std::string read_file(const fs::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-struct cli_run {
-    int status = -1;
-    std::string out;
-    std::string err;
-};
+using xoptim_test::cli_run;
+using xoptim_test::quoted;
+using xoptim_test::read_file;
 
 /// Runs `xoptim-viz <args>` (args as shell words) and captures its outputs and exit status.
-cli_run run(const std::string& args)
-{
-    static int counter = 0;
-    fs::create_directories(output_dir);
-    const auto out = output_dir / ("run" + std::to_string(counter) + ".out");
-    const auto err = output_dir / ("run" + std::to_string(counter) + ".err");
-    ++counter;
-    const std::string command = std::string("'") + XOPTIM_VIZ_EXE + "' " + args + " > "
-                                + quoted(out) + " 2> " + quoted(err) + " < /dev/null";
-    const int raw = std::system(command.c_str());
-    cli_run r;
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    r.out = read_file(out);
-    r.err = read_file(err);
-    return r;
-}
+cli_run run(const std::string& args) { return xoptim_test::run_viz(output_dir, args); }
 
 fs::path write_temp(const std::string& name, const std::string& text)
 {

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include "cli_support.hpp"
+
 #ifdef XOPTIM_VIZ_EXE
 
 #include <xoptim/core/chain.hpp>
@@ -20,7 +22,6 @@
 #include <xoptim/rules/scale_by_lr.hpp>
 #include <xoptim/rules/trace.hpp>
 
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cmath>
@@ -41,38 +42,11 @@ using vec = xt::xtensor<double, 1>;
 
 const fs::path output_dir = fs::path(XOPTIM_TEST_OUTPUT_DIR) / "report";
 
-std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
+using xoptim_test::cli_run;
+using xoptim_test::quoted;
+const auto slurp = [](const fs::path& p) { return xoptim_test::read_file(p); };
 
-std::string slurp(const fs::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-struct cli_run {
-    int status = -1;
-    std::string out;
-    std::string err;
-};
-
-cli_run run_report(const std::string& args)
-{
-    static int counter = 0;
-    fs::create_directories(output_dir);
-    const auto out = output_dir / ("run" + std::to_string(counter) + ".out");
-    const auto err = output_dir / ("run" + std::to_string(counter) + ".err");
-    ++counter;
-    const std::string command = std::string("'") + XOPTIM_VIZ_EXE + "' report " + args + " > " + quoted(out)
-                                + " 2> " + quoted(err) + " < /dev/null";
-    const int raw = std::system(command.c_str());
-    cli_run r;
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    r.out = slurp(out);
-    r.err = slurp(err);
-    return r;
-}
+cli_run run_report(const std::string& args) { return xoptim_test::run_viz(output_dir, "report " + args); }
 
 /// A fresh directory for one report.
 fs::path fresh(const std::string& name)

@@ -1,0 +1,54 @@
+#pragma once
+// Test support: run the built xoptim-viz as a program (XOPTIM_VIZ_EXE) and capture its
+// standard output, standard error and exit status through files in a test output folder.
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace xoptim_test
+{
+    inline std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+    inline std::string read_file(const std::filesystem::path& p)
+    {
+        std::ifstream in(p, std::ios::binary);
+        std::ostringstream s;
+        s << in.rdbuf();
+        return s.str();
+    }
+
+    struct cli_run
+    {
+        int status = -1;
+        std::string out;
+        std::string err;
+    };
+
+#ifdef XOPTIM_VIZ_EXE
+    // Runs `xoptim-viz <args>` (args as shell words) in `cwd` (the current folder if empty);
+    // the captured streams are kept as runN.out / runN.err in `folder`.
+    inline cli_run run_viz(const std::filesystem::path& folder, const std::string& args,
+                           const std::filesystem::path& cwd = {})
+    {
+        static int counter = 0;
+        std::filesystem::create_directories(folder);
+        const auto out = folder / ("run" + std::to_string(counter) + ".out");
+        const auto err = folder / ("run" + std::to_string(counter) + ".err");
+        ++counter;
+        const std::string command = (cwd.empty() ? std::string() : "cd " + quoted(cwd) + " && ") + "'"
+                                    + XOPTIM_VIZ_EXE + "' " + args + " > " + quoted(out) + " 2> " + quoted(err)
+                                    + " < /dev/null";
+        const int raw = std::system(command.c_str());
+        cli_run r;
+        r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+        r.out = read_file(out);
+        r.err = read_file(err);
+        return r;
+    }
+#endif
+}
