@@ -48,7 +48,7 @@ namespace xoptim_bench
                 d.run(a);
                 a = -a;
             });
-            record_reference(std::string("axpy/") + dtype_name<V>() + "/" + std::to_string(n), bw);
+            record_reference(std::string("axpy/") + dtype_name<V>() + "/" + std::to_string(n), bw, state);
         }
 
         template <class V>

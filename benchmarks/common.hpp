@@ -81,17 +81,25 @@ namespace xoptim_bench
     }
 
     // Bandwidths (bytes/s) measured by reference benchmarks in this run, by key such as
-    // "axpy/f32/1024" or "naive/adam/f32/1024", one entry per repetition; ratios are taken
-    // against their median.
-    inline std::map<std::string, std::vector<double>>& reference_bandwidths()
+    // "axpy/f32/1024" or "naive/adam/f32/1024", with the iterations of the run that measured
+    // each. Google Benchmark calls a benchmark several times while it sizes the run (1, 10,
+    // ... iterations) and reports only the last, longest one (once per repetition): ratios
+    // are taken against the median of the runs with the most iterations, the reported ones.
+    struct reference_run
     {
-        static std::map<std::string, std::vector<double>> m;
+        double bandwidth;
+        std::int64_t iterations;
+    };
+
+    inline std::map<std::string, std::vector<reference_run>>& reference_bandwidths()
+    {
+        static std::map<std::string, std::vector<reference_run>> m;
         return m;
     }
 
-    inline void record_reference(const std::string& key, double bandwidth)
+    inline void record_reference(const std::string& key, double bandwidth, const benchmark::State& state)
     {
-        reference_bandwidths()[key].push_back(bandwidth);
+        reference_bandwidths()[key].push_back({bandwidth, static_cast<std::int64_t>(state.iterations())});
     }
 
     inline double median(std::vector<double> v)
@@ -147,8 +155,15 @@ namespace xoptim_bench
     {
         auto& m = reference_bandwidths();
         auto it = m.find(key);
-        if (it == m.end()) { it = m.emplace(key, std::vector<double>{measure()}).first; }
-        return median(it->second);
+        if (it == m.end()) { it = m.emplace(key, std::vector<reference_run>{{measure(), 0}}).first; }
+        std::int64_t most = 0;
+        for (const auto& r : it->second) { most = std::max(most, r.iterations); }
+        std::vector<double> reported;
+        for (const auto& r : it->second)
+        {
+            if (r.iterations == most) { reported.push_back(r.bandwidth); }
+        }
+        return median(reported);
     }
 
     // Runs `body` outside of any benchmark for at least `min_seconds` (and 3 times) and

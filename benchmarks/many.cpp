@@ -46,7 +46,7 @@ namespace xoptim_bench
             const std::string key = "many/" + name + "/f32/1";
             if (count == 1)
             {
-                record_reference(key, bw);
+                record_reference(key, bw, state);
                 return;
             }
             state.counters["x_single"] = bw / reference(key, [&] {

@@ -145,7 +145,7 @@ namespace xoptim_bench
             const double bytes = double(values_per_parameter(name) * sizeof(V) * n);
             const double bw = timed_loop(state, bytes, [&] { step(d); });
             state.counters["x_axpy"] = bw / axpy_reference<V>(n);
-            record_reference("naive/" + name + "/" + dtype_name<V>() + "/" + std::to_string(n), bw);
+            record_reference("naive/" + name + "/" + dtype_name<V>() + "/" + std::to_string(n), bw, state);
         }
 
         template <class V>

@@ -82,7 +82,7 @@ namespace xoptim_bench
             benchmark::DoNotOptimize(s.g.data());
             // one "byte" per step: the rate is steps per second
             const double rate = with_handwritten(name, [&](auto step) { return timed_loop(state, 1.0, [&] { step(s); }); });
-            record_reference("seed_handwritten/" + name, rate);
+            record_reference("seed_handwritten/" + name, rate, state);
             state.counters["ns_per_step"] = benchmark::Counter(1e9 / rate);
         }
 

@@ -63,7 +63,7 @@ namespace xoptim_bench
             const auto threads = static_cast<std::size_t>(state.range(1));
             threaded_triad t(n, threads);
             const double bw = timed_loop(state, 12.0 * double(n), [&] { t.run(); }, true);
-            record_reference(triad_key(n, threads), bw);
+            record_reference(triad_key(n, threads), bw, state);
         }
 
         void bm_step_threads(benchmark::State& state, std::string name)

@@ -3,7 +3,10 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <new>
@@ -91,6 +94,22 @@ namespace
         }(std::make_index_sequence<Chain::passes>{});
     }
 
+    // The parameters after `steps` steps of the scalar path from w0 with gradient g0.
+    template <class Opt, class V>
+    std::vector<V> scalar_trajectory(const Opt& proto, const std::vector<V>& w0, const std::vector<V>& g0,
+                                     std::uint64_t steps)
+    {
+        using Chain = typename Opt::rule_type;
+        std::vector<V> w = w0;
+        std::vector<std::vector<V>> slots(Chain::max_slots);
+        for (std::size_t k = 0; k < Chain::max_slots; ++k)
+        {
+            if (proto.rule().slot_active(k)) { slots[k].assign(w.size(), static_cast<V>(proto.rule().initial_value(k))); }
+        }
+        for (std::uint64_t t = 1; t <= steps; ++t) { scalar_reference(proto.rule(), w, g0, slots, t); }
+        return w;
+    }
+
     // n = 1037: not a multiple of any batch width, several staging blocks, short enough that
     // the engine runs its batches unaligned; n = 4133: long enough that it peels to alignment.
     template <class Opt>
@@ -101,15 +120,7 @@ namespace
         const auto w0 = random_values<V>(n, 1);
         const auto g0 = random_values<V>(n, 2);
 
-        // scalar reference, 3 steps
-        Opt proto = make();
-        std::vector<V> wr = w0;
-        std::vector<std::vector<V>> slots(Chain::max_slots);
-        for (std::size_t k = 0; k < Chain::max_slots; ++k)
-        {
-            if (proto.rule().slot_active(k)) { slots[k].assign(n, static_cast<V>(proto.rule().initial_value(k))); }
-        }
-        for (std::uint64_t t = 1; t <= 3; ++t) { scalar_reference(proto.rule(), wr, g0, slots, t); }
+        const std::vector<V> wr = scalar_trajectory(make(), w0, g0, 3);
 
         auto compare = [&](const auto& w, const char* what) {
             INFO(std::string(what));
@@ -190,6 +201,60 @@ TEST_CASE("every path gives the scalar path's numbers: elementwise rules bit for
     check_paths_agree<decltype(xoptim::adagrad())>(+[] { return xoptim::adagrad({.initial_accumulator_value = 0.1}); }, 0);
     check_paths_agree<decltype(xoptim::adam<float>())>(+[] { return xoptim::adam<float>({.lr = 0.01}); }, 0, 4133);
     check_paths_agree<decltype(xoptim::adam())>(+[] { return xoptim::adam({.lr = 0.01}); }, 0, 4133);
+}
+
+namespace
+{
+    // Steps tensors of every length from 1 to 70 elements, starting at every offset from an
+    // aligned boundary up to one batch, and compares each with the scalar reference: the
+    // full batches, each narrower batch of the tail and the last scalar steps all run.
+    template <class Opt>
+    void check_every_length(Opt make(), double reduction_tolerance)
+    {
+        using V = typename Opt::value_type;
+        using Chain = typename Opt::rule_type;
+        constexpr std::size_t max_n = 70;
+        std::vector<V, xsimd::aligned_allocator<V, 64>> buffer(max_n + 64);
+        std::size_t checked = 0, mismatched = 0;
+        double worst = 0.0;
+        for (std::size_t n = 1; n <= max_n; ++n)
+        {
+            const auto w0 = random_values<V>(n, 10 + n);
+            const auto g0 = random_values<V>(n, 20 + n);
+            const std::vector<V> wr = scalar_trajectory(make(), w0, g0, 2);
+
+            for (std::size_t offset : {std::size_t(0), std::size_t(1), std::size_t(3), 64 / sizeof(V) - 1})
+            {
+                std::copy(w0.begin(), w0.end(), buffer.begin() + static_cast<std::ptrdiff_t>(offset));
+                auto w = xt::adapt(buffer.data() + offset, n, xt::no_ownership(), std::array<std::size_t, 1>{n});
+                const auto g = xt::adapt(g0.data(), n, xt::no_ownership(), std::array<std::size_t, 1>{n});
+                Opt opt = make();
+                opt.step(w, g);
+                opt.step(w, g);
+                for (std::size_t i = 0; i < n; ++i)
+                {
+                    ++checked;
+                    mismatched += (w(i) != wr[i]) ? 1 : 0;
+                    const double d = std::fabs(static_cast<double>(w(i)) - static_cast<double>(wr[i]));
+                    worst = std::max(worst, d / std::max(1.0, std::fabs(static_cast<double>(wr[i]))));
+                }
+            }
+        }
+        CHECK(checked == 4 * max_n * (max_n + 1) / 2);
+        if (Chain::passes == 1) { CHECK(mismatched == 0); }
+        else { CHECK(worst <= reduction_tolerance); }
+    }
+}
+
+TEST_CASE("tensors of every length from 1 to 70 at four alignments: batches, narrower tail batches, scalar steps")
+{
+    check_every_length<decltype(xoptim::sgd())>(+[] { return xoptim::sgd({.lr = 0.1}); }, 0);
+    check_every_length<decltype(xoptim::momentum<float>())>(+[] { return xoptim::momentum<float>({.lr = 0.1}); }, 0);
+    check_every_length<decltype(xoptim::adam<float>())>(+[] { return xoptim::adam<float>({.lr = 0.01}); }, 0);
+    check_every_length<decltype(xoptim::adam())>(+[] { return xoptim::adam({.lr = 0.01, .weight_decay = 0.1}); }, 0);
+    check_every_length<decltype(xoptim::lion<float>())>(+[] { return xoptim::lion<float>({.weight_decay = 0.1}); }, 0);
+    check_every_length<decltype(xoptim::lamb<float>())>(+[] { return xoptim::lamb<float>({.lr = 0.01}); }, 1e-6);
+    check_every_length<decltype(xoptim::lamb())>(+[] { return xoptim::lamb({.lr = 0.01}); }, 1e-12);
 }
 
 TEST_CASE("every path gives the scalar path's numbers: reducing rules to rounding of the sums")

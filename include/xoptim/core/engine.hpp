@@ -40,6 +40,40 @@ namespace xoptim
         template <class V>
         using batch_of = xsimd::batch<V>;
 
+        // The element loop and what leads to it are inlined into the optimizer's step, so
+        // that a step on a tiny tensor costs no calls (the staged path stays out of line).
+#if defined(__GNUC__) || defined(__clang__)
+#define XOPTIM_HOT_INLINE [[gnu::always_inline]] inline
+#define XOPTIM_HOT_LAMBDA __attribute__((always_inline))
+#define XOPTIM_COLD_PATH [[gnu::noinline]]
+#else
+#define XOPTIM_HOT_INLINE inline
+#define XOPTIM_HOT_LAMBDA
+#define XOPTIM_COLD_PATH
+#endif
+
+        // Lines of a tensor the step asks for before it starts on that tensor.
+        inline constexpr int prefetch_lines = 4;
+
+        // Asks for the first prefetch_lines cache lines from p (nothing if p is null). A prefetch
+        // never faults, so a tensor shorter than that is fine.
+        template <class T>
+        XOPTIM_HOT_INLINE void prefetch_start(const T* p, bool for_writing) noexcept
+        {
+#if defined(__GNUC__) || defined(__clang__)
+            if (p == nullptr) { return; }
+            const char* c = reinterpret_cast<const char*>(p);
+            for (int l = 0; l < prefetch_lines; ++l)
+            {
+                if (for_writing) { __builtin_prefetch(c + 64 * l, 1); }
+                else { __builtin_prefetch(c + 64 * l, 0); }
+            }
+#else
+            (void)p;
+            (void)for_writing;
+#endif
+        }
+
         // Below this many elements the engine does not peel to alignment (see kernel).
         inline constexpr std::size_t peel_threshold = 4096;
 
@@ -125,27 +159,95 @@ namespace xoptim
             }
         }
 
+        // Narrower registers of the target, for the tail of a run (fewer elements than one
+        // full batch): one batch of each narrower width, then fewer scalar steps than the
+        // narrowest batch holds. void where the target has no such register.
+#if XSIMD_WITH_FMA3_AVX2
+        using arch_256 = xsimd::fma3<xsimd::avx2>;
+#elif XSIMD_WITH_AVX2
+        using arch_256 = xsimd::avx2;
+#elif XSIMD_WITH_AVX
+        using arch_256 = xsimd::avx;
+#else
+        using arch_256 = void;
+#endif
+#if XSIMD_WITH_SSE4_2
+        using arch_128 = xsimd::sse4_2;
+#elif XSIMD_WITH_SSE2
+        using arch_128 = xsimd::sse2;
+#else
+        using arch_128 = void;
+#endif
+
+        // Whether batches of V on architecture A are narrower than the default batch.
+        template <class V, class A>
+        constexpr bool is_narrower()
+        {
+            if constexpr (std::is_void_v<A> || !has_simd) { return false; }
+            else { return xsimd::batch<V, A>::size < batch_of<V>::size; }
+        }
+
+        // Elements of the narrowest batch the tail uses (1 without SIMD).
+        template <class V>
+        constexpr std::size_t narrowest_batch()
+        {
+            if constexpr (is_narrower<V, arch_128>()) { return xsimd::batch<V, arch_128>::size; }
+            else if constexpr (is_narrower<V, arch_256>()) { return xsimd::batch<V, arch_256>::size; }
+            else if constexpr (has_simd) { return batch_of<V>::size; }
+            else { return 1; }
+        }
+
         // One pass of the chain over n contiguous elements. p and g are block-local pointers;
         // slots are indexed from slot_base. Writes p on the last pass; adds to sums otherwise.
         template <std::size_t P, class Chain, class V>
-        inline void kernel(const Chain& ch, const typename Chain::template coefficients_type<V>& coefficients, V* p,
-                           const V* g, V* const* slot_pointers, std::size_t slot_base, std::size_t n, double* sums)
+        XOPTIM_HOT_INLINE void kernel(const Chain& ch, const typename Chain::template coefficients_type<V>& coefficients,
+                                      V* p, const V* g, V* const* slot_pointers, std::size_t slot_base, std::size_t n,
+                                      double* sums)
         {
             constexpr bool last = (P + 1 == Chain::passes);
             constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
-            // Local copies of the coefficients and the slot pointers: the compiler then knows
-            // that the stores of the loop (to V) cannot change them, and keeps them in registers
-            // instead of reloading every one of them for every batch.
-            const auto c = coefficients;
+            using coefficients_type = typename Chain::template coefficients_type<V>;
+            // A local copy of the slot pointers (and, for the batch loop, of the coefficients):
+            // the compiler then knows that the stores of the loop (to V) cannot change them and
+            // keeps them in registers instead of reloading them for every batch. The scalar
+            // head and tail read the caller's coefficients: copying a just-computed struct
+            // costs a store-forwarding stall, as much as a whole step on a tiny tensor.
             constexpr std::size_t S = Chain::max_slots == 0 ? 1 : Chain::max_slots;
             std::array<V*, S> slot_array{};
             for (std::size_t k = 0; k < Chain::max_slots; ++k) { slot_array[k] = slot_pointers[k]; }
             V* const* const slots = slot_array.data();
 
-            auto scalar_step = [&](std::size_t i, V* acc) {
+            auto scalar_step = [&](const coefficients_type& c, std::size_t i, V* acc) XOPTIM_HOT_LAMBDA {
                 const V w = p[i];
                 const V u = ch.template run<P>(c, w, g[i], slot_view<V>(slots, slot_base + i), acc);
                 if constexpr (last) { p[i] = w - u; }
+            };
+            // One batch of type T at element i, accumulating into acc.
+            auto batch_step = [&]<class T>(const coefficients_type& c, std::size_t i, T* acc) XOPTIM_HOT_LAMBDA {
+                const T w = T::load_unaligned(p + i);
+                const T u = ch.template run<P>(c, w, T::load_unaligned(g + i), slot_view<V>(slots, slot_base + i), acc);
+                if constexpr (last) { (w - u).store_unaligned(p + i); }
+            };
+            // One batch on architecture A if it is narrower than the default and fits.
+            auto tail_batch = [&]<class A>(std::size_t& i) XOPTIM_HOT_LAMBDA {
+                if constexpr (is_narrower<V, A>())
+                {
+                    using T = xsimd::batch<V, A>;
+                    if (n - i >= T::size)
+                    {
+                        std::array<T, R> acc;
+                        acc.fill(T(V(0)));
+                        batch_step(coefficients, i, acc.data());
+                        if constexpr (!last)
+                        {
+                            for (std::size_t k = 0; k < Chain::reductions; ++k)
+                            {
+                                sums[k] += static_cast<double>(xsimd::hadd(acc[k]));
+                            }
+                        }
+                        i += T::size;
+                    }
+                }
             };
 
             std::size_t i = 0;
@@ -158,47 +260,53 @@ namespace xoptim
                 // Peel to the alignment of the parameter, the stream that is written, when the
                 // tensor is long enough for aligned stores to repay the scalar head; a short
                 // one runs its batches unaligned from the first element.
-                const auto addr = reinterpret_cast<std::uintptr_t>(p);
-                std::size_t head = 0;
-                if (addr % sizeof(V) == 0 && n >= peel_threshold)
+                if (n >= peel_threshold)
                 {
-                    head = ((align - addr % align) % align) / sizeof(V);
+                    const auto addr = reinterpret_cast<std::uintptr_t>(p);
+                    std::size_t head = 0;
+                    if (addr % sizeof(V) == 0) { head = ((align - addr % align) % align) / sizeof(V); }
+                    for (; i < head; ++i) { scalar_step(coefficients, i, sacc.data()); }
                 }
-                head = std::min(head, n);
-                for (; i < head; ++i) { scalar_step(i, sacc.data()); }
 
-                std::array<B, R> bacc;
-                bacc.fill(B(V(0)));
-                const bool aligned = (reinterpret_cast<std::uintptr_t>(p + i) % align) == 0;
-                if (aligned)
+                if (n - i >= W)
                 {
-                    for (; i + W <= n; i += W)
+                    const coefficients_type c = coefficients;
+                    std::array<B, R> bacc;
+                    bacc.fill(B(V(0)));
+                    const bool aligned = (reinterpret_cast<std::uintptr_t>(p + i) % align) == 0;
+                    if (aligned)
                     {
-                        const B w = B::load_aligned(p + i);
-                        const B u = ch.template run<P>(c, w, B::load_unaligned(g + i),
-                                                       slot_view<V>(slots, slot_base + i), bacc.data());
-                        if constexpr (last) { (w - u).store_aligned(p + i); }
+                        for (; i + W <= n; i += W)
+                        {
+                            const B w = B::load_aligned(p + i);
+                            const B u = ch.template run<P>(c, w, B::load_unaligned(g + i),
+                                                           slot_view<V>(slots, slot_base + i), bacc.data());
+                            if constexpr (last) { (w - u).store_aligned(p + i); }
+                        }
+                    }
+                    else
+                    {
+                        for (; i + W <= n; i += W) { batch_step(c, i, bacc.data()); }
+                    }
+                    if constexpr (!last)
+                    {
+                        for (std::size_t k = 0; k < Chain::reductions; ++k)
+                        {
+                            sums[k] += static_cast<double>(xsimd::hadd(bacc[k]));
+                        }
                     }
                 }
-                else
-                {
-                    for (; i + W <= n; i += W)
-                    {
-                        const B w = B::load_unaligned(p + i);
-                        const B u = ch.template run<P>(c, w, B::load_unaligned(g + i),
-                                                       slot_view<V>(slots, slot_base + i), bacc.data());
-                        if constexpr (last) { (w - u).store_unaligned(p + i); }
-                    }
-                }
-                if constexpr (!last)
-                {
-                    for (std::size_t k = 0; k < Chain::reductions; ++k)
-                    {
-                        sums[k] += static_cast<double>(xsimd::hadd(bacc[k]));
-                    }
-                }
+                tail_batch.template operator()<arch_256>(i);
+                tail_batch.template operator()<arch_128>(i);
+                // Fewer elements than the narrowest batch remain: a bounded loop, which the
+                // compiler unrolls instead of vectorising it behind run-time alias checks.
+                constexpr std::size_t rest = narrowest_batch<V>() - 1;
+                for (std::size_t r = 0; r < rest && i < n; ++r, ++i) { scalar_step(coefficients, i, sacc.data()); }
             }
-            for (; i < n; ++i) { scalar_step(i, sacc.data()); }
+            else
+            {
+                for (; i < n; ++i) { scalar_step(coefficients, i, sacc.data()); }
+            }
             if constexpr (!last)
             {
                 for (std::size_t k = 0; k < Chain::reductions; ++k) { sums[k] += static_cast<double>(sacc[k]); }
@@ -208,7 +316,7 @@ namespace xoptim
         // Runs pass P over elements [lo, hi) of contiguous operands, flushing the running
         // sums of a reducing pass to double every block so that float sums stay accurate.
         template <std::size_t P, class Chain, class V>
-        inline void contiguous_pass(const Chain& ch, const typename Chain::template coefficients_type<V>& c, V* p,
+        XOPTIM_HOT_INLINE void contiguous_pass(const Chain& ch, const typename Chain::template coefficients_type<V>& c, V* p,
                                     const V* g, V* const* slots, std::size_t lo, std::size_t hi, double* sums)
         {
             constexpr bool last = (P + 1 == Chain::passes);
@@ -227,29 +335,16 @@ namespace xoptim
             }
         }
 
-        // Pass P over any operands: contiguous ones in place, others staged per block.
+        // Pass P over operands that are not both contiguous: each block of the parameter and
+        // of the gradient is staged through a stack buffer (pdata/gdata: the one that is).
         template <std::size_t P, class Chain, class V, class E, class G>
-        void run_pass(const Chain& ch, const typename Chain::template coefficients_type<V>& c, E& param,
-                      const G& grad, V* const* slots, double* sums)
+        XOPTIM_COLD_PATH void staged_pass(const Chain& ch, const typename Chain::template coefficients_type<V>& c,
+                                          E& param, const G& grad, V* pdata, const V* gdata, V* const* slots,
+                                          double* sums)
         {
             constexpr bool last = (P + 1 == Chain::passes);
             constexpr bool reads_g = pass_reads_gradient<Chain, P>();
             const std::size_t n = param.size();
-            V* const pdata = contiguous_data(param);
-            const V* gdata = nullptr;
-            using gvalue = typename std::decay_t<G>::value_type;
-            if constexpr (std::is_same_v<std::remove_cv_t<gvalue>, V>)
-            {
-                gdata = contiguous_data(grad);
-            }
-            if (!reads_g && pdata != nullptr) { gdata = pdata; }
-
-            if (pdata != nullptr && gdata != nullptr)
-            {
-                contiguous_pass<P>(ch, c, pdata, gdata, slots, 0, n, sums);
-                return;
-            }
-
             alignas(64) V pbuf[block_size];
             alignas(64) V gbuf[block_size];
             auto pin = param.template cbegin<xt::layout_type::row_major>();
@@ -283,6 +378,29 @@ namespace xoptim
                 }
             }
         }
+
+        // Pass P over any operands: contiguous ones in place, others staged per block.
+        template <std::size_t P, class Chain, class V, class E, class G>
+        XOPTIM_HOT_INLINE void run_pass(const Chain& ch, const typename Chain::template coefficients_type<V>& c,
+                                        E& param, const G& grad, V* const* slots, double* sums)
+        {
+            constexpr bool reads_g = pass_reads_gradient<Chain, P>();
+            V* const pdata = contiguous_data(param);
+            const V* gdata = nullptr;
+            using gvalue = typename std::decay_t<G>::value_type;
+            if constexpr (std::is_same_v<std::remove_cv_t<gvalue>, V>)
+            {
+                gdata = contiguous_data(grad);
+            }
+            if (!reads_g && pdata != nullptr) { gdata = pdata; }
+
+            if (pdata != nullptr && gdata != nullptr)
+            {
+                contiguous_pass<P>(ch, c, pdata, gdata, slots, 0, param.size(), sums);
+                return;
+            }
+            staged_pass<P>(ch, c, param, grad, pdata, gdata, slots, sums);
+        }
     }
 
     namespace detail
@@ -301,7 +419,7 @@ namespace xoptim
     // are used: when `param` is one piece of a tensor split across processes, it adds the
     // other pieces' sums (see xoptim/mpi/zero.hpp).
     template <class Chain, class V, class E, class G, class SumsHook = detail::no_sums_hook>
-    void apply_chain(const Chain& ch, const typename Chain::template coefficients_type<V>& coefficients, E& param,
+    XOPTIM_HOT_INLINE void apply_chain(const Chain& ch, const typename Chain::template coefficients_type<V>& coefficients, E& param,
                      const G& grad, V* const* slots, SumsHook&& sums_hook = {})
     {
         constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
@@ -315,9 +433,9 @@ namespace xoptim
         else
         {
             auto c = coefficients;
-            [&]<std::size_t... P>(std::index_sequence<P...>) {
+            [&]<std::size_t... P>(std::index_sequence<P...>) XOPTIM_HOT_LAMBDA {
                 (
-                    [&] {
+                    [&]() XOPTIM_HOT_LAMBDA {
                         std::array<double, R> sums{};
                         detail::run_pass<P>(ch, c, param, grad, slots, sums.data());
                         if constexpr (P + 1 < Chain::passes)

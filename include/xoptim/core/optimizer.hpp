@@ -150,12 +150,14 @@ namespace xoptim
     private:
         std::size_t check_group(std::size_t g) const
         {
-            if (g >= m_groups.size())
-            {
-                throw std::out_of_range("xoptim::optimizer: group " + std::to_string(g) + " out of range (have "
-                                        + std::to_string(m_groups.size()) + ")");
-            }
+            if (g >= m_groups.size()) [[unlikely]] { throw_group_out_of_range(g, m_groups.size()); }
             return g;
+        }
+
+        [[noreturn]] XOPTIM_COLD_PATH static void throw_group_out_of_range(std::size_t g, std::size_t have)
+        {
+            throw std::out_of_range("xoptim::optimizer: group " + std::to_string(g) + " out of range (have "
+                                    + std::to_string(have) + ")");
         }
 
         // The state of `count` tensors, shape_at(k) giving tensor k's shape. Slots are made
@@ -184,17 +186,70 @@ namespace xoptim
             return made;
         }
 
-        template <class ParamAt, class GradAt>
-        bool step_group(std::size_t g, std::size_t count, ParamAt&& param_at, GradAt&& grad_at)
+        // Failures of a step, built and thrown out of line so that the step itself stays small.
+        [[noreturn]] XOPTIM_COLD_PATH static void throw_count_mismatch(std::size_t g, std::size_t have, std::size_t got)
         {
-            auto& grp = m_groups.at(check_group(g));
-            // Everything is checked before anything changes.
-            if (!grp.tensors.empty() && grp.tensors.size() != count)
+            throw std::invalid_argument("xoptim::optimizer::step: group " + std::to_string(g) + " has state for "
+                                        + std::to_string(have) + " tensors, got " + std::to_string(got));
+        }
+
+        template <class PS, class GS>
+        [[noreturn]] XOPTIM_COLD_PATH static void throw_grad_shape(std::size_t k, const GS& grad_shape, const PS& param_shape)
+        {
+            throw std::invalid_argument("xoptim::optimizer::step: grad of tensor " + std::to_string(k) + " has shape "
+                                        + detail::shape_string(grad_shape) + " but the parameter has shape "
+                                        + detail::shape_string(param_shape));
+        }
+
+        template <class PS>
+        [[noreturn]] XOPTIM_COLD_PATH static void throw_state_shape(std::size_t k, const PS& param_shape,
+                                                                    const std::vector<std::size_t>& state_shape)
+        {
+            throw std::invalid_argument("xoptim::optimizer::step: parameter " + std::to_string(k) + " has shape "
+                                        + detail::shape_string(param_shape) + " but its state has shape "
+                                        + detail::shape_string(state_shape));
+        }
+
+        // Under a checking non-finite policy: false (and the skip counted) if the step must be
+        // skipped; throws nonfinite_gradient under throw_error.
+        template <class GradAt>
+        XOPTIM_COLD_PATH bool gradients_finite(group_type& grp, std::size_t g, std::size_t count, GradAt& grad_at)
+        {
+            for (std::size_t k = 0; k < count; ++k)
             {
-                throw std::invalid_argument("xoptim::optimizer::step: group " + std::to_string(g) + " has state for "
-                                            + std::to_string(grp.tensors.size()) + " tensors, got "
-                                            + std::to_string(count));
+                const auto& gr = grad_at(k);
+                if (const auto hit = detail::find_nonfinite(gr))
+                {
+                    if (m_nonfinite == nonfinite_policy::skip_step)
+                    {
+                        ++grp.skipped;
+                        return false;
+                    }
+                    throw nonfinite_gradient(g, k, hit->element, hit->value, detail::index_string(gr.shape(), hit->element));
+                }
             }
+            return true;
+        }
+
+        // The state of a group's first step (lazy policy) or the error that init() is missing.
+        template <class ParamAt>
+        XOPTIM_COLD_PATH void make_first_state(group_type& grp, std::size_t g, std::size_t count, ParamAt& param_at)
+        {
+            if constexpr (!Policy::lazy)
+            {
+                throw std::logic_error("xoptim::optimizer::step: group " + std::to_string(g)
+                                       + " has no state; call init() first (eager_state)");
+            }
+            grp.tensors = make_states(grp.rule, count, [&](std::size_t k) -> decltype(auto) { return param_at(k).shape(); });
+        }
+
+        template <class ParamAt, class GradAt>
+        XOPTIM_HOT_INLINE bool step_group(std::size_t g, std::size_t count, ParamAt&& param_at, GradAt&& grad_at)
+        {
+            auto& grp = m_groups[check_group(g)];
+            // Everything is checked before anything changes.
+            const bool has_state = !grp.tensors.empty();
+            if (has_state && grp.tensors.size() != count) { throw_count_mismatch(g, grp.tensors.size(), count); }
             for (std::size_t k = 0; k < count; ++k)
             {
                 auto&& p = param_at(k);
@@ -202,56 +257,33 @@ namespace xoptim
                 static_assert(std::is_same_v<std::remove_cv_t<typename P::value_type>, V>,
                               "xoptim: the parameter's value type must be the optimizer's value type");
                 const auto& gr = grad_at(k);
-                if (!detail::same_shape(p.shape(), gr.shape()))
+                if (!detail::same_shape(p.shape(), gr.shape())) { throw_grad_shape(k, gr.shape(), p.shape()); }
+                if (has_state && !detail::same_shape(grp.tensors[k].shape, p.shape()))
                 {
-                    throw std::invalid_argument("xoptim::optimizer::step: grad of tensor " + std::to_string(k)
-                                                + " has shape " + detail::shape_string(gr.shape())
-                                                + " but the parameter has shape " + detail::shape_string(p.shape()));
-                }
-                if (!grp.tensors.empty() && !detail::same_shape(grp.tensors[k].shape, p.shape()))
-                {
-                    throw std::invalid_argument("xoptim::optimizer::step: parameter " + std::to_string(k)
-                                                + " has shape " + detail::shape_string(p.shape())
-                                                + " but its state has shape "
-                                                + detail::shape_string(grp.tensors[k].shape));
+                    throw_state_shape(k, p.shape(), grp.tensors[k].shape);
                 }
             }
-            if (m_nonfinite != nonfinite_policy::propagate)
-            {
-                for (std::size_t k = 0; k < count; ++k)
-                {
-                    const auto& gr = grad_at(k);
-                    if (const auto hit = detail::find_nonfinite(gr))
-                    {
-                        if (m_nonfinite == nonfinite_policy::skip_step)
-                        {
-                            ++grp.skipped;
-                            return false;
-                        }
-                        throw nonfinite_gradient(g, k, hit->element, hit->value,
-                                                 detail::index_string(gr.shape(), hit->element));
-                    }
-                }
-            }
-            if (grp.tensors.empty() && count > 0)
-            {
-                if constexpr (!Policy::lazy)
-                {
-                    throw std::logic_error("xoptim::optimizer::step: group " + std::to_string(g)
-                                           + " has no state; call init() first (eager_state)");
-                }
-                grp.tensors = make_states(grp.rule, count, [&](std::size_t k) -> decltype(auto) { return param_at(k).shape(); });
-            }
+            if (m_nonfinite != nonfinite_policy::propagate && !gradients_finite(grp, g, count, grad_at)) { return false; }
+            if (!has_state && count > 0) { make_first_state(grp, g, count, param_at); }
 
             const step_info info{grp.step + 1};
             const auto coefficients = grp.rule.template coefficients<V>(info);
             for (std::size_t k = 0; k < count; ++k)
             {
-                std::array<V*, Chain::max_slots == 0 ? 1 : Chain::max_slots> ptrs{};
+                std::array<V*, Chain::max_slots == 0 ? 1 : Chain::max_slots> ptrs;
+                auto* slots = grp.tensors[k].slots.data();
                 for (std::size_t s = 0; s < Chain::max_slots; ++s)
                 {
-                    auto& slot = grp.tensors[k].slots[s];
-                    ptrs[s] = slot.size() ? slot.data() : nullptr;
+                    ptrs[s] = slots[s].size() ? slots[s].data() : nullptr;
+                }
+                if (k + 1 < count)
+                {
+                    // The next tensor's first lines are on their way while this one is
+                    // stepped: the hardware prefetchers start afresh on every tensor.
+                    detail::prefetch_start(detail::contiguous_data(param_at(k + 1)), true);
+                    detail::prefetch_start(detail::contiguous_data(grad_at(k + 1)), false);
+                    const auto* next = grp.tensors[k + 1].slots.data();
+                    for (std::size_t s = 0; s < Chain::max_slots; ++s) { detail::prefetch_start(next[s].data(), true); }
                 }
                 m_threads.apply(grp.rule, coefficients, param_at(k), grad_at(k), ptrs.data());
             }

@@ -232,7 +232,7 @@ namespace xoptim
             }
 
             template <class Chain, class V, class E, class G>
-            void apply(const Chain& ch, const typename Chain::template coefficients_type<V>& c, E& param,
+            XOPTIM_HOT_INLINE void apply(const Chain& ch, const typename Chain::template coefficients_type<V>& c, E& param,
                        const G& grad, V* const* slots)
             {
                 if (m_pool) { apply_chain_threaded(*m_pool, ch, c, param, grad, slots); }
