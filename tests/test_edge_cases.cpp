@@ -259,3 +259,29 @@ TEST_CASE("edge: beta = 0 turns the averages into the current values")
         CHECK(w(0) == doctest::Approx(0.9).epsilon(1e-15));
     }
 }
+
+TEST_CASE("edge: weight decay 0 is no term at all, as in PyTorch: an infinite parameter stays infinite")
+{
+    const double inf = std::numeric_limits<double>::infinity();
+    xt::xtensor<double, 1> g = {0.5, -0.25};
+
+    // Without decay, w - lr * g: inf - finite = inf, never 0 * inf = nan.
+    auto plain = xoptim::sgd({.lr = 0.1});
+    xt::xtensor<double, 1> w = {inf, 2.0};
+    plain.step(w, g);
+    CHECK(w(0) == inf);
+    CHECK(w(1) == 2.0 - 0.1 * -0.25);
+
+    auto adamw = xoptim::adamw({.lr = 0.1, .weight_decay = 0.0});
+    xt::xtensor<double, 1> v = {-inf, 1.0};
+    adamw.step(v, g);
+    CHECK(v(0) == -inf);
+    CHECK(std::isfinite(v(1)));
+
+    // With decay the term is there: w - lr * (g + wd * w) on a finite parameter, by hand.
+    auto decayed = xoptim::sgd({.lr = 0.1, .weight_decay = 0.01});
+    xt::xtensor<double, 1> u = {3.0, 2.0};
+    decayed.step(u, g);
+    CHECK(u(0) == doctest::Approx(3.0 - 0.1 * (0.5 + 0.01 * 3.0)).epsilon(1e-15));
+    CHECK(u(1) == doctest::Approx(2.0 - 0.1 * (-0.25 + 0.01 * 2.0)).epsilon(1e-15));
+}

@@ -46,10 +46,12 @@ namespace xoptim
 #define XOPTIM_HOT_INLINE [[gnu::always_inline]] inline
 #define XOPTIM_HOT_LAMBDA __attribute__((always_inline))
 #define XOPTIM_COLD_PATH [[gnu::noinline]]
+#define XOPTIM_OUT_OF_LINE [[gnu::noinline]]
 #else
 #define XOPTIM_HOT_INLINE inline
 #define XOPTIM_HOT_LAMBDA
 #define XOPTIM_COLD_PATH
+#define XOPTIM_OUT_OF_LINE
 #endif
 
         // Lines of a tensor the step asks for before it starts on that tensor.
@@ -197,6 +199,69 @@ namespace xoptim
             else { return 1; }
         }
 
+        // The batch loop of a pass over n >= one batch of elements: peels a long tensor to the
+        // alignment of the parameter (the stream that is written; a short one runs unaligned
+        // from its first element), then full batches while they fit; returns the first
+        // element left. Out of line, so that a step on a tensor shorter than one batch (the
+        // seed's two parameters) carries none of its registers and stack alignment.
+        template <std::size_t P, class Chain, class V>
+        XOPTIM_OUT_OF_LINE std::size_t full_batches(const Chain& ch,
+                                                   const typename Chain::template coefficients_type<V> coefficients,
+                                                   V* p, const V* g, V* const* slots, std::size_t slot_base,
+                                                   std::size_t n, double* sums)
+        {
+            using B = batch_of<V>;
+            constexpr bool last = (P + 1 == Chain::passes);
+            constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
+            constexpr std::size_t W = B::size;
+            constexpr std::size_t align = B::arch_type::alignment();
+            // The coefficients come by value: the compiler then knows that the stores of the
+            // loop (to V) cannot change them, and keeps them in registers.
+            const auto& c = coefficients;
+            std::size_t i = 0;
+            if (n >= peel_threshold)
+            {
+                const auto addr = reinterpret_cast<std::uintptr_t>(p);
+                std::size_t head = 0;
+                if (addr % sizeof(V) == 0) { head = ((align - addr % align) % align) / sizeof(V); }
+                std::array<V, R> sacc{};
+                for (; i < head; ++i)
+                {
+                    const V w = p[i];
+                    const V u = ch.template run<P>(c, w, g[i], slot_view<V>(slots, slot_base + i), sacc.data());
+                    if constexpr (last) { p[i] = w - u; }
+                }
+                if constexpr (!last)
+                {
+                    for (std::size_t k = 0; k < Chain::reductions; ++k) { sums[k] += static_cast<double>(sacc[k]); }
+                }
+            }
+            std::array<B, R> bacc;
+            bacc.fill(B(V(0)));
+            auto batch = [&](auto load, auto store) XOPTIM_HOT_LAMBDA {
+                for (; i + W <= n; i += W)
+                {
+                    const B w = load(p + i);
+                    const B u = ch.template run<P>(c, w, B::load_unaligned(g + i), slot_view<V>(slots, slot_base + i),
+                                                   bacc.data());
+                    if constexpr (last) { store(w - u, p + i); }
+                }
+            };
+            if (reinterpret_cast<std::uintptr_t>(p + i) % align == 0)
+            {
+                batch([](const V* q) { return B::load_aligned(q); }, [](const B& b, V* q) { b.store_aligned(q); });
+            }
+            else
+            {
+                batch([](const V* q) { return B::load_unaligned(q); }, [](const B& b, V* q) { b.store_unaligned(q); });
+            }
+            if constexpr (!last)
+            {
+                for (std::size_t k = 0; k < Chain::reductions; ++k) { sums[k] += static_cast<double>(xsimd::hadd(bacc[k])); }
+            }
+            return i;
+        }
+
         // One pass of the chain over n contiguous elements. p and g are block-local pointers;
         // slots are indexed from slot_base. Writes p on the last pass; adds to sums otherwise.
         template <std::size_t P, class Chain, class V>
@@ -207,11 +272,10 @@ namespace xoptim
             constexpr bool last = (P + 1 == Chain::passes);
             constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
             using coefficients_type = typename Chain::template coefficients_type<V>;
-            // A local copy of the slot pointers (and, for the batch loop, of the coefficients):
-            // the compiler then knows that the stores of the loop (to V) cannot change them and
-            // keeps them in registers instead of reloading them for every batch. The scalar
-            // head and tail read the caller's coefficients: copying a just-computed struct
-            // costs a store-forwarding stall, as much as a whole step on a tiny tensor.
+            // A local copy of the slot pointers, which the stores of the loop (to V) then cannot
+            // change. The scalar head and the tail read the caller's coefficients: copying a
+            // just-computed struct costs a store-forwarding stall, as much as a whole step on a
+            // tiny tensor (full_batches takes its own copy, once per run of batches).
             constexpr std::size_t S = Chain::max_slots == 0 ? 1 : Chain::max_slots;
             std::array<V*, S> slot_array{};
             for (std::size_t k = 0; k < Chain::max_slots; ++k) { slot_array[k] = slot_pointers[k]; }
@@ -254,48 +318,7 @@ namespace xoptim
             std::array<V, R> sacc{};
             if constexpr (has_simd)
             {
-                using B = batch_of<V>;
-                constexpr std::size_t W = B::size;
-                constexpr std::size_t align = B::arch_type::alignment();
-                // Peel to the alignment of the parameter, the stream that is written, when the
-                // tensor is long enough for aligned stores to repay the scalar head; a short
-                // one runs its batches unaligned from the first element.
-                if (n >= peel_threshold)
-                {
-                    const auto addr = reinterpret_cast<std::uintptr_t>(p);
-                    std::size_t head = 0;
-                    if (addr % sizeof(V) == 0) { head = ((align - addr % align) % align) / sizeof(V); }
-                    for (; i < head; ++i) { scalar_step(coefficients, i, sacc.data()); }
-                }
-
-                if (n - i >= W)
-                {
-                    const coefficients_type c = coefficients;
-                    std::array<B, R> bacc;
-                    bacc.fill(B(V(0)));
-                    const bool aligned = (reinterpret_cast<std::uintptr_t>(p + i) % align) == 0;
-                    if (aligned)
-                    {
-                        for (; i + W <= n; i += W)
-                        {
-                            const B w = B::load_aligned(p + i);
-                            const B u = ch.template run<P>(c, w, B::load_unaligned(g + i),
-                                                           slot_view<V>(slots, slot_base + i), bacc.data());
-                            if constexpr (last) { (w - u).store_aligned(p + i); }
-                        }
-                    }
-                    else
-                    {
-                        for (; i + W <= n; i += W) { batch_step(c, i, bacc.data()); }
-                    }
-                    if constexpr (!last)
-                    {
-                        for (std::size_t k = 0; k < Chain::reductions; ++k)
-                        {
-                            sums[k] += static_cast<double>(xsimd::hadd(bacc[k]));
-                        }
-                    }
-                }
+                if (n >= batch_of<V>::size) { i = full_batches<P>(ch, coefficients, p, g, slots, slot_base, n, sums); }
                 tail_batch.template operator()<arch_256>(i);
                 tail_batch.template operator()<arch_128>(i);
                 // Fewer elements than the narrowest batch remain: a bounded loop, which the

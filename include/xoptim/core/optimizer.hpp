@@ -112,8 +112,10 @@ namespace xoptim
         const std::vector<group_type>& groups() const noexcept { return m_groups; }
 
         // One step on a single tensor (group 0). Returns false if the step was skipped.
+        // Inlined into the caller's loop (the element loop of a long tensor and every error
+        // stay out of line): a step on a few parameters costs little more than their update.
         template <class E, class G>
-        bool step(E&& param, const G& grad)
+        XOPTIM_HOT_INLINE bool step(E&& param, const G& grad)
         {
             return step_group(0, 1, [&](std::size_t) -> decltype(auto) { return (param); },
                        [&](std::size_t) -> const G& { return grad; });
@@ -121,13 +123,9 @@ namespace xoptim
 
         // One step on the tensors of group g; params[k] is updated with grads[k].
         template <class Ps, class Gs>
-        bool step(std::size_t g, Ps& params, const Gs& grads)
+        XOPTIM_HOT_INLINE bool step(std::size_t g, Ps& params, const Gs& grads)
         {
-            if (params.size() != grads.size())
-            {
-                throw std::invalid_argument("xoptim::optimizer::step: grads has " + std::to_string(grads.size())
-                                            + " tensors but params has " + std::to_string(params.size()));
-            }
+            if (params.size() != grads.size()) { throw_count_mismatch_grads(grads.size(), params.size()); }
             return step_group(g, params.size(), [&](std::size_t k) -> decltype(auto) { return (params[k]); },
                        [&](std::size_t k) -> decltype(auto) { return (grads[k]); });
         }
@@ -187,6 +185,12 @@ namespace xoptim
         }
 
         // Failures of a step, built and thrown out of line so that the step itself stays small.
+        [[noreturn]] XOPTIM_COLD_PATH static void throw_count_mismatch_grads(std::size_t grads, std::size_t params)
+        {
+            throw std::invalid_argument("xoptim::optimizer::step: grads has " + std::to_string(grads)
+                                        + " tensors but params has " + std::to_string(params));
+        }
+
         [[noreturn]] XOPTIM_COLD_PATH static void throw_count_mismatch(std::size_t g, std::size_t have, std::size_t got)
         {
             throw std::invalid_argument("xoptim::optimizer::step: group " + std::to_string(g) + " has state for "
@@ -267,28 +271,50 @@ namespace xoptim
             if (!has_state && count > 0) { make_first_state(grp, g, count, param_at); }
 
             const step_info info{grp.step + 1};
-            const auto coefficients = grp.rule.template coefficients<V>(info);
-            for (std::size_t k = 0; k < count; ++k)
+            if (m_threads.pooled()) { step_threaded(grp, info, count, param_at, grad_at); }
+            else
             {
-                std::array<V*, Chain::max_slots == 0 ? 1 : Chain::max_slots> ptrs;
-                auto* slots = grp.tensors[k].slots.data();
-                for (std::size_t s = 0; s < Chain::max_slots; ++s)
+                const auto coefficients = grp.rule.template coefficients<V>(info);
+                for (std::size_t k = 0; k < count; ++k)
                 {
-                    ptrs[s] = slots[s].size() ? slots[s].data() : nullptr;
+                    const auto slots = slot_pointers(grp, k);
+                    if (k + 1 < count)
+                    {
+                        // The next tensor's first lines are on their way while this one is
+                        // stepped: the hardware prefetchers start afresh on every tensor.
+                        detail::prefetch_start(detail::contiguous_data(param_at(k + 1)), true);
+                        detail::prefetch_start(detail::contiguous_data(grad_at(k + 1)), false);
+                        const auto* next = grp.tensors[k + 1].slots.data();
+                        for (std::size_t s = 0; s < Chain::max_slots; ++s) { detail::prefetch_start(next[s].data(), true); }
+                    }
+                    apply_chain(grp.rule, coefficients, param_at(k), grad_at(k), slots.data());
                 }
-                if (k + 1 < count)
-                {
-                    // The next tensor's first lines are on their way while this one is
-                    // stepped: the hardware prefetchers start afresh on every tensor.
-                    detail::prefetch_start(detail::contiguous_data(param_at(k + 1)), true);
-                    detail::prefetch_start(detail::contiguous_data(grad_at(k + 1)), false);
-                    const auto* next = grp.tensors[k + 1].slots.data();
-                    for (std::size_t s = 0; s < Chain::max_slots; ++s) { detail::prefetch_start(next[s].data(), true); }
-                }
-                m_threads.apply(grp.rule, coefficients, param_at(k), grad_at(k), ptrs.data());
             }
             ++grp.step;
             return true;
+        }
+
+        // The state of tensor k as the engine takes it: one pointer per slot, null if unused.
+        static auto slot_pointers(group_type& grp, std::size_t k)
+        {
+            std::array<V*, Chain::max_slots == 0 ? 1 : Chain::max_slots> ptrs;
+            auto* slots = grp.tensors[k].slots.data();
+            for (std::size_t s = 0; s < Chain::max_slots; ++s) { ptrs[s] = slots[s].size() ? slots[s].data() : nullptr; }
+            return ptrs;
+        }
+
+        // The step's tensors on the thread pool (set_threads above 1); out of line, so that the
+        // single-threaded step keeps its coefficients in registers.
+        template <class ParamAt, class GradAt>
+        XOPTIM_OUT_OF_LINE void step_threaded(group_type& grp, const step_info& info, std::size_t count,
+                                              ParamAt& param_at, GradAt& grad_at)
+        {
+            const auto coefficients = grp.rule.template coefficients<V>(info);
+            for (std::size_t k = 0; k < count; ++k)
+            {
+                const auto slots = slot_pointers(grp, k);
+                m_threads.apply(grp.rule, coefficients, param_at(k), grad_at(k), slots.data());
+            }
         }
 
         Policy m_policy;

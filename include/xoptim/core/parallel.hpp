@@ -216,6 +216,8 @@ namespace xoptim
             step_threads& operator=(step_threads&&) noexcept = default;
 
             std::size_t count() const noexcept { return m_count; }
+            // Whether a step runs on a pool (more than one thread).
+            bool pooled() const noexcept { return m_pool != nullptr; }
 
             void set(std::size_t threads)
             {

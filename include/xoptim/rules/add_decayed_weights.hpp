@@ -23,17 +23,22 @@ namespace xoptim
         struct coefficients_type
         {
             V wd;
+            bool active;  // weight_decay != 0
         };
 
         template <class V>
         coefficients_type<V> coefficients(const step_info&) const
         {
-            return {static_cast<V>(weight_decay)};
+            return {static_cast<V>(weight_decay), weight_decay != 0.0};
         }
 
+        // Without decay the direction does not depend on w at all (as in PyTorch, which skips
+        // the term): an infinite parameter stays infinite instead of turning into 0 * inf, and
+        // the new parameter waits on one subtraction from the old, not on the whole rule.
         template <element T>
         T apply(const coefficients_type<scalar_t<T>>& c, const T& w, const T& u, const slot_view<scalar_t<T>>&) const
         {
+            if (!c.active) { return u; }
             return u + c.wd * w;
         }
 
