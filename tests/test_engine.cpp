@@ -362,6 +362,57 @@ TEST_CASE("groups: own hyperparameters, a step count each, the trust ratio per t
     CHECK_THROWS_AS(opt.step(5, other, other_g), std::out_of_range);
 }
 
+namespace
+{
+    // A group of 150 tensors (more than one chunk of the group loop): row-major ones of 1 to
+    // 37 elements and, every seventh, a column-major 3 x k matrix (staged, not contiguous).
+    // Three steps of the group must equal three steps of each tensor by itself, bit for bit.
+    template <class Opt>
+    void check_group_equals_tensors(Opt make())
+    {
+        using V = typename Opt::value_type;
+        using array = xt::xarray<V, xt::layout_type::dynamic>;
+        std::vector<array> params, grads;
+        for (std::size_t k = 0; k < 150; ++k)
+        {
+            const bool column_major = k % 7 == 3;
+            const std::vector<std::size_t> shape = column_major ? std::vector<std::size_t>{3, k % 5 + 2}
+                                                                : std::vector<std::size_t>{k % 37 + 1};
+            const auto layout = column_major ? xt::layout_type::column_major : xt::layout_type::row_major;
+            array p(shape, layout), g(shape, layout);
+            const auto pv = random_values<V>(p.size(), 100 + k), gv = random_values<V>(p.size(), 300 + k);
+            std::copy(pv.begin(), pv.end(), p.storage().begin());
+            std::copy(gv.begin(), gv.end(), g.storage().begin());
+            params.push_back(std::move(p));
+            grads.push_back(std::move(g));
+        }
+        std::vector<array> alone = params;
+        Opt group = make();
+        for (int t = 0; t < 3; ++t) { group.step(0, params, grads); }
+        std::size_t mismatched = 0, checked = 0;
+        for (std::size_t k = 0; k < alone.size(); ++k)
+        {
+            Opt own = make();
+            for (int t = 0; t < 3; ++t) { own.step(alone[k], grads[k]); }
+            for (std::size_t i = 0; i < alone[k].size(); ++i)
+            {
+                ++checked;
+                mismatched += alone[k].storage()[i] != params[k].storage()[i] ? 1 : 0;
+            }
+        }
+        CHECK(checked > 1500);
+        CHECK(mismatched == 0);
+    }
+}
+
+TEST_CASE("a group of many tensors, contiguous and staged, steps each exactly as its own optimizer would")
+{
+    check_group_equals_tensors<decltype(xoptim::momentum<float>())>(+[] { return xoptim::momentum<float>({.lr = 0.1}); });
+    check_group_equals_tensors<decltype(xoptim::adam<float>())>(+[] { return xoptim::adam<float>({.lr = 0.01}); });
+    check_group_equals_tensors<decltype(xoptim::lamb<float>())>(+[] { return xoptim::lamb<float>({.lr = 0.01}); });
+    check_group_equals_tensors<decltype(xoptim::lars())>(+[] { return xoptim::lars({.lr = 0.1}); });
+}
+
 TEST_CASE("eager state: memory made up front, a step without it throws")
 {
     using rule = xoptim::adam_rule<>;

@@ -205,18 +205,17 @@ namespace xoptim
         // element left. Out of line, so that a step on a tensor shorter than one batch (the
         // seed's two parameters) carries none of its registers and stack alignment.
         template <std::size_t P, class Chain, class V>
-        XOPTIM_OUT_OF_LINE std::size_t full_batches(const Chain& ch,
-                                                   const typename Chain::template coefficients_type<V> coefficients,
-                                                   V* p, const V* g, V* const* slots, std::size_t slot_base,
-                                                   std::size_t n, double* sums)
+        XOPTIM_HOT_INLINE std::size_t batches(const Chain& ch, const typename Chain::template coefficients_type<V>& coefficients,
+                                              V* p, const V* g, V* const* slots, std::size_t slot_base, std::size_t n,
+                                              double* sums)
         {
             using B = batch_of<V>;
             constexpr bool last = (P + 1 == Chain::passes);
             constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
             constexpr std::size_t W = B::size;
             constexpr std::size_t align = B::arch_type::alignment();
-            // The coefficients come by value: the compiler then knows that the stores of the
-            // loop (to V) cannot change them, and keeps them in registers.
+            // The callers pass coefficients of their own (by value): the compiler then knows
+            // that the stores of the loop (to V) cannot change them, and keeps them in registers.
             const auto& c = coefficients;
             std::size_t i = 0;
             if (n >= peel_threshold)
@@ -262,9 +261,18 @@ namespace xoptim
             return i;
         }
 
+        template <std::size_t P, class Chain, class V>
+        XOPTIM_OUT_OF_LINE std::size_t full_batches(const Chain& ch,
+                                                   const typename Chain::template coefficients_type<V> coefficients,
+                                                   V* p, const V* g, V* const* slots, std::size_t slot_base,
+                                                   std::size_t n, double* sums)
+        {
+            return batches<P>(ch, coefficients, p, g, slots, slot_base, n, sums);
+        }
+
         // One pass of the chain over n contiguous elements. p and g are block-local pointers;
         // slots are indexed from slot_base. Writes p on the last pass; adds to sums otherwise.
-        template <std::size_t P, class Chain, class V>
+        template <std::size_t P, bool InlineBatches = false, class Chain, class V>
         XOPTIM_HOT_INLINE void kernel(const Chain& ch, const typename Chain::template coefficients_type<V>& coefficients,
                                       V* p, const V* g, V* const* slot_pointers, std::size_t slot_base, std::size_t n,
                                       double* sums)
@@ -318,7 +326,11 @@ namespace xoptim
             std::array<V, R> sacc{};
             if constexpr (has_simd)
             {
-                if (n >= batch_of<V>::size) { i = full_batches<P>(ch, coefficients, p, g, slots, slot_base, n, sums); }
+                if (n >= batch_of<V>::size)
+                {
+                    if constexpr (InlineBatches) { i = batches<P>(ch, coefficients, p, g, slots, slot_base, n, sums); }
+                    else { i = full_batches<P>(ch, coefficients, p, g, slots, slot_base, n, sums); }
+                }
                 tail_batch.template operator()<arch_256>(i);
                 tail_batch.template operator()<arch_128>(i);
                 // Fewer elements than the narrowest batch remain: a bounded loop, which the
@@ -338,14 +350,14 @@ namespace xoptim
 
         // Runs pass P over elements [lo, hi) of contiguous operands, flushing the running
         // sums of a reducing pass to double every block so that float sums stay accurate.
-        template <std::size_t P, class Chain, class V>
+        template <std::size_t P, bool InlineBatches = false, class Chain, class V>
         XOPTIM_HOT_INLINE void contiguous_pass(const Chain& ch, const typename Chain::template coefficients_type<V>& c, V* p,
                                     const V* g, V* const* slots, std::size_t lo, std::size_t hi, double* sums)
         {
             constexpr bool last = (P + 1 == Chain::passes);
             if constexpr (last)
             {
-                kernel<P>(ch, c, p + lo, g + lo, slots, lo, hi - lo, sums);
+                kernel<P, InlineBatches>(ch, c, p + lo, g + lo, slots, lo, hi - lo, sums);
             }
             else
             {
@@ -353,7 +365,7 @@ namespace xoptim
                 for (std::size_t b = lo; b < hi; b += flush)
                 {
                     const std::size_t e = std::min(hi, b + flush);
-                    kernel<P>(ch, c, p + b, g + b, slots, b, e - b, sums);
+                    kernel<P, InlineBatches>(ch, c, p + b, g + b, slots, b, e - b, sums);
                 }
             }
         }
@@ -469,6 +481,60 @@ namespace xoptim
                     }(),
                     ...);
             }(std::make_index_sequence<Chain::passes>{});
+        }
+    }
+
+    // A contiguous parameter tensor, its gradient (same value type, contiguous) and its
+    // state, as a step on a group of tensors hands it to the engine.
+    template <class V, std::size_t S>
+    struct contiguous_tensor
+    {
+        V* param;
+        const V* grad;
+        std::size_t size;
+        std::array<V*, S> slots;
+    };
+
+    // apply_chain on `count` contiguous tensors in one call, every pass of a tensor before the
+    // next: a group of many small tensors loads its coefficients into registers once, not
+    // once per tensor, and the first lines of each tensor are on their way while the one
+    // before it is stepped (the hardware prefetchers start afresh on every tensor).
+    template <class Chain, class V, std::size_t S>
+    XOPTIM_OUT_OF_LINE void apply_chain_contiguous(const Chain& ch,
+                                                   const typename Chain::template coefficients_type<V> coefficients,
+                                                   const contiguous_tensor<V, S>* tensors, std::size_t count)
+    {
+        constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
+        for (std::size_t k = 0; k < count; ++k)
+        {
+            const auto& t = tensors[k];
+            if (k + 1 < count)
+            {
+                const auto& next = tensors[k + 1];
+                detail::prefetch_start(next.param, true);
+                detail::prefetch_start(next.grad, false);
+                for (std::size_t s = 0; s < Chain::max_slots; ++s) { detail::prefetch_start(next.slots[s], true); }
+            }
+            if constexpr (Chain::passes == 1)
+            {
+                std::array<double, R> sums{};
+                detail::kernel<0, true>(ch, coefficients, t.param, t.grad, t.slots.data(), 0, t.size, sums.data());
+            }
+            else
+            {
+                auto c = coefficients;
+                [&]<std::size_t... P>(std::index_sequence<P...>) XOPTIM_HOT_LAMBDA {
+                    (
+                        [&]() XOPTIM_HOT_LAMBDA {
+                            std::array<double, R> sums{};
+                            // A pass that does not read the gradient reads the parameter again.
+                            const V* g = detail::pass_reads_gradient<Chain, P>() ? t.grad : t.param;
+                            detail::contiguous_pass<P, true>(ch, c, t.param, g, t.slots.data(), 0, t.size, sums.data());
+                            if constexpr (P + 1 < Chain::passes) { ch.template finish<P>(c, sums.data()); }
+                        }(),
+                        ...);
+                }(std::make_index_sequence<Chain::passes>{});
+            }
         }
     }
 }

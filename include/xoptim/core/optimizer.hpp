@@ -272,24 +272,13 @@ namespace xoptim
 
             const step_info info{grp.step + 1};
             if (m_threads.pooled()) { step_threaded(grp, info, count, param_at, grad_at); }
-            else
+            else if (count == 1)
             {
-                const auto coefficients = grp.rule.template coefficients<V>(info);
-                for (std::size_t k = 0; k < count; ++k)
-                {
-                    const auto slots = slot_pointers(grp, k);
-                    if (k + 1 < count)
-                    {
-                        // The next tensor's first lines are on their way while this one is
-                        // stepped: the hardware prefetchers start afresh on every tensor.
-                        detail::prefetch_start(detail::contiguous_data(param_at(k + 1)), true);
-                        detail::prefetch_start(detail::contiguous_data(grad_at(k + 1)), false);
-                        const auto* next = grp.tensors[k + 1].slots.data();
-                        for (std::size_t s = 0; s < Chain::max_slots; ++s) { detail::prefetch_start(next[s].data(), true); }
-                    }
-                    apply_chain(grp.rule, coefficients, param_at(k), grad_at(k), slots.data());
-                }
+                // One tensor: the whole step inline, as a tiny tensor needs.
+                const auto slots = slot_pointers(grp, 0);
+                apply_chain(grp.rule, grp.rule.template coefficients<V>(info), param_at(0), grad_at(0), slots.data());
             }
+            else { step_tensors(grp, info, count, param_at, grad_at); }
             ++grp.step;
             return true;
         }
@@ -301,6 +290,43 @@ namespace xoptim
             auto* slots = grp.tensors[k].slots.data();
             for (std::size_t s = 0; s < Chain::max_slots; ++s) { ptrs[s] = slots[s].size() ? slots[s].data() : nullptr; }
             return ptrs;
+        }
+
+        // The tensors of a group, single-threaded: contiguous ones gathered in chunks and
+        // stepped by one engine call per chunk (coefficients loaded once), any other one on
+        // its own.
+        template <class ParamAt, class GradAt>
+        void step_tensors(group_type& grp, const step_info& info, std::size_t count, ParamAt& param_at, GradAt& grad_at)
+        {
+            constexpr std::size_t S = Chain::max_slots == 0 ? 1 : Chain::max_slots;
+            constexpr std::size_t chunk = 64;
+            const auto coefficients = grp.rule.template coefficients<V>(info);
+            std::array<contiguous_tensor<V, S>, chunk> gathered;
+            std::size_t m = 0;
+            for (std::size_t k = 0; k < count; ++k)
+            {
+                auto&& p = param_at(k);
+                const auto& gr = grad_at(k);
+                V* const pdata = detail::contiguous_data(p);
+                const V* gdata = nullptr;
+                using gvalue = typename std::decay_t<decltype(gr)>::value_type;
+                if constexpr (std::is_same_v<std::remove_cv_t<gvalue>, V>) { gdata = detail::contiguous_data(gr); }
+                if (pdata != nullptr && gdata != nullptr)
+                {
+                    gathered[m++] = {pdata, gdata, static_cast<std::size_t>(p.size()), slot_pointers(grp, k)};
+                    if (m == chunk)
+                    {
+                        apply_chain_contiguous(grp.rule, coefficients, gathered.data(), m);
+                        m = 0;
+                    }
+                }
+                else
+                {
+                    const auto slots = slot_pointers(grp, k);
+                    apply_chain(grp.rule, coefficients, p, gr, slots.data());
+                }
+            }
+            if (m > 0) { apply_chain_contiguous(grp.rule, coefficients, gathered.data(), m); }
         }
 
         // The step's tensors on the thread pool (set_threads above 1); out of line, so that the
