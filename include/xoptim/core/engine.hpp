@@ -214,9 +214,9 @@ namespace xoptim
             constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
             constexpr std::size_t W = B::size;
             constexpr std::size_t align = B::arch_type::alignment();
-            // The callers pass coefficients of their own (by value): the compiler then knows
-            // that the stores of the loop (to V) cannot change them, and keeps them in registers.
-            const auto& c = coefficients;
+            // A local copy: the compiler then knows that the stores of the loop (to V) cannot
+            // change the coefficients, and keeps them in registers.
+            const auto c = coefficients;
             std::size_t i = 0;
             if (n >= peel_threshold)
             {
