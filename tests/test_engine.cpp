@@ -263,6 +263,9 @@ TEST_CASE("every path gives the scalar path's numbers: reducing rules to roundin
     check_paths_agree<decltype(xoptim::lamb())>(+[] { return xoptim::lamb({.lr = 0.01, .weight_decay = 0.01}); }, 1e-12);
     check_paths_agree<decltype(xoptim::lars())>(+[] { return xoptim::lars({.lr = 0.1}); }, 1e-12);
     check_paths_agree<decltype(xoptim::lamb<float>())>(+[] { return xoptim::lamb<float>({.lr = 0.01}); }, 1e-6, 4133);
+    // Long enough for LARS's read-only reducing pass to run as four interleaved segments.
+    check_paths_agree<decltype(xoptim::lars())>(+[] { return xoptim::lars({.lr = 0.1}); }, 1e-12, 100003);
+    check_paths_agree<decltype(xoptim::lars<float>())>(+[] { return xoptim::lars<float>({.lr = 0.1}); }, 1e-5, 100003);
 }
 
 TEST_CASE("fixed-size tensors and two-dimensional parameters")

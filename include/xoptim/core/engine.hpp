@@ -270,6 +270,18 @@ namespace xoptim
             return batches<P>(ch, coefficients, p, g, slots, slot_base, n, sums);
         }
 
+        // Whether pass P updates state (a link of its segment with slots applies in it). A
+        // pass that does not only reads memory: the reduction of LARS over w and g.
+        template <class Chain, std::size_t P>
+        constexpr bool pass_writes_state()
+        {
+            return []<std::size_t... I>(std::index_sequence<I...>) {
+                return ((Chain::segment[I] == P && !is_reducing<std::tuple_element_t<I, typename Chain::links_type>>
+                         && std::tuple_element_t<I, typename Chain::links_type>::max_slots > 0)
+                        || ...);
+            }(std::make_index_sequence<Chain::size>{});
+        }
+
         // One pass of the chain over n contiguous elements. p and g are block-local pointers;
         // slots are indexed from slot_base. Writes p on the last pass; adds to sums otherwise.
         template <std::size_t P, bool InlineBatches = false, class Chain, class V>
@@ -348,6 +360,47 @@ namespace xoptim
             }
         }
 
+        // Segments a read-only reducing pass streams at once: a core keeps more requests in
+        // flight on more streams, and a pass that only reads has few (LARS: two).
+        inline constexpr std::size_t read_only_segments = 4;
+
+        // A read-only reducing pass over [lo, hi): read_only_segments equal segments of whole
+        // cache lines, stepped together batch by batch, then what is left; the running sums
+        // are flushed to double every 16 blocks of every segment.
+        template <std::size_t P, class Chain, class V>
+        XOPTIM_OUT_OF_LINE void interleaved_reduction(const Chain& ch,
+                                                      const typename Chain::template coefficients_type<V> coefficients,
+                                                      const V* p, const V* g, V* const* slots, std::size_t lo,
+                                                      std::size_t hi, double* sums)
+        {
+            using B = batch_of<V>;
+            constexpr std::size_t K = read_only_segments;
+            constexpr std::size_t W = B::size;
+            constexpr std::size_t line = 64 / sizeof(V) > W ? 64 / sizeof(V) : W;
+            constexpr std::size_t flush = 16 * block_size;
+            const auto c = coefficients;
+            const std::size_t seg = (hi - lo) / K / line * line;
+            for (std::size_t b = 0; b < seg; b += flush)
+            {
+                const std::size_t e = std::min(seg, b + flush);
+                std::array<B, Chain::reductions> acc;
+                acc.fill(B(V(0)));
+                for (std::size_t i = b; i < e; i += W)
+                {
+                    for (std::size_t k = 0; k < K; ++k)
+                    {
+                        const std::size_t j = lo + k * seg + i;
+                        ch.template run<P>(c, B::load_unaligned(p + j), B::load_unaligned(g + j),
+                                           slot_view<V>(slots, j), acc.data());
+                    }
+                }
+                for (std::size_t r = 0; r < Chain::reductions; ++r) { sums[r] += static_cast<double>(xsimd::hadd(acc[r])); }
+            }
+            // The rest, fewer than K lines: the ordinary kernel (it never writes p here).
+            kernel<P>(ch, c, const_cast<V*>(p) + lo + K * seg, g + lo + K * seg, slots, lo + K * seg,
+                      hi - lo - K * seg, sums);
+        }
+
         // Runs pass P over elements [lo, hi) of contiguous operands, flushing the running
         // sums of a reducing pass to double every block so that float sums stay accurate.
         template <std::size_t P, bool InlineBatches = false, class Chain, class V>
@@ -362,6 +415,14 @@ namespace xoptim
             else
             {
                 constexpr std::size_t flush = 16 * block_size;
+                if constexpr (has_simd && !pass_writes_state<Chain, P>())
+                {
+                    if (hi - lo >= read_only_segments * flush)
+                    {
+                        interleaved_reduction<P>(ch, c, p, g, slots, lo, hi, sums);
+                        return;
+                    }
+                }
                 for (std::size_t b = lo; b < hi; b += flush)
                 {
                     const std::size_t e = std::min(hi, b + flush);
