@@ -286,7 +286,7 @@ namespace xoptim
         // The state of tensor k as the engine takes it: one pointer per slot, null if unused.
         static auto slot_pointers(group_type& grp, std::size_t k)
         {
-            std::array<V*, Chain::max_slots == 0 ? 1 : Chain::max_slots> ptrs;
+            std::array<V*, Chain::max_slots == 0 ? 1 : Chain::max_slots> ptrs{};
             auto* slots = grp.tensors[k].slots.data();
             for (std::size_t s = 0; s < Chain::max_slots; ++s) { ptrs[s] = slots[s].size() ? slots[s].data() : nullptr; }
             return ptrs;
