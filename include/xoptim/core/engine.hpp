@@ -202,21 +202,21 @@ namespace xoptim
         // The batch loop of a pass over n >= one batch of elements: peels a long tensor to the
         // alignment of the parameter (the stream that is written; a short one runs unaligned
         // from its first element), then full batches while they fit; returns the first
-        // element left. Out of line, so that a step on a tensor shorter than one batch (the
-        // seed's two parameters) carries none of its registers and stack alignment.
-        template <std::size_t P, class Chain, class V>
+        // element left. Copy: work on a local copy of the coefficients, so that the compiler
+        // knows the stores of the loop (to V) cannot change them and keeps them in registers;
+        // a caller whose coefficients are already a local of its own passes false.
+        template <std::size_t P, bool Copy, class Chain, class V>
         XOPTIM_HOT_INLINE std::size_t batches(const Chain& ch, const typename Chain::template coefficients_type<V>& coefficients,
                                               V* p, const V* g, V* const* slots, std::size_t slot_base, std::size_t n,
                                               double* sums)
         {
             using B = batch_of<V>;
+            using C = typename Chain::template coefficients_type<V>;
             constexpr bool last = (P + 1 == Chain::passes);
             constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
             constexpr std::size_t W = B::size;
             constexpr std::size_t align = B::arch_type::alignment();
-            // A local copy: the compiler then knows that the stores of the loop (to V) cannot
-            // change the coefficients, and keeps them in registers.
-            const auto c = coefficients;
+            std::conditional_t<Copy, const C, const C&> c = coefficients;
             std::size_t i = 0;
             if (n >= peel_threshold)
             {
@@ -261,13 +261,15 @@ namespace xoptim
             return i;
         }
 
+        // batches, out of line: a step on a tensor shorter than one batch (the seed's two
+        // parameters) then carries none of its registers and stack alignment.
         template <std::size_t P, class Chain, class V>
         XOPTIM_OUT_OF_LINE std::size_t full_batches(const Chain& ch,
                                                    const typename Chain::template coefficients_type<V> coefficients,
                                                    V* p, const V* g, V* const* slots, std::size_t slot_base,
                                                    std::size_t n, double* sums)
         {
-            return batches<P>(ch, coefficients, p, g, slots, slot_base, n, sums);
+            return batches<P, true>(ch, coefficients, p, g, slots, slot_base, n, sums);
         }
 
         // Whether pass P updates state (a link of its segment with slots applies in it). A
@@ -340,7 +342,7 @@ namespace xoptim
             {
                 if (n >= batch_of<V>::size)
                 {
-                    if constexpr (InlineBatches) { i = batches<P>(ch, coefficients, p, g, slots, slot_base, n, sums); }
+                    if constexpr (InlineBatches) { i = batches<P, false>(ch, coefficients, p, g, slots, slot_base, n, sums); }
                     else { i = full_batches<P>(ch, coefficients, p, g, slots, slot_base, n, sums); }
                 }
                 tail_batch.template operator()<arch_256>(i);
@@ -566,6 +568,7 @@ namespace xoptim
                                                    const contiguous_tensor<V, S>* tensors, std::size_t count)
     {
         constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
+        const auto local = coefficients;  // kept in registers across the tensors (see batches)
         for (std::size_t k = 0; k < count; ++k)
         {
             const auto& t = tensors[k];
@@ -579,11 +582,11 @@ namespace xoptim
             if constexpr (Chain::passes == 1)
             {
                 std::array<double, R> sums{};
-                detail::kernel<0, true>(ch, coefficients, t.param, t.grad, t.slots.data(), 0, t.size, sums.data());
+                detail::kernel<0, true>(ch, local, t.param, t.grad, t.slots.data(), 0, t.size, sums.data());
             }
             else
             {
-                auto c = coefficients;
+                auto c = local;
                 [&]<std::size_t... P>(std::index_sequence<P...>) XOPTIM_HOT_LAMBDA {
                     (
                         [&]() XOPTIM_HOT_LAMBDA {
