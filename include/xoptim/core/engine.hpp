@@ -40,8 +40,9 @@ namespace xoptim
         template <class V>
         using batch_of = xsimd::batch<V>;
 
-        // The element loop and what leads to it are inlined into the optimizer's step, so
-        // that a step on a tiny tensor costs no calls (the staged path stays out of line).
+        // What a step on a tensor shorter than one batch runs is inlined into the optimizer's
+        // step, so it costs no call; the batch loop, the staged path and every error stay out
+        // of line.
 #if defined(__GNUC__) || defined(__clang__)
 #define XOPTIM_HOT_INLINE [[gnu::always_inline]] inline
 #define XOPTIM_HOT_LAMBDA __attribute__((always_inline))
@@ -76,7 +77,7 @@ namespace xoptim
 #endif
         }
 
-        // Below this many elements the engine does not peel to alignment (see kernel).
+        // Below this many elements the engine does not peel to alignment (see batches).
         inline constexpr std::size_t peel_threshold = 4096;
 
         // Pointer to the first element if `e` is laid out row-major contiguous in memory,
