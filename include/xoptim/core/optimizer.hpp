@@ -136,6 +136,7 @@ namespace xoptim
         {
             auto& grp = m_groups.at(check_group(g));
             grp.tensors = make_states(grp.rule, params.size(), [&](std::size_t k) -> decltype(auto) { return params[k].shape(); });
+            reserve_gathered(params.size());
         }
 
         template <class E>
@@ -245,6 +246,12 @@ namespace xoptim
                                        + " has no state; call init() first (eager_state)");
             }
             grp.tensors = make_states(grp.rule, count, [&](std::size_t k) -> decltype(auto) { return param_at(k).shape(); });
+            reserve_gathered(count);
+        }
+
+        void reserve_gathered(std::size_t count)
+        {
+            if (m_gathered.size() < count) { m_gathered.resize(count); }
         }
 
         template <class ParamAt, class GradAt>
@@ -254,6 +261,9 @@ namespace xoptim
             // Everything is checked before anything changes.
             const bool has_state = !grp.tensors.empty();
             if (has_state && grp.tensors.size() != count) { throw_count_mismatch(g, grp.tensors.size(), count); }
+            // A group with state is described tensor by tensor as it is checked (one pass over
+            // the tensors' headers instead of two); nothing else changes before the step.
+            const bool gather = has_state && count > 1 && count <= m_gathered.size() && !m_threads.pooled();
             for (std::size_t k = 0; k < count; ++k)
             {
                 auto&& p = param_at(k);
@@ -266,6 +276,7 @@ namespace xoptim
                 {
                     throw_state_shape(k, p.shape(), grp.tensors[k].shape);
                 }
+                if (gather) { m_gathered[k] = describe(grp, k, p, gr); }
             }
             if (m_nonfinite != nonfinite_policy::propagate && !gradients_finite(grp, g, count, grad_at)) { return false; }
             if (!has_state && count > 0) { make_first_state(grp, g, count, param_at); }
@@ -278,6 +289,7 @@ namespace xoptim
                 const auto slots = slot_pointers(grp, 0);
                 apply_chain(grp.rule, grp.rule.template coefficients<V>(info), param_at(0), grad_at(0), slots.data());
             }
+            else if (gather) { step_gathered(grp, info, count, param_at, grad_at); }
             else { step_tensors(grp, info, count, param_at, grad_at); }
             ++grp.step;
             return true;
@@ -290,6 +302,44 @@ namespace xoptim
             auto* slots = grp.tensors[k].slots.data();
             for (std::size_t s = 0; s < Chain::max_slots; ++s) { ptrs[s] = slots[s].size() ? slots[s].data() : nullptr; }
             return ptrs;
+        }
+
+        // Tensor k as the engine's group call takes it; a null parameter or gradient pointer
+        // marks a tensor that is not contiguous (or whose gradient has another value type).
+        template <class P, class G>
+        static contiguous_tensor<V, Chain::max_slots == 0 ? 1 : Chain::max_slots> describe(group_type& grp, std::size_t k,
+                                                                                      P& p, const G& gr)
+        {
+            const V* gdata = nullptr;
+            if constexpr (std::is_same_v<std::remove_cv_t<typename std::decay_t<G>::value_type>, V>)
+            {
+                gdata = detail::contiguous_data(gr);
+            }
+            return {detail::contiguous_data(p), gdata, static_cast<std::size_t>(p.size()), slot_pointers(grp, k)};
+        }
+
+        // The tensors of a group described by the check: each run of contiguous ones is one
+        // engine call, any other tensor is stepped on its own.
+        template <class ParamAt, class GradAt>
+        void step_gathered(group_type& grp, const step_info& info, std::size_t count, ParamAt& param_at, GradAt& grad_at)
+        {
+            const auto coefficients = grp.rule.template coefficients<V>(info);
+            std::size_t k = 0;
+            while (k < count)
+            {
+                std::size_t end = k;
+                while (end < count && m_gathered[end].param != nullptr && m_gathered[end].grad != nullptr) { ++end; }
+                if (end > k)
+                {
+                    apply_chain_contiguous(grp.rule, coefficients, m_gathered.data() + k, end - k);
+                    k = end;
+                }
+                else
+                {
+                    apply_chain(grp.rule, coefficients, param_at(k), grad_at(k), m_gathered[k].slots.data());
+                    ++k;
+                }
+            }
         }
 
         // The tensors of a group, single-threaded: contiguous ones gathered in chunks and
@@ -347,5 +397,8 @@ namespace xoptim
         std::vector<group_type> m_groups;
         nonfinite_policy m_nonfinite = nonfinite_policy::propagate;
         detail::step_threads m_threads;
+        // Where a step on a group describes its contiguous tensors while it checks them; made
+        // with the state (init, first step), never by a step that has state.
+        std::vector<contiguous_tensor<V, Chain::max_slots == 0 ? 1 : Chain::max_slots>> m_gathered;
     };
 }
