@@ -273,8 +273,8 @@ namespace xoptim
             return batches<P, true>(ch, coefficients, p, g, slots, slot_base, n, sums);
         }
 
-        // Whether pass P updates state (a link of its segment with slots applies in it). A
-        // pass that does not only reads memory: the reduction of LARS over w and g.
+        // Whether pass P updates state (a link of its segment with slots applies in it). A pass
+        // that does not only reads memory: LARS's reduction over w and g.
         template <class Chain, std::size_t P>
         constexpr bool pass_writes_state()
         {

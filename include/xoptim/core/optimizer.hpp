@@ -147,6 +147,9 @@ namespace xoptim
         }
 
     private:
+        // Slot pointers per tensor as the engine takes them (one even for a chain without state).
+        static constexpr std::size_t slot_count = Chain::max_slots == 0 ? 1 : Chain::max_slots;
+
         std::size_t check_group(std::size_t g) const
         {
             if (g >= m_groups.size()) [[unlikely]] { throw_group_out_of_range(g, m_groups.size()); }
@@ -289,8 +292,7 @@ namespace xoptim
                 const auto slots = slot_pointers(grp, 0);
                 apply_chain(grp.rule, grp.rule.template coefficients<V>(info), param_at(0), grad_at(0), slots.data());
             }
-            else if (gather) { step_gathered(grp, info, count, param_at, grad_at); }
-            else { step_tensors(grp, info, count, param_at, grad_at); }
+            else { step_tensors(grp, info, count, gather, param_at, grad_at); }
             ++grp.step;
             return true;
         }
@@ -298,7 +300,7 @@ namespace xoptim
         // The state of tensor k as the engine takes it: one pointer per slot, null if unused.
         static auto slot_pointers(group_type& grp, std::size_t k)
         {
-            std::array<V*, Chain::max_slots == 0 ? 1 : Chain::max_slots> ptrs{};
+            std::array<V*, slot_count> ptrs{};
             auto* slots = grp.tensors[k].slots.data();
             for (std::size_t s = 0; s < Chain::max_slots; ++s) { ptrs[s] = slots[s].size() ? slots[s].data() : nullptr; }
             return ptrs;
@@ -307,8 +309,7 @@ namespace xoptim
         // Tensor k as the engine's group call takes it; a null parameter or gradient pointer
         // marks a tensor that is not contiguous (or whose gradient has another value type).
         template <class P, class G>
-        static contiguous_tensor<V, Chain::max_slots == 0 ? 1 : Chain::max_slots> describe(group_type& grp, std::size_t k,
-                                                                                      P& p, const G& gr)
+        static contiguous_tensor<V, slot_count> describe(group_type& grp, std::size_t k, P& p, const G& gr)
         {
             const V* gdata = nullptr;
             if constexpr (std::is_same_v<std::remove_cv_t<typename std::decay_t<G>::value_type>, V>)
@@ -318,65 +319,51 @@ namespace xoptim
             return {detail::contiguous_data(p), gdata, static_cast<std::size_t>(p.size()), slot_pointers(grp, k)};
         }
 
-        // The tensors of a group described by the check: each run of contiguous ones is one
-        // engine call, any other tensor is stepped on its own.
-        template <class ParamAt, class GradAt>
-        void step_gathered(group_type& grp, const step_info& info, std::size_t count, ParamAt& param_at, GradAt& grad_at)
+        // Steps tensors first .. first + n - 1 of a group from their descriptions d[0 .. n):
+        // each run of contiguous ones is one engine call, any other tensor is stepped alone.
+        template <class C, class ParamAt, class GradAt>
+        void step_described(group_type& grp, const C& coefficients, const contiguous_tensor<V, slot_count>* d,
+                            std::size_t first, std::size_t n, ParamAt& param_at, GradAt& grad_at)
         {
-            const auto coefficients = grp.rule.template coefficients<V>(info);
             std::size_t k = 0;
-            while (k < count)
+            while (k < n)
             {
                 std::size_t end = k;
-                while (end < count && m_gathered[end].param != nullptr && m_gathered[end].grad != nullptr) { ++end; }
+                while (end < n && d[end].param != nullptr && d[end].grad != nullptr) { ++end; }
                 if (end > k)
                 {
-                    apply_chain_contiguous(grp.rule, coefficients, m_gathered.data() + k, end - k);
+                    apply_chain_contiguous(grp.rule, coefficients, d + k, end - k);
                     k = end;
                 }
                 else
                 {
-                    apply_chain(grp.rule, coefficients, param_at(k), grad_at(k), m_gathered[k].slots.data());
+                    apply_chain(grp.rule, coefficients, param_at(first + k), grad_at(first + k), d[k].slots.data());
                     ++k;
                 }
             }
         }
 
-        // The tensors of a group, single-threaded: contiguous ones gathered in chunks and
-        // stepped by one engine call per chunk (coefficients loaded once), any other one on
-        // its own.
+        // The tensors of a group, single-threaded: described by the check into m_gathered, or,
+        // when that buffer is not made yet (first step, state loaded from a checkpoint),
+        // described here in chunks of 64 on the stack.
         template <class ParamAt, class GradAt>
-        void step_tensors(group_type& grp, const step_info& info, std::size_t count, ParamAt& param_at, GradAt& grad_at)
+        void step_tensors(group_type& grp, const step_info& info, std::size_t count, bool described,
+                          ParamAt& param_at, GradAt& grad_at)
         {
-            constexpr std::size_t S = Chain::max_slots == 0 ? 1 : Chain::max_slots;
-            constexpr std::size_t chunk = 64;
             const auto coefficients = grp.rule.template coefficients<V>(info);
-            std::array<contiguous_tensor<V, S>, chunk> gathered;
-            std::size_t m = 0;
-            for (std::size_t k = 0; k < count; ++k)
+            if (described)
             {
-                auto&& p = param_at(k);
-                const auto& gr = grad_at(k);
-                V* const pdata = detail::contiguous_data(p);
-                const V* gdata = nullptr;
-                using gvalue = typename std::decay_t<decltype(gr)>::value_type;
-                if constexpr (std::is_same_v<std::remove_cv_t<gvalue>, V>) { gdata = detail::contiguous_data(gr); }
-                if (pdata != nullptr && gdata != nullptr)
-                {
-                    gathered[m++] = {pdata, gdata, static_cast<std::size_t>(p.size()), slot_pointers(grp, k)};
-                    if (m == chunk)
-                    {
-                        apply_chain_contiguous(grp.rule, coefficients, gathered.data(), m);
-                        m = 0;
-                    }
-                }
-                else
-                {
-                    const auto slots = slot_pointers(grp, k);
-                    apply_chain(grp.rule, coefficients, p, gr, slots.data());
-                }
+                step_described(grp, coefficients, m_gathered.data(), 0, count, param_at, grad_at);
+                return;
             }
-            if (m > 0) { apply_chain_contiguous(grp.rule, coefficients, gathered.data(), m); }
+            constexpr std::size_t chunk = 64;
+            std::array<contiguous_tensor<V, slot_count>, chunk> d;
+            for (std::size_t first = 0; first < count; first += chunk)
+            {
+                const std::size_t n = std::min(chunk, count - first);
+                for (std::size_t k = 0; k < n; ++k) { d[k] = describe(grp, first + k, param_at(first + k), grad_at(first + k)); }
+                step_described(grp, coefficients, d.data(), first, n, param_at, grad_at);
+            }
         }
 
         // The step's tensors on the thread pool (set_threads above 1); out of line, so that the
@@ -399,6 +386,6 @@ namespace xoptim
         detail::step_threads m_threads;
         // Where a step on a group describes its contiguous tensors while it checks them; made
         // with the state (init, first step), never by a step that has state.
-        std::vector<contiguous_tensor<V, Chain::max_slots == 0 ? 1 : Chain::max_slots>> m_gathered;
+        std::vector<contiguous_tensor<V, slot_count>> m_gathered;
     };
 }
