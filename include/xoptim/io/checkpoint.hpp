@@ -239,18 +239,18 @@ namespace xoptim
         // returns a reader over the payload.
         inline reader open_payload(std::span<const unsigned char> bytes)
         {
-            using namespace checkpoint_format;
-            if (bytes.size() < header_size + trailer_size)
+            namespace fmt = checkpoint_format;
+            if (bytes.size() < fmt::header_size + fmt::trailer_size)
             {
-                throw checkpoint_error("file size: expected at least " + std::to_string(header_size + trailer_size)
+                throw checkpoint_error("file size: expected at least " + std::to_string(fmt::header_size + fmt::trailer_size)
                                        + " bytes, found " + std::to_string(bytes.size()));
             }
-            reader h(bytes.first(header_size));
+            reader h(bytes.first(fmt::header_size));
             std::uint64_t found_magic = 0, want_magic = 0;
             for (int i = 0; i < 8; ++i)
             {
                 found_magic = (found_magic << 8) | bytes[static_cast<std::size_t>(i)];
-                want_magic = (want_magic << 8) | static_cast<unsigned char>(magic[i]);
+                want_magic = (want_magic << 8) | static_cast<unsigned char>(fmt::magic[i]);
             }
             if (found_magic != want_magic)
             {
@@ -259,25 +259,25 @@ namespace xoptim
             }
             h.u64("magic");
             const std::uint32_t v = h.u32("format version");
-            if (v != version)
+            if (v != fmt::version)
             {
-                throw checkpoint_error("format version: expected " + std::to_string(version) + ", found "
+                throw checkpoint_error("format version: expected " + std::to_string(fmt::version) + ", found "
                                        + std::to_string(v));
             }
             const std::uint32_t bom = h.u32("byte order");
-            if (bom != byte_order_mark)
+            if (bom != fmt::byte_order_mark)
             {
-                throw checkpoint_error("byte order mark: expected " + hex(byte_order_mark, 8) + " (little-endian), found "
+                throw checkpoint_error("byte order mark: expected " + hex(fmt::byte_order_mark, 8) + " (little-endian), found "
                                        + hex(bom, 8));
             }
             const std::uint64_t payload = h.u64("payload size");
-            const std::uint64_t have = bytes.size() - header_size - trailer_size;
+            const std::uint64_t have = bytes.size() - fmt::header_size - fmt::trailer_size;
             if (payload != have)
             {
                 throw checkpoint_error("payload size: the header says " + std::to_string(payload)
                                        + " bytes, the file holds " + std::to_string(have));
             }
-            const std::size_t body = bytes.size() - trailer_size;
+            const std::size_t body = bytes.size() - fmt::trailer_size;
             reader t(bytes.subspan(body));
             const std::uint64_t stored = t.u64("checksum");
             const std::uint64_t computed = fnv1a64(bytes.data(), body);
@@ -286,7 +286,7 @@ namespace xoptim
                 throw checkpoint_error("checksum (FNV-1a 64): expected " + hex(computed, 16) + " for the contents, found "
                                        + hex(stored, 16) + " (the file is corrupt)");
             }
-            return reader(bytes.subspan(header_size, static_cast<std::size_t>(payload)));
+            return reader(bytes.subspan(fmt::header_size, static_cast<std::size_t>(payload)));
         }
 
         // A parameter read from a file, waiting to be copied into the caller's tensor.

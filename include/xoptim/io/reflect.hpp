@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "../core/chain.hpp"
+#include "bytes.hpp"
 
 namespace xoptim::detail::ckpt
 {
