@@ -37,7 +37,7 @@ namespace
 
     auto make_optimizer()
     {
-        return xoptim::adam(xoptim::adam_options{0.05}, xoptim::cosine_decay{0.05, 100, 1e-4});
+        return xoptim::adam({}, xoptim::cosine_decay{0.05, 100, 1e-4});
     }
 
     template <class Opt>

@@ -75,17 +75,19 @@ namespace xrel
     void for_each_named(const S& s, F&& f)
     {
         using namespace xoptim;
-        f("sgd", [s] { return sgd<V>(sgd_options{0.05, 0.0, 0.0, 0.01, false}, s); });
-        f("momentum", [s] { return momentum<V>(momentum_options{0.05, 0.9, 0.1, 0.01}, s); });
-        f("nesterov", [s] { return nesterov<V>(nesterov_options{0.05, 0.8, 0.01}, s); });
-        f("adam", [s] { return adam<V>(adam_options{0.05, 0.8, 0.95, 1e-8, 0.01}, s); });
-        f("amsgrad", [s] { return amsgrad<V>(adam_options{0.05, 0.8, 0.95, 1e-8, 0.0}, s); });
-        f("adamw", [s] { return adamw<V>(adamw_options{0.05, 0.9, 0.99, 1e-8, 0.05, false}, s); });
-        f("lamb", [s] { return lamb<V>(lamb_options{0.05, 0.9, 0.99, 1e-6, 0.01, 10.0}, s); });
-        f("lars", [s] { return lars<V>(lars_options{0.05, 0.9, 0.001, 0.02}, s); });
-        f("rmsprop", [s] { return rmsprop<V>(rmsprop_options{0.05, 0.9, 1e-8, 0.01, 0.5, true}, s); });
-        f("adagrad", [s] { return adagrad<V>(adagrad_options{0.05, 0.0, 0.01, 0.1, 1e-10}, s); });
-        f("lion", [s] { return lion<V>(lion_options{0.05, 0.9, 0.99, 0.01}, s); });
+        // The options' rate: given with a constant rate, left out with a schedule.
+        const lr_option rate = std::is_arithmetic_v<S> ? lr_option(0.05) : lr_option::defaulted(0.05);
+        f("sgd", [s, rate] { return sgd<V>(sgd_options{rate, 0.0, 0.0, 0.01, false}, s); });
+        f("momentum", [s, rate] { return momentum<V>(momentum_options{rate, 0.9, 0.1, 0.01}, s); });
+        f("nesterov", [s, rate] { return nesterov<V>(nesterov_options{rate, 0.8, 0.01}, s); });
+        f("adam", [s, rate] { return adam<V>(adam_options{rate, 0.8, 0.95, 1e-8, 0.01}, s); });
+        f("amsgrad", [s, rate] { return amsgrad<V>(adam_options{rate, 0.8, 0.95, 1e-8, 0.0}, s); });
+        f("adamw", [s, rate] { return adamw<V>(adamw_options{rate, 0.9, 0.99, 1e-8, 0.05, false}, s); });
+        f("lamb", [s, rate] { return lamb<V>(lamb_options{rate, 0.9, 0.99, 1e-6, 0.01, 10.0}, s); });
+        f("lars", [s, rate] { return lars<V>(lars_options{rate, 0.9, 0.001, 0.02}, s); });
+        f("rmsprop", [s, rate] { return rmsprop<V>(rmsprop_options{rate, 0.9, 1e-8, 0.01, 0.5, true}, s); });
+        f("adagrad", [s, rate] { return adagrad<V>(adagrad_options{rate, 0.0, 0.01, 0.1, 1e-10}, s); });
+        f("lion", [s, rate] { return lion<V>(lion_options{rate, 0.9, 0.99, 0.01}, s); });
     }
 
     // Two parameter tensors of awkward sizes (SIMD body, tail and a 2-D shape).

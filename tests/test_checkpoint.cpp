@@ -13,6 +13,7 @@
 #include <fstream>
 #include <limits>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "reliability_helpers.hpp"
@@ -45,6 +46,8 @@ namespace
     {
         std::size_t kind_len = 24, kind = 28, element, flags, groups, step, skipped, nfields, fields, ntensors,
                     rank, dim0, nslots, slot0_flag, slot0_value;
+        std::vector<std::size_t> field_at;  // where each hyperparameter (its name length) starts
+        std::vector<std::size_t> tag_at;    // its type tag; its 8 value bytes follow
     };
 
     layout walk(const std::vector<unsigned char>& b)
@@ -57,7 +60,15 @@ namespace
         l.skipped = l.step + 8;
         l.nfields = l.skipped + 8;
         l.fields = l.nfields + 4;
-        l.ntensors = l.fields + 9 * xrel::read_u32(b, l.nfields);
+        // Each hyperparameter: u32 name length, the name, u8 tag, u64 value.
+        std::size_t at = l.fields;
+        for (std::uint32_t i = 0; i < xrel::read_u32(b, l.nfields); ++i)
+        {
+            l.field_at.push_back(at);
+            l.tag_at.push_back(at + 4 + xrel::read_u32(b, at));
+            at += 4 + xrel::read_u32(b, at) + 9;
+        }
+        l.ntensors = at;
         l.rank = l.ntensors + 8;
         l.dim0 = l.rank + 4;
         l.nslots = l.dim0 + 8 * xrel::read_u32(b, l.rank);
@@ -96,7 +107,7 @@ TEST_CASE("checkpoint: the bytes follow the documented layout")
     const auto b = xoptim::to_bytes(s.opt, s.w);
     REQUIRE(b.size() > 32);
     CHECK(std::memcmp(b.data(), "XOPTCKPT", 8) == 0);
-    CHECK(xrel::read_u32(b, 8) == 1u);  // format version
+    CHECK(xrel::read_u32(b, 8) == 2u);  // format version
     CHECK(b[12] == 0x0d);               // byte-order mark 0x0a0b0c0d, little-endian
     CHECK(b[13] == 0x0c);
     CHECK(b[14] == 0x0b);
@@ -113,13 +124,24 @@ TEST_CASE("checkpoint: the bytes follow the documented layout")
     CHECK(xrel::read_u32(b, l.groups) == 1u);
     CHECK(xrel::read_u64(b, l.step) == 2u);
     CHECK(xrel::read_u64(b, l.skipped) == 0u);
-    // weight_decay, momentum, dampening, nesterov, lr: tag and 8 bytes each.
+    // weight_decay, momentum, dampening, nesterov, lr: by name, each a tag and 8 bytes.
     REQUIRE(xrel::read_u32(b, l.nfields) == 5u);
-    CHECK(b[l.fields + 9] == 0x18);
-    CHECK(std::bit_cast<double>(xrel::read_u64(b, l.fields + 10)) == 0.9);
-    CHECK(b[l.fields + 27] == 0x01);  // nesterov: bool
-    CHECK(xrel::read_u64(b, l.fields + 28) == 0u);
-    CHECK(std::bit_cast<double>(xrel::read_u64(b, l.fields + 37)) == 0.1);
+    const auto field = [&](std::size_t k) {
+        std::size_t at = l.fields;
+        for (std::size_t i = 0; i < k; ++i) { at += 4 + xrel::read_u32(b, at) + 9; }
+        const std::uint32_t n = xrel::read_u32(b, at);
+        return std::tuple(std::string(reinterpret_cast<const char*>(b.data() + at + 4), n), b[at + 4 + n],
+                          xrel::read_u64(b, at + 5 + n));
+    };
+    CHECK(std::get<0>(field(0)) == "add_decayed_weights.weight_decay");
+    CHECK(std::get<0>(field(1)) == "trace.momentum");
+    CHECK(std::get<1>(field(1)) == 0x18);
+    CHECK(std::bit_cast<double>(std::get<2>(field(1))) == 0.9);
+    CHECK(std::get<0>(field(3)) == "trace.nesterov");
+    CHECK(std::get<1>(field(3)) == 0x01);  // bool
+    CHECK(std::get<2>(field(3)) == 0u);
+    CHECK(std::get<0>(field(4)) == "scale_by_lr.lr");
+    CHECK(std::bit_cast<double>(std::get<2>(field(4))) == 0.1);
     CHECK(xrel::read_u64(b, l.ntensors) == 1u);
     CHECK(xrel::read_u32(b, l.rank) == 1u);
     CHECK(xrel::read_u64(b, l.dim0) == 3u);
@@ -230,7 +252,7 @@ TEST_CASE("checkpoint: every group is saved with its own hyperparameters, steps 
 
 TEST_CASE("checkpoint: hyperparameters and schedules are restored from the file")
 {
-    auto a = xoptim::adam(xoptim::adam_options{0.01, 0.5, 0.75, 1e-4, 0.25},
+    auto a = xoptim::adam(xoptim::adam_options{xoptim::lr_option::defaulted(0.01), 0.5, 0.75, 1e-4, 0.25},
                           xoptim::linear_warmup<xoptim::cosine_decay>{{0.3, 7, 0.01, true, 3}, 5, 0.2});
     const auto bytes = xoptim::to_bytes(a);
     auto b = xoptim::adam(xoptim::adam_options{}, xoptim::linear_warmup<xoptim::cosine_decay>{});
@@ -330,8 +352,8 @@ TEST_CASE("checkpoint: each mismatch names what was expected and what was found"
     }
     {
         auto b = good;
-        b[8] = 2;
-        expect_error(b, "format version: expected 1, found 2");
+        b[8] = 3;
+        expect_error(b, "format version: expected 1 to 2, found 3");
     }
     {
         auto b = good;
@@ -397,25 +419,25 @@ TEST_CASE("checkpoint: each mismatch names what was expected and what was found"
     {
         // momentum = -1 (the second field) fails the rule's own validation.
         auto b = good;
-        xrel::write_u64(b, l.fields + 10, std::bit_cast<std::uint64_t>(-1.0));
+        xrel::write_u64(b, l.tag_at[1] + 1, std::bit_cast<std::uint64_t>(-1.0));
         xrel::reseal(b);
-        expect_error(b, "group 0 hyperparameters: trace: momentum must be finite and >= 0, got -1");
+        expect_error(b, "group 0 hyperparameters: momentum: momentum must be finite and >= 0, got -1");
     }
     {
         auto b = good;
-        xrel::write_u64(b, l.fields + 1, std::bit_cast<std::uint64_t>(std::numeric_limits<double>::infinity()));
+        xrel::write_u64(b, l.tag_at[0] + 1, std::bit_cast<std::uint64_t>(std::numeric_limits<double>::infinity()));
         xrel::reseal(b);
-        expect_error(b, "group 0 hyperparameter 0:add_decayed_weights.0: expected a finite number, found inf");
+        expect_error(b, "group 0 hyperparameter add_decayed_weights.weight_decay: expected a finite number, found inf");
     }
     {
         auto b = good;
-        b[l.fields + 27] = 0x18;  // nesterov recorded as a number
+        b[l.tag_at[3]] = 0x18;  // nesterov recorded as a number
         xrel::reseal(b);
-        expect_error(b, "group 0 hyperparameter 1:trace.2 type: expected bool, found f64");
+        expect_error(b, "group 0 hyperparameter trace.nesterov type: expected bool, found f64");
     }
     {
         auto b = good;
-        b[l.fields + 28] = 2;  // a bool of 2
+        b[l.tag_at[3] + 1] = 2;  // a bool of 2
         xrel::reseal(b);
         expect_error(b, "expected 0 or 1, found 2");
     }
@@ -430,7 +452,7 @@ TEST_CASE("checkpoint: each mismatch names what was expected and what was found"
         auto b = good;
         xrel::write_u64(b, l.dim0, std::uint64_t(1) << 39);
         xrel::reseal(b);
-        expect_error(b, "truncated: group 0 tensor 0 of shape extent 549755813888 needs more bytes");
+        expect_error(b, "truncated: group 0 tensor 0 slot 0 values needs 4398046511104 bytes");
         xrel::write_u64(b, l.dim0, std::uint64_t(1) << 62);
         xrel::reseal(b);
         expect_error(b, "group 0 tensor 0 extent 0: expected at most 1099511627776, found 4611686018427387904");

@@ -15,7 +15,7 @@ namespace
 
 TEST_CASE("learning rates: negative or NaN")
 {
-    CHECK_THROWS_WITH_AS(xoptim::sgd({.lr = -0.1}), "sgd: lr must be finite and >= 0, got -0.10000000000000001",
+    CHECK_THROWS_WITH_AS(xoptim::sgd({.lr = -0.1}), "sgd: lr must be finite and >= 0, got -0.1",
                          std::invalid_argument);
     CHECK_THROWS_WITH_AS(xoptim::adam({.lr = not_a_number}), "adam: lr must be finite and >= 0, got nan", std::invalid_argument);
     CHECK_THROWS_WITH_AS(xoptim::lamb({.lr = std::numeric_limits<double>::infinity()}),
@@ -42,7 +42,7 @@ TEST_CASE("eps <= 0, negative weight decay or momentum")
                          std::invalid_argument);
     CHECK_THROWS_WITH_AS(xoptim::adamw({.weight_decay = -0.01}),
                          "adamw: weight_decay must be finite and >= 0, got -0.01", std::invalid_argument);
-    CHECK_THROWS_WITH_AS(xoptim::sgd({.momentum = -0.9}), "sgd: momentum must be finite and >= 0, got -0.90000000000000002",
+    CHECK_THROWS_WITH_AS(xoptim::sgd({.momentum = -0.9}), "sgd: momentum must be finite and >= 0, got -0.9",
                          std::invalid_argument);
     CHECK_THROWS_WITH_AS(xoptim::rmsprop({.alpha = 1.5}), "rmsprop: alpha must be in [0, 1], got 1.5",
                          std::invalid_argument);
@@ -55,14 +55,14 @@ TEST_CASE("nesterov without momentum or with dampening")
     CHECK_THROWS_WITH_AS(xoptim::sgd({.momentum = 0.0, .nesterov = true}),
                          "sgd: momentum must be > 0 with nesterov, got 0", std::invalid_argument);
     CHECK_THROWS_WITH_AS(xoptim::sgd({.momentum = 0.9, .dampening = 0.1, .nesterov = true}),
-                         "sgd: dampening must be 0 with nesterov, got 0.10000000000000001", std::invalid_argument);
+                         "sgd: dampening must be 0 with nesterov, got 0.1", std::invalid_argument);
     CHECK_THROWS_WITH_AS(xoptim::nesterov({.momentum = 0.0}), "nesterov: momentum must be > 0 with nesterov, got 0",
                          std::invalid_argument);
 }
 
 TEST_CASE("a clamp <= 0 and a LARS trust coefficient <= 0")
 {
-    CHECK_THROWS_WITH_AS(xoptim::lamb({.trust_clip = -1.0}), "lamb: trust_clip must be >= 0 (0: no clamp), got -1",
+    CHECK_THROWS_WITH_AS(xoptim::lamb({.trust_clip = -1.0}), "lamb: trust_clip must be finite and >= 0, got -1",
                          std::invalid_argument);
     CHECK_THROWS_WITH_AS(xoptim::lars({.trust_coefficient = 0.0}),
                          "lars: trust_coefficient must be finite and > 0, got 0", std::invalid_argument);

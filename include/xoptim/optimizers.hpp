@@ -3,8 +3,11 @@
 // defaults (where PyTorch has the optimizer). Each factory checks its options and names the
 // optimizer in its errors; `optimizer<...>` is the type that holds groups and state.
 
+#include <cmath>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "core/chain.hpp"
 #include "core/optimizer.hpp"
@@ -42,9 +45,30 @@ namespace xoptim
     using lion_rule = chain<scale_by_lion, add_decayed_weights, scale_by_lr<S>>;
 
     // ---- options (PyTorch's names and defaults) -------------------------------------------
+    // The learning rate of an options struct: a number, and whether the user gave it (so that
+    // a rate given together with a schedule is an error rather than silently ignored).
+    class lr_option
+    {
+    public:
+        constexpr lr_option(double value) noexcept : m_value(value), m_given(true) {}
+        static constexpr lr_option defaulted(double value) noexcept
+        {
+            lr_option o(value);
+            o.m_given = false;
+            return o;
+        }
+        constexpr operator double() const noexcept { return m_value; }
+        constexpr double value() const noexcept { return m_value; }
+        constexpr bool given() const noexcept { return m_given; }
+
+    private:
+        double m_value;
+        bool m_given;
+    };
+
     struct sgd_options
     {
-        double lr = 1e-3;
+        lr_option lr = lr_option::defaulted(1e-3);
         double momentum = 0.0;
         double dampening = 0.0;
         double weight_decay = 0.0;
@@ -53,20 +77,20 @@ namespace xoptim
     // `momentum` and `nesterov` are SGD with other defaults.
     struct momentum_options
     {
-        double lr = 1e-3;
+        lr_option lr = lr_option::defaulted(1e-3);
         double momentum = 0.9;
         double dampening = 0.0;
         double weight_decay = 0.0;
     };
     struct nesterov_options
     {
-        double lr = 1e-3;
+        lr_option lr = lr_option::defaulted(1e-3);
         double momentum = 0.9;
         double weight_decay = 0.0;
     };
     struct adam_options
     {
-        double lr = 1e-3;
+        lr_option lr = lr_option::defaulted(1e-3);
         double beta1 = 0.9;
         double beta2 = 0.999;
         double eps = 1e-8;
@@ -74,7 +98,7 @@ namespace xoptim
     };
     struct adamw_options
     {
-        double lr = 1e-3;
+        lr_option lr = lr_option::defaulted(1e-3);
         double beta1 = 0.9;
         double beta2 = 0.999;
         double eps = 1e-8;
@@ -83,23 +107,25 @@ namespace xoptim
     };
     struct lamb_options
     {
-        double lr = 1e-3;
+        lr_option lr = lr_option::defaulted(1e-3);
         double beta1 = 0.9;
         double beta2 = 0.999;
         double eps = 1e-6;
         double weight_decay = 0.0;
         double trust_clip = 0.0;  // upper clamp of the trust ratio; 0: none
+        bool trust_ratio = true;  // false: no trust ratio (a group of biases and norms)
     };
     struct lars_options
     {
-        double lr = 0.1;
+        lr_option lr = lr_option::defaulted(0.1);
         double momentum = 0.9;
         double weight_decay = 0.0;
         double trust_coefficient = 0.001;
+        bool trust_ratio = true;  // false: no local rate (a group of biases and norms)
     };
     struct rmsprop_options
     {
-        double lr = 1e-2;
+        lr_option lr = lr_option::defaulted(1e-2);
         double alpha = 0.99;
         double eps = 1e-8;
         double weight_decay = 0.0;
@@ -108,7 +134,7 @@ namespace xoptim
     };
     struct adagrad_options
     {
-        double lr = 1e-2;
+        lr_option lr = lr_option::defaulted(1e-2);
         double lr_decay = 0.0;
         double weight_decay = 0.0;
         double initial_accumulator_value = 0.0;
@@ -116,7 +142,7 @@ namespace xoptim
     };
     struct lion_options
     {
-        double lr = 1e-4;
+        lr_option lr = lr_option::defaulted(1e-4);
         double beta1 = 0.9;
         double beta2 = 0.99;
         double weight_decay = 0.0;
@@ -124,77 +150,89 @@ namespace xoptim
 
     namespace detail
     {
-        inline void check_lr(const char* who, double lr) { require_non_negative(who, "lr", lr); }
-        inline void check_betas(const char* who, double b1, double b2)
-        {
-            require_unit_interval(who, "beta1", b1);
-            require_unit_interval(who, "beta2", b2);
-        }
+        // The one check a factory makes itself: a rate and a schedule are not both given.
         template <schedule S>
-        void check_schedule(const char* who, const S& s)
+        void check_no_rate_with(const char* who, const lr_option& lr, const S& s)
         {
-            validate_schedule(s, who);
+            if constexpr (std::is_arithmetic_v<S>)
+            {
+                // A constant given twice must be the same constant.
+                if (lr.given() && lr.value() != static_cast<double>(s))
+                {
+                    throw std::invalid_argument(std::string(who) + ": lr = " + format_value(lr.value())
+                                                + " and a constant rate " + format_value(static_cast<double>(s))
+                                                + " were both given; give one");
+                }
+            }
+            else if (lr.given())
+            {
+                std::string schedule_name = "a schedule";
+                if constexpr (requires { S::name; }) { schedule_name = std::string(S::name); }
+                throw std::invalid_argument(std::string(who) + ": lr = " + format_value(lr.value()) + " and a schedule ("
+                                            + schedule_name
+                                            + ") were both given; the schedule sets the rate, so leave lr out");
+            }
         }
-        inline void check_momentum(const char* who, double momentum, double dampening, bool nesterov)
+
+        // The optimizer of chain `rule`, named `who`: every hyperparameter is checked from its
+        // declaration, each error naming `who`, the hyperparameter and its value.
+        template <class V, class Chain>
+        auto named(const char* who, Chain rule)
         {
-            require_non_negative(who, "momentum", momentum);
-            require_closed_unit_interval(who, "dampening", dampening);
-            if (nesterov && momentum <= 0.0)
-            {
-                invalid(who, "momentum", momentum, "> 0 with nesterov");
-            }
-            if (nesterov && dampening != 0.0)
-            {
-                invalid(who, "dampening", dampening, "0 with nesterov");
-            }
+            return optimizer<Chain, V>(std::move(rule), {}, who);
         }
     }
 
     // ---- factories -------------------------------------------------------------------------
-    // Each takes its options, and optionally a schedule that replaces the constant `lr`.
+    // Each takes its options, and optionally a schedule that replaces the constant `lr` (then
+    // `lr` must not be given).
 
     template <class V = double, schedule S>
     auto sgd(const sgd_options& o, S lr)
     {
-        detail::check_schedule("sgd", lr);
-        detail::check_momentum("sgd", o.momentum, o.dampening, o.nesterov);
-        detail::require_non_negative("sgd", "weight_decay", o.weight_decay);
-        return optimizer<sgd_rule<S>, V>(sgd_rule<S>(add_weight_decay{o.weight_decay},
-                                                     trace{o.momentum, o.dampening, o.nesterov}, scale_by_lr<S>{lr}));
+        detail::check_no_rate_with<S>("sgd", o.lr, lr);
+        return detail::named<V>("sgd", sgd_rule<S>(add_weight_decay{o.weight_decay},
+                                                   trace{o.momentum, o.dampening, o.nesterov}, scale_by_lr<S>{lr}));
     }
     template <class V = double>
     auto sgd(const sgd_options& o = {})
     {
-        detail::check_lr("sgd", o.lr);
-        return sgd<V>(o, o.lr);
+        return detail::named<V>("sgd", sgd_rule<double>(add_weight_decay{o.weight_decay},
+                                                        trace{o.momentum, o.dampening, o.nesterov}, scale_by_lr<double>{o.lr}));
+    }
+
+    namespace detail
+    {
+        template <class V, schedule S>
+        auto make_sgd(const char* who, double weight_decay, double momentum, double dampening, bool nesterov, S lr)
+        {
+            return named<V>(who, sgd_rule<S>(add_weight_decay{weight_decay}, trace{momentum, dampening, nesterov},
+                                             scale_by_lr<S>{lr}));
+        }
     }
 
     template <class V = double, schedule S>
     auto momentum(const momentum_options& o, S lr)
     {
-        detail::check_schedule("momentum", lr);
-        detail::check_momentum("momentum", o.momentum, o.dampening, false);
-        return sgd<V>(sgd_options{o.lr, o.momentum, o.dampening, o.weight_decay, false}, lr);
+        detail::check_no_rate_with<S>("momentum", o.lr, lr);
+        return detail::make_sgd<V>("momentum", o.weight_decay, o.momentum, o.dampening, false, lr);
     }
     template <class V = double>
     auto momentum(const momentum_options& o = {})
     {
-        detail::check_lr("momentum", o.lr);
-        return momentum<V>(o, o.lr);
+        return detail::make_sgd<V>("momentum", o.weight_decay, o.momentum, o.dampening, false, o.lr.value());
     }
 
     template <class V = double, schedule S>
     auto nesterov(const nesterov_options& o, S lr)
     {
-        detail::check_schedule("nesterov", lr);
-        detail::check_momentum("nesterov", o.momentum, 0.0, true);
-        return sgd<V>(sgd_options{o.lr, o.momentum, 0.0, o.weight_decay, true}, lr);
+        detail::check_no_rate_with<S>("nesterov", o.lr, lr);
+        return detail::make_sgd<V>("nesterov", o.weight_decay, o.momentum, 0.0, true, lr);
     }
     template <class V = double>
     auto nesterov(const nesterov_options& o = {})
     {
-        detail::check_lr("nesterov", o.lr);
-        return nesterov<V>(o, o.lr);
+        return detail::make_sgd<V>("nesterov", o.weight_decay, o.momentum, 0.0, true, o.lr.value());
     }
 
     namespace detail
@@ -202,145 +240,155 @@ namespace xoptim
         template <class V, schedule S>
         auto make_adam(const char* who, const adam_options& o, S lr, bool amsgrad)
         {
-            check_schedule(who, lr);
-            check_betas(who, o.beta1, o.beta2);
-            require_positive(who, "eps", o.eps);
-            require_non_negative(who, "weight_decay", o.weight_decay);
-            return optimizer<adam_rule<S>, V>(adam_rule<S>(add_weight_decay{o.weight_decay},
-                                                           scale_by_adam{o.beta1, o.beta2, o.eps, amsgrad},
-                                                           scale_by_lr<S>{lr}));
+            return named<V>(who, adam_rule<S>(add_weight_decay{o.weight_decay}, scale_by_adam{o.beta1, o.beta2, o.eps, amsgrad},
+                                              scale_by_lr<S>{lr}));
         }
     }
 
     template <class V = double, schedule S>
     auto adam(const adam_options& o, S lr)
     {
+        detail::check_no_rate_with<S>("adam", o.lr, lr);
         return detail::make_adam<V>("adam", o, lr, false);
     }
     template <class V = double>
     auto adam(const adam_options& o = {})
     {
-        detail::check_lr("adam", o.lr);
-        return adam<V>(o, o.lr);
+        return detail::make_adam<V>("adam", o, o.lr.value(), false);
     }
 
     // Adam with the maximum of past second moments in the denominator.
     template <class V = double, schedule S>
     auto amsgrad(const adam_options& o, S lr)
     {
+        detail::check_no_rate_with<S>("amsgrad", o.lr, lr);
         return detail::make_adam<V>("amsgrad", o, lr, true);
     }
     template <class V = double>
     auto amsgrad(const adam_options& o = {})
     {
-        detail::check_lr("amsgrad", o.lr);
-        return amsgrad<V>(o, o.lr);
+        return detail::make_adam<V>("amsgrad", o, o.lr.value(), true);
+    }
+
+    namespace detail
+    {
+        template <class V, schedule S>
+        auto make_adamw(const adamw_options& o, S lr)
+        {
+            return named<V>("adamw", adamw_rule<S>(scale_by_adam{o.beta1, o.beta2, o.eps, o.amsgrad},
+                                                   add_decayed_weights{o.weight_decay}, scale_by_lr<S>{lr}));
+        }
+        template <class V, schedule S>
+        auto make_lamb(const lamb_options& o, S lr)
+        {
+            return named<V>("lamb", lamb_rule<S>(scale_by_adam{o.beta1, o.beta2, o.eps, false},
+                                                 add_decayed_weights{o.weight_decay},
+                                                 scale_by_trust_ratio{o.trust_clip, o.trust_ratio}, scale_by_lr<S>{lr}));
+        }
+        template <class V, schedule S>
+        auto make_lars(const lars_options& o, S lr)
+        {
+            return named<V>("lars", lars_rule<S>(scale_by_lars_ratio{o.trust_coefficient, o.weight_decay, o.trust_ratio},
+                                                 scale_by_lr<S>{lr}, trace{o.momentum, 0.0, false}));
+        }
+        template <class V, schedule S>
+        auto make_rmsprop(const rmsprop_options& o, S lr)
+        {
+            return named<V>("rmsprop", rmsprop_rule<S>(add_weight_decay{o.weight_decay},
+                                                       scale_by_rms{o.alpha, o.eps, o.centered},
+                                                       trace{o.momentum, 0.0, false}, scale_by_lr<S>{lr}));
+        }
+        template <class V, schedule S>
+        auto make_adagrad(const adagrad_options& o, S lr)
+        {
+            return named<V>("adagrad", adagrad_rule<S>(add_weight_decay{o.weight_decay},
+                                                       scale_by_rss{o.eps, o.initial_accumulator_value},
+                                                       scale_by_lr<S>{lr}));
+        }
+        template <class V, schedule S>
+        auto make_lion(const lion_options& o, S lr)
+        {
+            return named<V>("lion", lion_rule<S>(scale_by_lion{o.beta1, o.beta2}, add_decayed_weights{o.weight_decay},
+                                                 scale_by_lr<S>{lr}));
+        }
     }
 
     template <class V = double, schedule S>
     auto adamw(const adamw_options& o, S lr)
     {
-        detail::check_schedule("adamw", lr);
-        detail::check_betas("adamw", o.beta1, o.beta2);
-        detail::require_positive("adamw", "eps", o.eps);
-        detail::require_non_negative("adamw", "weight_decay", o.weight_decay);
-        return optimizer<adamw_rule<S>, V>(adamw_rule<S>(scale_by_adam{o.beta1, o.beta2, o.eps, o.amsgrad},
-                                                         add_decayed_weights{o.weight_decay}, scale_by_lr<S>{lr}));
+        detail::check_no_rate_with<S>("adamw", o.lr, lr);
+        return detail::make_adamw<V>(o, lr);
     }
     template <class V = double>
     auto adamw(const adamw_options& o = {})
     {
-        detail::check_lr("adamw", o.lr);
-        return adamw<V>(o, o.lr);
+        return detail::make_adamw<V>(o, o.lr.value());
     }
 
     template <class V = double, schedule S>
     auto lamb(const lamb_options& o, S lr)
     {
-        detail::check_schedule("lamb", lr);
-        detail::check_betas("lamb", o.beta1, o.beta2);
-        detail::require_positive("lamb", "eps", o.eps);
-        detail::require_non_negative("lamb", "weight_decay", o.weight_decay);
-        if (!(o.trust_clip >= 0.0)) { detail::invalid("lamb", "trust_clip", o.trust_clip, ">= 0 (0: no clamp)"); }
-        return optimizer<lamb_rule<S>, V>(lamb_rule<S>(scale_by_adam{o.beta1, o.beta2, o.eps, false},
-                                                       add_decayed_weights{o.weight_decay},
-                                                       scale_by_trust_ratio{o.trust_clip}, scale_by_lr<S>{lr}));
+        detail::check_no_rate_with<S>("lamb", o.lr, lr);
+        return detail::make_lamb<V>(o, lr);
     }
     template <class V = double>
     auto lamb(const lamb_options& o = {})
     {
-        detail::check_lr("lamb", o.lr);
-        return lamb<V>(o, o.lr);
+        return detail::make_lamb<V>(o, o.lr.value());
     }
 
     template <class V = double, schedule S>
     auto lars(const lars_options& o, S lr)
     {
-        detail::check_schedule("lars", lr);
-        detail::check_momentum("lars", o.momentum, 0.0, false);
-        detail::require_non_negative("lars", "weight_decay", o.weight_decay);
-        detail::require_positive("lars", "trust_coefficient", o.trust_coefficient);
-        return optimizer<lars_rule<S>, V>(lars_rule<S>(scale_by_lars_ratio{o.trust_coefficient, o.weight_decay},
-                                                       scale_by_lr<S>{lr}, trace{o.momentum, 0.0, false}));
+        detail::check_no_rate_with<S>("lars", o.lr, lr);
+        return detail::make_lars<V>(o, lr);
     }
     template <class V = double>
     auto lars(const lars_options& o = {})
     {
-        detail::check_lr("lars", o.lr);
-        return lars<V>(o, o.lr);
+        return detail::make_lars<V>(o, o.lr.value());
     }
 
     template <class V = double, schedule S>
     auto rmsprop(const rmsprop_options& o, S lr)
     {
-        detail::check_schedule("rmsprop", lr);
-        detail::require_closed_unit_interval("rmsprop", "alpha", o.alpha);
-        detail::require_positive("rmsprop", "eps", o.eps);
-        detail::require_non_negative("rmsprop", "weight_decay", o.weight_decay);
-        detail::require_non_negative("rmsprop", "momentum", o.momentum);
-        return optimizer<rmsprop_rule<S>, V>(rmsprop_rule<S>(add_weight_decay{o.weight_decay},
-                                                             scale_by_rms{o.alpha, o.eps, o.centered},
-                                                             trace{o.momentum, 0.0, false}, scale_by_lr<S>{lr}));
+        detail::check_no_rate_with<S>("rmsprop", o.lr, lr);
+        return detail::make_rmsprop<V>(o, lr);
     }
     template <class V = double>
     auto rmsprop(const rmsprop_options& o = {})
     {
-        detail::check_lr("rmsprop", o.lr);
-        return rmsprop<V>(o, o.lr);
+        return detail::make_rmsprop<V>(o, o.lr.value());
     }
 
+    // Adagrad's lr_decay is the schedule lr / (1 + t lr_decay) (PyTorch's formula); another
+    // schedule replaces it (then neither lr nor lr_decay may be given).
     template <class V = double, schedule S>
     auto adagrad(const adagrad_options& o, S lr)
     {
-        detail::check_schedule("adagrad", lr);
-        detail::require_non_negative("adagrad", "weight_decay", o.weight_decay);
-        detail::require_non_negative("adagrad", "initial_accumulator_value", o.initial_accumulator_value);
-        detail::require_positive("adagrad", "eps", o.eps);
-        return optimizer<adagrad_rule<S>, V>(adagrad_rule<S>(add_weight_decay{o.weight_decay},
-                                                             scale_by_rss{o.eps, o.initial_accumulator_value},
-                                                             scale_by_lr<S>{lr}));
+        detail::check_no_rate_with<S>("adagrad", o.lr, lr);
+        if (o.lr_decay != 0.0) { detail::invalid("adagrad", "lr_decay", o.lr_decay, "0 (not given) with a schedule"); }
+        return detail::make_adagrad<V>(o, lr);
     }
     template <class V = double>
     auto adagrad(const adagrad_options& o = {})
     {
-        detail::check_lr("adagrad", o.lr);
-        detail::require_non_negative("adagrad", "lr_decay", o.lr_decay);
-        return adagrad<V>(o, inverse_time_decay{o.lr, o.lr_decay});
+        if (!(o.lr_decay >= 0.0 && std::isfinite(o.lr_decay)))
+        {
+            detail::invalid("adagrad", "lr_decay", o.lr_decay, "finite and >= 0");
+        }
+        return detail::make_adagrad<V>(o, inverse_time_decay{o.lr.value(), o.lr_decay});
     }
 
     template <class V = double, schedule S>
     auto lion(const lion_options& o, S lr)
     {
-        detail::check_schedule("lion", lr);
-        detail::check_betas("lion", o.beta1, o.beta2);
-        detail::require_non_negative("lion", "weight_decay", o.weight_decay);
-        return optimizer<lion_rule<S>, V>(lion_rule<S>(scale_by_lion{o.beta1, o.beta2},
-                                                       add_decayed_weights{o.weight_decay}, scale_by_lr<S>{lr}));
+        detail::check_no_rate_with<S>("lion", o.lr, lr);
+        return detail::make_lion<V>(o, lr);
     }
     template <class V = double>
     auto lion(const lion_options& o = {})
     {
-        detail::check_lr("lion", o.lr);
-        return lion<V>(o, o.lr);
+        return detail::make_lion<V>(o, o.lr.value());
     }
 }

@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <string_view>
 
+#include "core/hyperparameters.hpp"
 #include "core/validate.hpp"
 
 namespace xoptim
@@ -31,11 +32,32 @@ namespace xoptim
 
     namespace detail
     {
+        // A schedule without a declaration of its own (a user's callable) is checked by its
+        // validate(), if it has one; a declared one by its declaration.
         template <schedule S>
-        void validate_schedule(const S& s, const char* owner)
+        void validate_schedule(const S& s, std::string_view owner)
         {
-            if constexpr (std::is_arithmetic_v<S>) { require_non_negative(owner, "lr", static_cast<double>(s)); }
+            if constexpr (std::is_arithmetic_v<S>)
+            {
+                if (!(static_cast<double>(s) >= 0.0 && std::isfinite(static_cast<double>(s))))
+                {
+                    invalid_named(owner, "lr", static_cast<double>(s), "finite and >= 0");
+                }
+            }
+            else if constexpr (declares_hyperparameters<S>) { check_declared<double>(s, owner); }
             else if constexpr (requires { s.validate(); }) { s.validate(); }
+        }
+
+        // The declaration of a member holding a schedule or a number: a tuple of one
+        // descriptor, or of none for a schedule that declares nothing (it cannot be named).
+        template <class Owner, class S>
+        constexpr auto schedule_param(std::string_view name, S Owner::*member, constraint rule, std::string_view help)
+        {
+            if constexpr (std::is_arithmetic_v<S> || declares_hyperparameters<S>)
+            {
+                return std::tuple{param(name, member, rule, help)};
+            }
+            else { return std::tuple<>{}; }
         }
     }
 
@@ -44,7 +66,10 @@ namespace xoptim
         static constexpr std::string_view name = "constant_schedule";
         double value = 1e-3;
         double operator()(std::uint64_t) const noexcept { return value; }
-        void validate() const { detail::require_non_negative("constant_schedule", "value", value); }
+        static constexpr auto hyperparameters()
+        {
+            return std::tuple{param("value", &constant_schedule::value, constraints::non_negative, "the rate")};
+        }
     };
 
     // lr * gamma^floor(step / step_size)   (PyTorch StepLR)
@@ -58,11 +83,11 @@ namespace xoptim
         {
             return lr * std::pow(gamma, static_cast<double>(step / step_size));
         }
-        void validate() const
+        static constexpr auto hyperparameters()
         {
-            detail::require_non_negative("step_decay", "lr", lr);
-            if (step_size == 0) { detail::invalid("step_decay", "step_size", 0.0, ">= 1"); }
-            detail::require_non_negative("step_decay", "gamma", gamma);
+            return std::tuple{param("lr", &step_decay::lr, constraints::non_negative, "initial rate"),
+                              param("step_size", &step_decay::step_size, constraints::at_least_one, "steps between decays"),
+                              param("gamma", &step_decay::gamma, constraints::non_negative, "factor of each decay")};
         }
     };
 
@@ -73,10 +98,10 @@ namespace xoptim
         double lr = 1e-3;
         double gamma = 0.99;
         double operator()(std::uint64_t step) const { return lr * std::pow(gamma, static_cast<double>(step)); }
-        void validate() const
+        static constexpr auto hyperparameters()
         {
-            detail::require_non_negative("exponential_decay", "lr", lr);
-            detail::require_non_negative("exponential_decay", "gamma", gamma);
+            return std::tuple{param("lr", &exponential_decay::lr, constraints::non_negative, "initial rate"),
+                              param("gamma", &exponential_decay::gamma, constraints::non_negative, "factor per step")};
         }
     };
 
@@ -87,10 +112,10 @@ namespace xoptim
         double lr = 1e-2;
         double decay = 0.0;
         double operator()(std::uint64_t step) const { return lr / (1.0 + static_cast<double>(step) * decay); }
-        void validate() const
+        static constexpr auto hyperparameters()
         {
-            detail::require_non_negative("inverse_time_decay", "lr", lr);
-            detail::require_non_negative("inverse_time_decay", "decay", decay);
+            return std::tuple{param("lr", &inverse_time_decay::lr, constraints::non_negative, "initial rate"),
+                              param("decay", &inverse_time_decay::decay, constraints::non_negative, "decay per step")};
         }
     };
 
@@ -128,12 +153,13 @@ namespace xoptim
             }
             return eta_min + (lr - eta_min) * (1.0 + std::cos(std::numbers::pi * t / len)) / 2.0;
         }
-        void validate() const
+        static constexpr auto hyperparameters()
         {
-            detail::require_non_negative("cosine_decay", "lr", lr);
-            detail::require_non_negative("cosine_decay", "eta_min", eta_min);
-            if (period == 0) { detail::invalid("cosine_decay", "period", 0.0, ">= 1"); }
-            if (t_mult == 0) { detail::invalid("cosine_decay", "t_mult", 0.0, ">= 1"); }
+            return std::tuple{param("lr", &cosine_decay::lr, constraints::non_negative, "initial (largest) rate"),
+                              param("period", &cosine_decay::period, constraints::at_least_one, "steps of the first period"),
+                              param("eta_min", &cosine_decay::eta_min, constraints::non_negative, "smallest rate"),
+                              param("restarts", &cosine_decay::restarts, constraints::none, "restart after each period"),
+                              param("t_mult", &cosine_decay::t_mult, constraints::at_least_one, "growth of each period")};
         }
     };
 
@@ -154,10 +180,17 @@ namespace xoptim
                              + (1.0 - start_factor) * static_cast<double>(step) / static_cast<double>(warmup_steps);
             return f * rate_at(inner, 0);
         }
-        void validate() const
+        static constexpr auto hyperparameters()
         {
-            detail::require_closed_unit_interval("linear_warmup", "start_factor", start_factor);
-            detail::validate_schedule(inner, "linear_warmup");
+            return std::tuple_cat(
+                detail::schedule_param("inner", &linear_warmup::inner, constraints::non_negative, "the schedule after warm-up"),
+                std::tuple{param("warmup_steps", &linear_warmup::warmup_steps, constraints::none, "steps of warm-up"),
+                           param("start_factor", &linear_warmup::start_factor, constraints::closed_unit_interval,
+                                 "fraction of the rate at the first step")});
+        }
+        void check_relations(std::string_view owner) const
+        {
+            if constexpr (!std::is_arithmetic_v<S> && !declares_hyperparameters<S>) { detail::validate_schedule(inner, owner); }
         }
     };
 
@@ -188,13 +221,15 @@ namespace xoptim
             if (t <= up_end) { return anneal(initial, max_lr, up_end > 0 ? t / up_end : 1.0); }
             return anneal(max_lr, min_lr, (t - up_end) / (down_end - up_end));
         }
-        void validate() const
+        static constexpr auto hyperparameters()
         {
-            detail::require_non_negative("one_cycle", "max_lr", max_lr);
-            if (total_steps < 2) { detail::invalid("one_cycle", "total_steps", double(total_steps), ">= 2"); }
-            if (!(pct_start > 0.0 && pct_start < 1.0)) { detail::invalid("one_cycle", "pct_start", pct_start, "in (0, 1)"); }
-            detail::require_positive("one_cycle", "div_factor", div_factor);
-            detail::require_positive("one_cycle", "final_div_factor", final_div_factor);
+            return std::tuple{param("max_lr", &one_cycle::max_lr, constraints::non_negative, "largest rate"),
+                              param("total_steps", &one_cycle::total_steps, constraints::at_least_two, "steps of the cycle"),
+                              param("pct_start", &one_cycle::pct_start, constraints::open_unit_interval,
+                                    "fraction of the cycle spent rising"),
+                              param("div_factor", &one_cycle::div_factor, constraints::positive, "max_lr / initial rate"),
+                              param("final_div_factor", &one_cycle::final_div_factor, constraints::positive,
+                                    "initial rate / final rate")};
         }
     };
 }

@@ -1,5 +1,5 @@
-// The named optimizers for xoptim-viz. Each maker below is the only place that knows an
-// optimizer's flags: the same code reads the flags, lists the defaults and builds it.
+// The named optimizers for xoptim-viz: their flags, defaults and help come from the library's
+// registry (xoptim::optimizer_options), which reads each rule's hyperparameter declarations.
 
 #include "optimizer_table.hpp"
 
@@ -7,270 +7,156 @@
 #include <charconv>
 #include <stdexcept>
 
-#include <xoptim/optimizers.hpp>
+#include <xoptim/any_optimizer.hpp>
 
 namespace xoptim_viz {
 namespace {
 
-const flag hyper_flags[] = {
-    {"--lr", "X", "learning rate"},
-    {"--momentum", "X", "momentum factor (sgd, momentum, nesterov, lars, rmsprop)"},
-    {"--dampening", "X", "dampening of the momentum buffer (sgd, momentum)"},
-    {"--nesterov", "", "Nesterov momentum (sgd)"},
-    {"--weight-decay", "X", "weight decay, in the optimizer's own form (see the list below)"},
-    {"--beta1", "X", "first-moment decay (adam, amsgrad, adamw, lamb, lion)"},
-    {"--beta2", "X", "second-moment decay (adam, amsgrad, adamw, lamb, lion)"},
-    {"--eps", "X", "term added to the denominator (adam, amsgrad, adamw, lamb, rmsprop, adagrad)"},
-    {"--amsgrad", "", "use the maximum of past second moments (adam, adamw)"},
-    {"--alpha", "X", "smoothing constant of the squared-gradient average (rmsprop)"},
-    {"--trust-clip", "X", "upper clamp of LAMB's trust ratio; 0: none (lamb)"},
-};
+/// "weight_decay" -> "--weight-decay".
+std::string flag_name(std::string_view option)
+{
+    std::string f = "--";
+    for (const char c : option) {
+        f += c == '_' ? '-' : c;
+    }
+    return f;
+}
 
-/// Reads flags into an options struct, or (when describing) records which flags an optimizer
-/// takes and their defaults.
-class binder {
-public:
-    explicit binder(const parsed_flags* given) : m_given(given) {}
+/// The shortest text that reads back as the same double ("0.9", not "0.90000000000000002").
+std::string shortest(double v)
+{
+    char buf[32];
+    const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+    return std::string(buf, end);
+}
 
-    bool describing() const noexcept { return m_given == nullptr; }
+/// Every hyperparameter flag, made once from the optimizers' declarations: its help line is
+/// the declaration's, followed by the optimizers that take it.
+struct flag_table {
+    std::vector<std::string> texts;  // owns what the flags' string_views point to
+    std::vector<flag> flags;
 
-    void number(std::string_view name, double& field)
+    flag_table()
     {
-        m_taken.push_back(name);
-        if (describing()) {
-            // The shortest text that reads back as the same double ("0.9", not "0.90000000000000002").
-            char buf[32];
-            const auto end = std::to_chars(buf, buf + sizeof buf, field).ptr;
-            m_defaults += (m_defaults.empty() ? "" : " ") + std::string(name) + " "
-                          + std::string(buf, end);
-        } else if (const auto v = m_given->get(name)) {
-            field = parse_double(name, *v);
+        struct row {
+            std::string name, help, users;
+            bool is_bool;
+        };
+        std::vector<row> rows;
+        for (const auto name : xoptim::optimizer_names()) {
+            for (const auto& o : xoptim::optimizer_options(name)) {
+                const std::string f = flag_name(o.name);
+                auto it = std::find_if(rows.begin(), rows.end(), [&](const row& r) { return r.name == f; });
+                if (it == rows.end()) {
+                    rows.push_back({f, std::string(o.help), std::string(name), o.is_bool});
+                } else {
+                    it->users += ", " + std::string(name);
+                }
+            }
+        }
+        texts.reserve(2 * rows.size());
+        for (const auto& r : rows) {
+            texts.push_back(r.name);
+            texts.push_back(r.help + " (" + r.users + ")");
+        }
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            flags.push_back({texts[2 * i], rows[i].is_bool ? "" : "X", texts[2 * i + 1]});
         }
     }
-
-    void on_off(std::string_view name, bool& field)
-    {
-        m_taken.push_back(name);
-        if (describing()) {
-            m_defaults += (m_defaults.empty() ? "[" : " [") + std::string(name) + "]";
-        } else if (m_given->has(name)) {
-            field = true;
-        }
-    }
-
-    const std::vector<std::string_view>& taken() const noexcept { return m_taken; }
-    const std::string& defaults() const noexcept { return m_defaults; }
-
-private:
-    const parsed_flags* m_given;
-    std::vector<std::string_view> m_taken;
-    std::string m_defaults;
 };
 
-any_optimizer make_sgd(binder& b)
+const flag_table& flags()
 {
-    xoptim::sgd_options o;
-    b.number("--lr", o.lr);
-    b.number("--momentum", o.momentum);
-    b.number("--dampening", o.dampening);
-    b.number("--weight-decay", o.weight_decay);
-    b.on_off("--nesterov", o.nesterov);
-    return b.describing() ? any_optimizer{} : any_optimizer(xoptim::sgd(o));
+    static const flag_table table;
+    return table;
 }
 
-any_optimizer make_momentum(binder& b)
+void require_optimizer(std::string_view name)
 {
-    xoptim::momentum_options o;
-    b.number("--lr", o.lr);
-    b.number("--momentum", o.momentum);
-    b.number("--dampening", o.dampening);
-    b.number("--weight-decay", o.weight_decay);
-    return b.describing() ? any_optimizer{} : any_optimizer(xoptim::momentum(o));
-}
-
-any_optimizer make_nesterov(binder& b)
-{
-    xoptim::nesterov_options o;
-    b.number("--lr", o.lr);
-    b.number("--momentum", o.momentum);
-    b.number("--weight-decay", o.weight_decay);
-    return b.describing() ? any_optimizer{} : any_optimizer(xoptim::nesterov(o));
-}
-
-void bind_adam(binder& b, xoptim::adam_options& o)
-{
-    b.number("--lr", o.lr);
-    b.number("--beta1", o.beta1);
-    b.number("--beta2", o.beta2);
-    b.number("--eps", o.eps);
-    b.number("--weight-decay", o.weight_decay);
-}
-
-any_optimizer make_adam(binder& b)
-{
-    xoptim::adam_options o;
-    bind_adam(b, o);
-    bool amsgrad = false;
-    b.on_off("--amsgrad", amsgrad);
-    if (b.describing()) {
-        return {};
+    if (!is_optimizer(name)) {
+        throw usage_error("unknown optimizer '" + std::string(name) + "' (choose from: "
+                          + join(optimizer_names()) + ")");
     }
-    return amsgrad ? any_optimizer(xoptim::amsgrad(o)) : any_optimizer(xoptim::adam(o));
-}
-
-any_optimizer make_amsgrad(binder& b)
-{
-    xoptim::adam_options o;
-    bind_adam(b, o);
-    return b.describing() ? any_optimizer{} : any_optimizer(xoptim::amsgrad(o));
-}
-
-any_optimizer make_adamw(binder& b)
-{
-    xoptim::adamw_options o;
-    b.number("--lr", o.lr);
-    b.number("--beta1", o.beta1);
-    b.number("--beta2", o.beta2);
-    b.number("--eps", o.eps);
-    b.number("--weight-decay", o.weight_decay);
-    b.on_off("--amsgrad", o.amsgrad);
-    return b.describing() ? any_optimizer{} : any_optimizer(xoptim::adamw(o));
-}
-
-any_optimizer make_lamb(binder& b)
-{
-    xoptim::lamb_options o;
-    b.number("--lr", o.lr);
-    b.number("--beta1", o.beta1);
-    b.number("--beta2", o.beta2);
-    b.number("--eps", o.eps);
-    b.number("--weight-decay", o.weight_decay);
-    b.number("--trust-clip", o.trust_clip);
-    return b.describing() ? any_optimizer{} : any_optimizer(xoptim::lamb(o));
-}
-
-any_optimizer make_lars(binder& b)
-{
-    xoptim::lars_options o;
-    b.number("--lr", o.lr);
-    b.number("--momentum", o.momentum);
-    b.number("--weight-decay", o.weight_decay);
-    return b.describing() ? any_optimizer{} : any_optimizer(xoptim::lars(o));
-}
-
-any_optimizer make_rmsprop(binder& b)
-{
-    xoptim::rmsprop_options o;
-    b.number("--lr", o.lr);
-    b.number("--alpha", o.alpha);
-    b.number("--eps", o.eps);
-    b.number("--weight-decay", o.weight_decay);
-    b.number("--momentum", o.momentum);
-    return b.describing() ? any_optimizer{} : any_optimizer(xoptim::rmsprop(o));
-}
-
-any_optimizer make_adagrad(binder& b)
-{
-    xoptim::adagrad_options o;
-    b.number("--lr", o.lr);
-    b.number("--eps", o.eps);
-    b.number("--weight-decay", o.weight_decay);
-    return b.describing() ? any_optimizer{} : any_optimizer(xoptim::adagrad(o));
-}
-
-any_optimizer make_lion(binder& b)
-{
-    xoptim::lion_options o;
-    b.number("--lr", o.lr);
-    b.number("--beta1", o.beta1);
-    b.number("--beta2", o.beta2);
-    b.number("--weight-decay", o.weight_decay);
-    return b.describing() ? any_optimizer{} : any_optimizer(xoptim::lion(o));
-}
-
-struct entry {
-    std::string_view name;
-    std::string_view summary;
-    any_optimizer (*make)(binder&);
-};
-
-// The one table of optimizers.
-const entry table[] = {
-    {"sgd", "PyTorch SGD; --weight-decay adds wd*theta to the gradient (L2)", make_sgd},
-    {"momentum", "SGD with heavy-ball momentum; --weight-decay as sgd", make_momentum},
-    {"nesterov", "SGD with Nesterov momentum; --weight-decay as sgd", make_nesterov},
-    {"adam", "Adam (--amsgrad: AMSGrad); --weight-decay is L2, added to the gradient", make_adam},
-    {"amsgrad", "Adam with the running maximum of v; --weight-decay as adam", make_amsgrad},
-    {"adamw", "AdamW; --weight-decay is decoupled, theta -= lr*wd*theta", make_adamw},
-    {"lamb", "LAMB; --weight-decay is added to the update inside the trust ratio", make_lamb},
-    {"lars", "LARS; --weight-decay enters the local rate and the update", make_lars},
-    {"rmsprop", "RMSprop; --weight-decay is L2, added to the gradient", make_rmsprop},
-    {"adagrad", "Adagrad; --weight-decay is L2, added to the gradient", make_adagrad},
-    {"lion", "Lion; --weight-decay is decoupled, theta -= lr*wd*theta", make_lion},
-};
-
-const entry* find(std::string_view name)
-{
-    for (const auto& e : table) {
-        if (e.name == name) {
-            return &e;
-        }
-    }
-    return nullptr;
-}
-
-const entry& require(std::string_view name)
-{
-    if (const entry* e = find(name)) {
-        return *e;
-    }
-    throw usage_error("unknown optimizer '" + std::string(name) + "' (choose from: "
-                      + join(optimizer_names()) + ")");
 }
 
 } // namespace
 
-std::span<const flag> hyperparameter_flags() { return hyper_flags; }
-
-std::vector<std::string_view> optimizer_names()
+void any_optimizer::set(const std::vector<xoptim::hyperparameter_setting>& values)
 {
-    std::vector<std::string_view> names;
-    for (const auto& e : table) {
-        names.push_back(e.name);
+    try {
+        m_opt.set_all(0, values);
+    } catch (const std::invalid_argument& error) {
+        throw usage_error(error.what());
     }
-    return names;
 }
 
-bool is_optimizer(std::string_view name) { return find(name) != nullptr; }
+void any_optimizer::resume(const std::filesystem::path& file, vector& theta)
+{
+    xoptim::any_optimizer<double> loaded = m_opt;
+    vector t = theta;
+    xoptim::load_checkpoint(file, loaded, t);
+    const std::string diff = m_opt.hyperparameter_difference(loaded);
+    if (!diff.empty()) {
+        throw xoptim::checkpoint_error("hyperparameters differ from the command line's: " + diff);
+    }
+    m_opt = std::move(loaded);
+    theta = std::move(t);
+}
+
+std::span<const flag> hyperparameter_flags() { return flags().flags; }
+
+std::vector<std::string_view> optimizer_names() { return xoptim::optimizer_names(); }
+
+bool is_optimizer(std::string_view name)
+{
+    const auto names = xoptim::optimizer_names();
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
 
 std::string optimizer_defaults(std::string_view name)
 {
-    binder b(nullptr);
-    require(name).make(b);
-    return b.defaults();
+    require_optimizer(name);
+    std::string out;
+    for (const auto& o : xoptim::optimizer_options(name)) {
+        out += out.empty() ? "" : " ";
+        out += o.is_bool ? "[" + flag_name(o.name) + "]" : flag_name(o.name) + " " + shortest(o.default_value);
+    }
+    return out;
 }
 
-std::string_view optimizer_summary(std::string_view name) { return require(name).summary; }
+std::string_view optimizer_summary(std::string_view name)
+{
+    require_optimizer(name);
+    return xoptim::optimizer_summary(name);
+}
 
 any_optimizer make_optimizer(std::string_view name, const parsed_flags& given)
 {
-    const entry& e = require(name);
-    binder describe(nullptr);
-    e.make(describe);
-    const auto& taken = describe.taken();
-    for (const auto& f : hyper_flags) {
-        if (given.has(f.name) && std::find(taken.begin(), taken.end(), f.name) == taken.end()) {
-            std::string takes;
-            for (const auto t : taken) {
-                takes += (takes.empty() ? "" : ", ") + std::string(t);
+    require_optimizer(name);
+    const auto options = xoptim::optimizer_options(name);
+    auto takes = [&](std::string_view f) {
+        return std::any_of(options.begin(), options.end(), [&](const auto& o) { return flag_name(o.name) == f; });
+    };
+    for (const auto& f : hyperparameter_flags()) {
+        if (given.has(f.name) && !takes(f.name)) {
+            std::string list;
+            for (const auto& o : options) {
+                list += (list.empty() ? "" : ", ") + flag_name(o.name);
             }
-            throw usage_error(std::string(f.name) + " does not apply to " + std::string(name)
-                              + " (it takes " + takes + ")");
+            throw usage_error(std::string(f.name) + " does not apply to " + std::string(name) + " (it takes " + list
+                              + ")");
         }
     }
-    binder read(&given);
+    std::vector<xoptim::hyperparameter_setting> settings;
+    for (const auto& o : options) {
+        const std::string f = flag_name(o.name);
+        if (!given.has(f)) {
+            continue;
+        }
+        settings.emplace_back(o.name, o.is_bool ? 1.0 : parse_double(f, *given.get(f)));
+    }
     try {
-        return e.make(read);
+        return any_optimizer(xoptim::make_optimizer<double>(name, settings));
     } catch (const std::invalid_argument& error) {
         throw usage_error(error.what());
     }

@@ -14,7 +14,7 @@
 
 #include <xtensor/xtensor.hpp>
 
-#include <xoptim/io/checkpoint.hpp>
+#include <xoptim/any_optimizer.hpp>
 
 #include "cli.hpp"
 
@@ -22,62 +22,36 @@ namespace xoptim_viz {
 
 using vector = xt::xtensor<double, 1>;
 
-/// Any optimizer over a 1-D double tensor, behind one interface.
+/// Any optimizer over a 1-D double tensor (the library's type-erased optimizer), with the
+/// checkpoint calls the commands make.
 class any_optimizer {
 public:
     any_optimizer() = default;
 
-    template <class O>
-    explicit any_optimizer(O opt) : m_self(std::make_shared<model<O>>(std::move(opt)))
+    explicit any_optimizer(xoptim::any_optimizer<double> opt) : m_opt(std::move(opt)) {}
+
+    template <class Chain, class Policy>
+    explicit any_optimizer(xoptim::optimizer<Chain, double, Policy> opt) : m_opt(std::move(opt))
     {
     }
 
-    void step(vector& theta, const vector& grad) { m_self->step(theta, grad); }
-    double learning_rate() const { return m_self->learning_rate(); }
-    std::uint64_t step_count() const { return m_self->step_count(); }
+    void step(vector& theta, const vector& grad) { m_opt.step(theta, grad); }
+    double learning_rate() const { return m_opt.learning_rate(); }
+    std::uint64_t step_count() const { return m_opt.step_count(); }
+
+    /// Sets hyperparameters by the names their rules declare; usage_error if one is invalid.
+    void set(const std::vector<xoptim::hyperparameter_setting>& values);
 
     /// Writes the optimizer's state and theta to `file` (atomically); checkpoint_error on failure.
-    void save(const std::filesystem::path& file, const vector& theta) const { m_self->save(file, theta); }
+    void save(const std::filesystem::path& file, vector& theta) const { xoptim::save_checkpoint(file, m_opt, theta); }
 
     /// Replaces the state and theta by those in `file`, whose hyperparameters must equal this
     /// optimizer's. checkpoint_error (nothing changed) when the file is bad or does not match.
-    void resume(const std::filesystem::path& file, vector& theta) { m_self->resume(file, theta); }
-    explicit operator bool() const noexcept { return m_self != nullptr; }
+    void resume(const std::filesystem::path& file, vector& theta);
+    explicit operator bool() const noexcept { return static_cast<bool>(m_opt); }
 
 private:
-    struct interface {
-        virtual ~interface() = default;
-        virtual void step(vector& theta, const vector& grad) = 0;
-        virtual double learning_rate() const = 0;
-        virtual std::uint64_t step_count() const = 0;
-        virtual void save(const std::filesystem::path& file, const vector& theta) const = 0;
-        virtual void resume(const std::filesystem::path& file, vector& theta) = 0;
-    };
-    template <class O>
-    struct model final : interface {
-        explicit model(O o) : opt(std::move(o)) {}
-        void step(vector& theta, const vector& grad) override { opt.step(theta, grad); }
-        double learning_rate() const override { return opt.learning_rate(); }
-        std::uint64_t step_count() const override { return opt.step_count(); }
-        void save(const std::filesystem::path& file, const vector& theta) const override
-        {
-            xoptim::save_checkpoint(file, opt, theta);
-        }
-        void resume(const std::filesystem::path& file, vector& theta) override
-        {
-            O loaded = opt;
-            vector t = theta;
-            xoptim::load_checkpoint(file, loaded, t);
-            const std::string diff = xoptim::hyperparameter_difference(opt.rule(), loaded.rule());
-            if (!diff.empty()) {
-                throw xoptim::checkpoint_error("hyperparameters differ from the command line's: " + diff);
-            }
-            opt = std::move(loaded);
-            theta = std::move(t);
-        }
-        O opt;
-    };
-    std::shared_ptr<interface> m_self;
+    xoptim::any_optimizer<double> m_opt;
 };
 
 /// Every hyperparameter flag any optimizer takes, with its help line.

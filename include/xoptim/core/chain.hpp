@@ -6,8 +6,12 @@
 #include <cstddef>
 #include <tuple>
 #include <type_traits>
+#include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
+#include "hyperparameters.hpp"
 #include "reducing_rule.hpp"
 #include "update_rule.hpp"
 
@@ -69,9 +73,52 @@ namespace xoptim
         template <std::size_t I>
         const auto& get() const noexcept { return std::get<I>(m_links); }
 
-        void validate() const
+        // Checks every link's declared hyperparameters (and the relations between them) for
+        // an optimizer of value type V; errors name `owner` (each link's own name if empty),
+        // the hyperparameter and its value.
+        template <class V = double>
+        void validate(std::string_view owner = {}) const
         {
-            std::apply([](const auto&... l) { (detail::validate_rule(l), ...); }, m_links);
+            std::apply([&](const auto&... l) { (detail::validate_rule<V>(l, owner), ...); }, m_links);
+        }
+
+        // ---- hyperparameters by name (core/hyperparameters.hpp says how names resolve) -----
+        // Every name a user may write, in chain order.
+        std::vector<std::string> hyperparameter_names() const
+        {
+            return detail::public_names(detail::named_entries(m_links));
+        }
+
+        // Each named hyperparameter: its link, path, qualified name, kind and help line.
+        std::vector<detail::named_entry> hyperparameter_entries() const { return detail::named_entries(m_links); }
+
+        // Sets several hyperparameters at once and checks the result once (so that related
+        // ones, as momentum and nesterov, may change together); nothing changes on an error.
+        template <class V = double, class Pairs>
+        void set_all(const Pairs& pairs, const step_info& next = {}, std::string_view owner = "xoptim::chain")
+        {
+            chain changed = *this;
+            for (const auto& [key, value] : pairs) { detail::set_named(changed.m_links, key, value, next, owner); }
+            changed.template validate<V>(owner);
+            *this = std::move(changed);
+        }
+
+        // The value of hyperparameter `name` for a group whose next step is `next`.
+        double get(std::string_view name, const step_info& next = {}, std::string_view owner = "xoptim::chain") const
+        {
+            return detail::get_named(m_links, name, next, owner);
+        }
+
+        // Sets hyperparameter `name`; std::invalid_argument naming it if the name is unknown,
+        // the value does not fit its type, or the chain would break a constraint, and then
+        // nothing has changed.
+        template <class V = double>
+        void set(std::string_view name, double value, const step_info& next = {}, std::string_view owner = "xoptim::chain")
+        {
+            chain changed = *this;
+            detail::set_named(changed.m_links, name, value, next, owner.empty() ? std::string_view("xoptim::chain") : owner);
+            changed.template validate<V>(owner);
+            *this = std::move(changed);
         }
 
         // Active slots of link I (a link with a runtime option may need fewer than max).

@@ -4,9 +4,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -38,19 +40,68 @@ namespace xoptim
             std::uint64_t skipped = 0;  // steps skipped for a non-finite gradient
         };
 
-        explicit optimizer(Chain rule = {}, Policy policy = {})
-            : m_policy(std::move(policy))
+        explicit optimizer(Chain rule = {}, Policy policy = {}, std::string name = {})
+            : m_policy(std::move(policy)), m_name(std::move(name))
         {
-            rule.validate();
+            rule.template validate<V>(m_name);
             m_groups.push_back(group_type{std::move(rule), 0, {}, 0});
         }
+
+        // What errors call this optimizer ("adam" for xoptim::adam(...)); empty for an
+        // optimizer made from a chain, whose errors name the chain's link instead.
+        const std::string& name() const noexcept { return m_name; }
 
         // A new parameter group with its own hyperparameters; returns its index.
         std::size_t add_group(Chain rule)
         {
-            rule.validate();
+            rule.template validate<V>(m_name);
             m_groups.push_back(group_type{std::move(rule), 0, {}, 0});
             return m_groups.size() - 1;
+        }
+
+        // A new parameter group with group 0's hyperparameters but those named in `overrides`
+        // (torch's add_param_group: only the keys that differ); returns its index. Nothing
+        // changes if a name is unknown or a value invalid.
+        std::size_t add_group(std::initializer_list<std::pair<std::string_view, double>> overrides)
+        {
+            Chain rule = m_groups.front().rule;
+            for (const auto& [key, value] : overrides) { detail::set_named(rule.links(), key, value, step_info{1}, owner()); }
+            return add_group(std::move(rule));
+        }
+
+        // ---- hyperparameters by name, per group (torch's param_groups[g][name]) -----------
+        // Every name get and set take, in chain order.
+        std::vector<std::string> hyperparameter_names() const { return m_groups.front().rule.hyperparameter_names(); }
+
+        // The value of hyperparameter `name` in group g ("lr": the rate its next step uses).
+        double get(std::size_t g, std::string_view name) const
+        {
+            const auto& grp = group(g);
+            return grp.rule.get(name, step_info{grp.step + 1}, owner());
+        }
+
+        // Sets hyperparameter `name` of group g. An unknown name is an error listing the valid
+        // ones; a value that breaks a constraint, or changes which state slots a group with
+        // state uses, is an error naming it; either way nothing changes.
+        void set(std::size_t g, std::string_view name, double value)
+        {
+            auto& grp = m_groups.at(check_group(g));
+            Chain changed = grp.rule;
+            changed.template set<V>(name, value, step_info{grp.step + 1}, m_name.empty() ? std::string_view{} : std::string_view(m_name));
+            if (!grp.tensors.empty())
+            {
+                for (std::size_t k = 0; k < Chain::max_slots; ++k)
+                {
+                    if (changed.slot_active(k) != grp.rule.slot_active(k))
+                    {
+                        throw std::invalid_argument(std::string(owner()) + ": " + std::string(name) + " cannot become "
+                                                    + detail::format_value(value) + " in group " + std::to_string(g)
+                                                    + ": it changes which state slots the group uses, and the group "
+                                                      "has state");
+                    }
+                }
+            }
+            grp.rule = std::move(changed);
         }
 
         std::size_t group_count() const noexcept { return m_groups.size(); }
@@ -79,7 +130,7 @@ namespace xoptim
         void set_rule(std::size_t g, Chain rule)
         {
             check_group(g);
-            rule.validate();
+            rule.template validate<V>(m_name);
             if (!m_groups[g].tensors.empty())
             {
                 for (std::size_t k = 0; k < Chain::max_slots; ++k)
@@ -147,6 +198,11 @@ namespace xoptim
         }
 
     private:
+        std::string_view owner() const noexcept
+        {
+            return m_name.empty() ? std::string_view("xoptim::optimizer") : std::string_view(m_name);
+        }
+
         // Slot pointers per tensor as the engine takes them (one even for a chain without state).
         static constexpr std::size_t slot_count = Chain::max_slots == 0 ? 1 : Chain::max_slots;
 
@@ -381,6 +437,7 @@ namespace xoptim
         }
 
         Policy m_policy;
+        std::string m_name;
         std::vector<group_type> m_groups;
         nonfinite_policy m_nonfinite = nonfinite_policy::propagate;
         detail::step_threads m_threads;

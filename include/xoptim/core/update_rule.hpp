@@ -4,8 +4,10 @@
 
 #include <concepts>
 #include <cstddef>
+#include <string_view>
 #include <type_traits>
 
+#include "hyperparameters.hpp"
 #include "simd.hpp"
 #include "slots.hpp"
 #include "step_info.hpp"
@@ -39,10 +41,20 @@ namespace xoptim
 
     namespace detail
     {
-        // Rules may check their hyperparameters; those that do expose `validate()`.
-        template <class R>
-        void validate_rule(const R& r)
+        // A rule's hyperparameters are checked from its declaration (core/hyperparameters.hpp);
+        // relations between them, by `check_relations(owner)`; a rule may also check itself in
+        // `validate()`.
+        template <class V, class R>
+        void validate_rule(const R& r, std::string_view owner)
         {
+            std::string_view who = owner;
+            if constexpr (requires { R::name; })
+            {
+                if (who.empty()) { who = R::name; }
+            }
+            if (who.empty()) { who = "xoptim rule"; }
+            if constexpr (declares_hyperparameters<R>) { check_declared<V>(r, who); }
+            if constexpr (requires { r.check_relations(who); }) { r.check_relations(who); }
             if constexpr (requires { r.validate(); }) { r.validate(); }
         }
     }

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
@@ -10,8 +11,14 @@ namespace xoptim::detail
 {
     inline std::string format_value(double v)
     {
+        // The shortest of 15, 16 or 17 significant digits that reads back as v ("0.1", not
+        // "0.10000000000000001").
         char buf[64];
-        std::snprintf(buf, sizeof buf, "%.17g", v);
+        for (int digits = 15; digits <= 17; ++digits)
+        {
+            std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+            if (std::strtod(buf, nullptr) == v || v != v) { break; }
+        }
         return buf;
     }
 

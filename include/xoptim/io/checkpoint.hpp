@@ -12,8 +12,10 @@
 // optimizer, the parameters and any existing file are then exactly as they were.
 
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -34,7 +36,10 @@ namespace xoptim
     namespace checkpoint_format
     {
         inline constexpr char magic[8] = {'X', 'O', 'P', 'T', 'C', 'K', 'P', 'T'};
-        inline constexpr std::uint32_t version = 1;
+        // Version 2 stores each hyperparameter with its name; version 1 stored them by position
+        // and is still read.
+        inline constexpr std::uint32_t version = 2;
+        inline constexpr std::uint32_t oldest_readable_version = 1;
         // Written little-endian: the bytes 0d 0c 0b 0a on disk.
         inline constexpr std::uint32_t byte_order_mark = 0x0A0B0C0Du;
         inline constexpr std::size_t header_size = 24;   // magic, version, byte order, payload size
@@ -47,6 +52,7 @@ namespace xoptim
         inline constexpr std::uint32_t max_rank = 32;
         inline constexpr std::uint64_t max_extent = std::uint64_t(1) << 40;
         inline constexpr std::uint32_t max_fields = 4096;
+        inline constexpr std::size_t max_name_length = 256;
     }
 
     namespace detail::ckpt
@@ -107,10 +113,13 @@ namespace xoptim
             for (auto d : shape) { w.u64(static_cast<std::uint64_t>(d)); }
         }
 
-        // Reads a shape, bounding rank and extents, and returns it with its element count,
-        // after checking that count * element_size bytes are still in the input.
+        // Reads a shape, bounding rank and extents, and returns it with its element count. With
+        // values_follow, also checks that count * element_size bytes are still in the input (a
+        // parameter's values always follow its shape; a tensor's state may have no slot in use).
+        // The count is the product of all extents (a zero extent anywhere makes it 0), checked
+        // for overflow.
         inline std::vector<std::size_t> read_shape(reader& r, const std::string& what, std::size_t element_size,
-                                                   std::size_t& count)
+                                                   std::size_t& count, bool values_follow = true)
         {
             const std::uint32_t rank = r.u32(what + " rank");
             if (rank > checkpoint_format::max_rank)
@@ -120,7 +129,6 @@ namespace xoptim
             }
             r.need(std::size_t(rank) * 8, what + " shape");
             std::vector<std::size_t> shape(rank);
-            std::uint64_t n = 1;
             for (std::uint32_t d = 0; d < rank; ++d)
             {
                 const std::uint64_t e = r.u64(what + " shape");
@@ -131,14 +139,26 @@ namespace xoptim
                                            + std::to_string(e));
                 }
                 shape[d] = static_cast<std::size_t>(e);
-                // n stays at most remaining / element_size, so this never overflows.
-                n *= e;
-                if (n > r.remaining() / element_size)
+            }
+            const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() / element_size;
+            std::uint64_t n = 1;
+            bool zero = false;
+            for (const auto e : shape) { zero = zero || e == 0; }
+            if (zero) { n = 0; }
+            for (std::size_t d = 0; d < shape.size() && !zero; ++d)
+            {
+                if (n > limit / shape[d])
                 {
-                    throw checkpoint_error("truncated: " + what + " of shape extent " + std::to_string(e)
-                                           + " needs more bytes than the " + std::to_string(r.remaining())
-                                           + " left at offset " + std::to_string(r.offset()));
+                    throw checkpoint_error(what + " shape " + xoptim::detail::shape_string(shape)
+                                           + ": expected an element count that fits in memory, found one that overflows");
                 }
+                n *= shape[d];
+            }
+            if (values_follow && n > r.remaining() / element_size)
+            {
+                throw checkpoint_error("truncated: " + what + " of shape " + xoptim::detail::shape_string(shape) + " needs "
+                                       + std::to_string(n * element_size) + " bytes, but " + std::to_string(r.remaining())
+                                       + " are left at offset " + std::to_string(r.offset()));
             }
             count = static_cast<std::size_t>(n);
             return shape;
@@ -160,20 +180,27 @@ namespace xoptim
                 const auto& grp = opt.groups()[g];
                 w.u64(grp.step);
                 w.u64(grp.skipped);
-                std::vector<std::pair<std::uint8_t, std::uint64_t>> fields;
-                walk_chain(grp.rule, [&](const std::string& path, const auto& x) {
+                struct field
+                {
+                    std::string name;
+                    std::uint8_t tag;
+                    std::uint64_t bits;
+                };
+                std::vector<field> fields;
+                walk_chain_stored(grp.rule, [&](const std::string& path, const auto& x, std::uint32_t) {
                     if (!field_finite(x))
                     {
                         throw checkpoint_error("group " + std::to_string(g) + " hyperparameter " + path
                                                + ": expected a finite number, found a non-finite one");
                     }
-                    fields.emplace_back(field_tag<std::remove_cvref_t<decltype(x)>>(), field_bits(x));
+                    fields.push_back({path, field_tag<std::remove_cvref_t<decltype(x)>>(), field_bits(x)});
                 });
                 w.u32(static_cast<std::uint32_t>(fields.size()));
-                for (const auto& [tag, bits] : fields)
+                for (const auto& f : fields)
                 {
-                    w.u8(tag);
-                    w.u64(bits);
+                    w.str(f.name);
+                    w.u8(f.tag);
+                    w.u64(f.bits);
                 }
                 w.u64(grp.tensors.size());
                 for (std::size_t t = 0; t < grp.tensors.size(); ++t)
@@ -237,7 +264,7 @@ namespace xoptim
 
         // Checks the envelope (size, magic, version, byte order, payload size, checksum) and
         // returns a reader over the payload.
-        inline reader open_payload(std::span<const unsigned char> bytes)
+        inline reader open_payload(std::span<const unsigned char> bytes, std::uint32_t& version_found)
         {
             namespace fmt = checkpoint_format;
             if (bytes.size() < fmt::header_size + fmt::trailer_size)
@@ -259,11 +286,12 @@ namespace xoptim
             }
             h.u64("magic");
             const std::uint32_t v = h.u32("format version");
-            if (v != fmt::version)
+            if (v < fmt::oldest_readable_version || v > fmt::version)
             {
-                throw checkpoint_error("format version: expected " + std::to_string(fmt::version) + ", found "
-                                       + std::to_string(v));
+                throw checkpoint_error("format version: expected " + std::to_string(fmt::oldest_readable_version)
+                                       + " to " + std::to_string(fmt::version) + ", found " + std::to_string(v));
             }
+            version_found = v;
             const std::uint32_t bom = h.u32("byte order");
             if (bom != fmt::byte_order_mark)
             {
@@ -297,6 +325,98 @@ namespace xoptim
             std::vector<V> values;
         };
 
+        // One hyperparameter's tag and bits into field x, or the error naming it.
+        template <class T>
+        void decode_field(T& x, std::uint8_t tag, std::uint64_t bits, const std::string& what)
+        {
+            if (tag != field_tag<T>())
+            {
+                throw checkpoint_error(what + " type: expected " + tag_name(field_tag<T>()) + ", found " + tag_name(tag));
+            }
+            const std::string err = field_from_bits(x, bits);
+            if (!err.empty()) { throw checkpoint_error(what + ": " + err); }
+        }
+
+        // Format version 1: the hyperparameters it stored, by position.
+        template <class Chain>
+        void read_fields_v1(reader& r, Chain& rule, const std::string& gname)
+        {
+            std::size_t want_fields = 0;
+            walk_chain_v1(rule, [&](const std::string&, const auto&) { ++want_fields; });
+            const std::uint32_t nfields = r.u32(gname + " hyperparameter count");
+            if (nfields != want_fields)
+            {
+                throw checkpoint_error(gname + " hyperparameter count: expected " + std::to_string(want_fields)
+                                       + ", found " + std::to_string(nfields));
+            }
+            r.need(std::size_t(nfields) * 9, gname + " hyperparameters");
+            walk_chain_v1(rule, [&](const std::string& path, auto& x) {
+                const std::string what = gname + " hyperparameter " + path;
+                const std::uint8_t tag = r.u8(what);
+                const std::uint64_t bits = r.u64(what);
+                decode_field(x, tag, bits, what);
+            });
+        }
+
+        // Format version 2: hyperparameters by name. A name the chain does not declare, or one
+        // given twice, is an error; a declared one the file lacks (added after the file was
+        // written) keeps the value of the optimizer being loaded into.
+        template <class Chain>
+        void read_fields_by_name(reader& r, Chain& rule, const std::string& gname)
+        {
+            const std::uint32_t nfields = r.u32(gname + " hyperparameter count");
+            if (nfields > checkpoint_format::max_fields || std::size_t(nfields) * 13 > r.remaining())
+            {
+                throw checkpoint_error(gname + " hyperparameter count: expected at most "
+                                       + std::to_string(std::min<std::size_t>(checkpoint_format::max_fields,
+                                                                              r.remaining() / 13))
+                                       + ", found " + std::to_string(nfields));
+            }
+            struct stored
+            {
+                std::string name;
+                std::uint8_t tag;
+                std::uint64_t bits;
+                bool used = false;
+            };
+            std::vector<stored> found;
+            found.reserve(nfields);
+            for (std::uint32_t i = 0; i < nfields; ++i)
+            {
+                const std::string what = gname + " hyperparameter " + std::to_string(i);
+                stored f;
+                f.name = r.str(what + " name", checkpoint_format::max_name_length);
+                f.tag = r.u8(what + " (" + f.name + ") type");
+                f.bits = r.u64(what + " (" + f.name + ") value");
+                for (const auto& o : found)
+                {
+                    if (o.name == f.name) { throw checkpoint_error(gname + " hyperparameter " + f.name + ": stored twice"); }
+                }
+                found.push_back(std::move(f));
+            }
+            std::vector<std::string> declared;
+            walk_chain_stored(rule, [&](const std::string& path, auto& x, std::uint32_t) {
+                declared.push_back(path);
+                for (auto& f : found)
+                {
+                    if (f.name == path)
+                    {
+                        decode_field(x, f.tag, f.bits, gname + " hyperparameter " + path);
+                        f.used = true;
+                    }
+                }
+            });
+            for (const auto& f : found)
+            {
+                if (!f.used)
+                {
+                    throw checkpoint_error(gname + " hyperparameter " + f.name
+                                           + ": not a hyperparameter of this optimizer (it has "
+                                           + xoptim::detail::names_text(declared) + ")");
+                }
+            }
+        }
+
         template <class Opt, class Params>
         void read_into(std::span<const unsigned char> bytes, Opt& opt, Params* params)
         {
@@ -305,7 +425,8 @@ namespace xoptim
             using group_type = typename Opt::group_type;
             using state_type = typename Opt::state_type;
 
-            reader r = open_payload(bytes);
+            std::uint32_t file_version = 0;
+            reader r = open_payload(bytes, file_version);
 
             const std::string kind = r.str("optimizer kind", checkpoint_format::max_kind_length);
             const std::string want_kind = kind_of<Chain>();
@@ -346,30 +467,11 @@ namespace xoptim
                 grp.step = r.u64(gname + " step count");
                 grp.skipped = r.u64(gname + " skipped count");
 
-                std::size_t want_fields = 0;
-                walk_chain(grp.rule, [&](const std::string&, const auto&) { ++want_fields; });
-                const std::uint32_t nfields = r.u32(gname + " hyperparameter count");
-                if (nfields != want_fields)
-                {
-                    throw checkpoint_error(gname + " hyperparameter count: expected " + std::to_string(want_fields)
-                                           + ", found " + std::to_string(nfields));
-                }
-                r.need(std::size_t(nfields) * 9, gname + " hyperparameters");
-                walk_chain(grp.rule, [&](const std::string& path, auto& x) {
-                    using T = std::remove_cvref_t<decltype(x)>;
-                    const std::uint8_t tag = r.u8(gname + " hyperparameter " + path);
-                    const std::uint64_t bits = r.u64(gname + " hyperparameter " + path);
-                    if (tag != field_tag<T>())
-                    {
-                        throw checkpoint_error(gname + " hyperparameter " + path + " type: expected "
-                                               + tag_name(field_tag<T>()) + ", found " + tag_name(tag));
-                    }
-                    const std::string err = field_from_bits(x, bits);
-                    if (!err.empty()) { throw checkpoint_error(gname + " hyperparameter " + path + ": " + err); }
-                });
+                if (file_version == 1) { read_fields_v1(r, grp.rule, gname); }
+                else { read_fields_by_name(r, grp.rule, gname); }
                 try
                 {
-                    grp.rule.validate();
+                    grp.rule.template validate<V>(opt.name());
                 }
                 catch (const std::invalid_argument& e)
                 {
@@ -389,7 +491,7 @@ namespace xoptim
                     const std::string tname = gname + " tensor " + std::to_string(t);
                     std::size_t count = 0;
                     state_type st;
-                    st.shape = read_shape(r, tname, sizeof(V), count);
+                    st.shape = read_shape(r, tname, sizeof(V), count, false);
                     const std::uint32_t nslots = r.u32(tname + " slot count");
                     if (nslots != Chain::max_slots)
                     {
@@ -570,8 +672,8 @@ namespace xoptim
         from_bytes(std::span<const unsigned char>(bytes), opt, params);
     }
 
-    // The first hyperparameter in which two chains differ, as "<link>:<name>.<field>: expected
-    // <value in a>, found <value in b>", or "" when they are equal. Lets a caller insist that a
+    // The first hyperparameter in which two chains differ, as "<link>.<name>: expected <value
+    // in a>, found <value in b>", or "" when they are equal. Lets a caller insist that a
     // checkpoint was made with the hyperparameters it was given.
     template <class Chain>
     std::string hyperparameter_difference(const Chain& a, const Chain& b)
@@ -584,10 +686,12 @@ namespace xoptim
             else if constexpr (std::is_enum_v<T>) { return std::to_string(static_cast<std::underlying_type_t<T>>(x)); }
             else { return std::to_string(x); }
         };
-        detail::ckpt::walk_chain(a, [&](const std::string& path, const auto& x) { values.emplace_back(path, text(x)); });
+        detail::ckpt::walk_chain_stored(a, [&](const std::string& path, const auto& x, std::uint32_t) {
+            values.emplace_back(path, text(x));
+        });
         std::size_t i = 0;
         std::string diff;
-        detail::ckpt::walk_chain(b, [&](const std::string&, const auto& x) {
+        detail::ckpt::walk_chain_stored(b, [&](const std::string&, const auto& x, std::uint32_t) {
             const std::string found = text(x);
             if (diff.empty() && found != values[i].second)
             {

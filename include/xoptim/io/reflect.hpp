@@ -2,10 +2,8 @@
 // What a checkpoint needs to know about a chain without the rules writing any code for it:
 //  - its kind, a stable string built from the `name` of each link and schedule type
 //    ("chain<add_decayed_weights,scale_by_adam,scale_by_lr<f64>>");
-//  - its hyperparameters, every field of every link in declaration order, found by
-//    decomposing the links as aggregates (the rules and schedules are plain structs of
-//    double, bool and integers, possibly nesting a schedule). A rule that is not an aggregate
-//    can expose `fields()`, returning a std::tuple of references to its members.
+//  - its hyperparameters, by the names their links declare (core/hyperparameters.hpp), each
+//    with the checkpoint format version that first stored it.
 
 #include <bit>
 #include <cstddef>
@@ -18,6 +16,7 @@
 #include <utility>
 
 #include "../core/chain.hpp"
+#include "../core/hyperparameters.hpp"
 #include "bytes.hpp"
 
 namespace xoptim::detail::ckpt
@@ -78,87 +77,47 @@ namespace xoptim::detail::ckpt
         return kind_name<T>::get();
     }
 
-    // ---- aggregate decomposition ------------------------------------------------------------
-    struct any_field
+    // ---- the stored hyperparameters of a chain ------------------------------------------
+    // Every link and schedule saved in a checkpoint declares its hyperparameters
+    // (core/hyperparameters.hpp); a link with data members and no declaration cannot be saved.
+    template <class L>
+    constexpr bool checkpointable_link()
     {
-        template <class T>
-        operator T() const noexcept;  // only named in unevaluated contexts
-    };
-
-    template <class T, std::size_t N>
-    constexpr bool brace_initializable()
-    {
-        return []<std::size_t... I>(std::index_sequence<I...>) {
-            return requires { T{(static_cast<void>(I), any_field{})...}; };
-        }(std::make_index_sequence<N>{});
+        if constexpr (declares_hyperparameters<L>) { return true; }
+        else { return std::is_empty_v<L>; }
     }
 
-    inline constexpr std::size_t max_fields = 12;
-
-    // The number of fields of aggregate T: the largest N with T{f1, ..., fN} well formed.
-    template <class T, std::size_t N = max_fields>
-    constexpr std::size_t field_count()
-    {
-        if constexpr (N == 0) { return 0; }
-        else if constexpr (brace_initializable<T, N>()) { return N; }
-        else { return field_count<T, N - 1>(); }
-    }
-
-    template <class O, class F>
-    void for_each_member(O& o, F&& f)
-    {
-        using T = std::remove_cv_t<O>;
-        constexpr std::size_t n = field_count<T>();
-        static_assert(n < max_fields, "xoptim checkpoint: too many fields in a rule (give it fields())");
-        // clang-format off
-        if constexpr (n == 0) {}
-        else if constexpr (n == 1) { auto& [a] = o; f(a); }
-        else if constexpr (n == 2) { auto& [a, b] = o; f(a); f(b); }
-        else if constexpr (n == 3) { auto& [a, b, c] = o; f(a); f(b); f(c); }
-        else if constexpr (n == 4) { auto& [a, b, c, d] = o; f(a); f(b); f(c); f(d); }
-        else if constexpr (n == 5) { auto& [a, b, c, d, e] = o; f(a); f(b); f(c); f(d); f(e); }
-        else if constexpr (n == 6) { auto& [a, b, c, d, e, g] = o; f(a); f(b); f(c); f(d); f(e); f(g); }
-        else if constexpr (n == 7) { auto& [a, b, c, d, e, g, h] = o; f(a); f(b); f(c); f(d); f(e); f(g); f(h); }
-        else if constexpr (n == 8) { auto& [a, b, c, d, e, g, h, i] = o; f(a); f(b); f(c); f(d); f(e); f(g); f(h); f(i); }
-        else if constexpr (n == 9) { auto& [a, b, c, d, e, g, h, i, j] = o; f(a); f(b); f(c); f(d); f(e); f(g); f(h); f(i); f(j); }
-        else if constexpr (n == 10) { auto& [a, b, c, d, e, g, h, i, j, k] = o; f(a); f(b); f(c); f(d); f(e); f(g); f(h); f(i); f(j); f(k); }
-        else { auto& [a, b, c, d, e, g, h, i, j, k, l] = o; f(a); f(b); f(c); f(d); f(e); f(g); f(h); f(i); f(j); f(k); f(l); }
-        // clang-format on
-    }
-
-    // Calls leaf(path, x) for every arithmetic or enum field reachable from x, depth first.
-    template <class X, class Leaf>
-    void walk(X& x, const std::string& path, Leaf&& leaf)
-    {
-        using T = std::remove_cv_t<X>;
-        if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) { leaf(path, x); }
-        else if constexpr (requires { x.fields(); })
-        {
-            std::size_t k = 0;
-            std::apply([&](auto&... m) { ((walk(m, path + "." + std::to_string(k++), leaf)), ...); }, x.fields());
-        }
-        else
-        {
-            static_assert(std::is_aggregate_v<T>,
-                          "xoptim checkpoint: a rule's fields must be numbers, bools, enums or aggregates of them "
-                          "(or the rule must provide fields())");
-            std::size_t k = 0;
-            for_each_member(x, [&](auto& m) { walk(m, path + "." + std::to_string(k++), leaf); });
-        }
-    }
-
-    // Every hyperparameter of every link of chain ch, labelled "<link index>:<link name>.<field>".
+    // Calls leaf(qualified name, x, since) for every stored hyperparameter of every link of
+    // chain ch, in chain and declaration order: "scale_by_adam.beta1", "scale_by_lr.schedule.period".
     template <class Chain, class Leaf>
-    void walk_chain(Chain& ch, Leaf&& leaf)
+    void walk_chain_stored(Chain& ch, Leaf&& leaf)
     {
-        std::size_t i = 0;
-        std::apply(
-            [&](auto&... link) {
-                ((walk(link, std::to_string(i++) + ":" + kind_of<std::remove_cv_t<std::remove_reference_t<decltype(link)>>>(),
-                       leaf)),
-                 ...);
-            },
-            ch.links());
+        using Links = std::remove_cvref_t<decltype(ch.links())>;
+        const auto prefixes = xoptim::detail::link_prefixes<Links>();
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (
+                [&] {
+                    using L = std::remove_cvref_t<std::tuple_element_t<I, Links>>;
+                    static_assert(checkpointable_link<L>(),
+                                  "xoptim checkpoint: a rule with hyperparameters saved in a checkpoint must declare "
+                                  "them: static constexpr auto hyperparameters() (see core/hyperparameters.hpp)");
+                    if constexpr (declares_hyperparameters<L>)
+                    {
+                        xoptim::detail::walk_stored(std::get<I>(ch.links()), prefixes[I], leaf);
+                    }
+                }(),
+                ...);
+        }(std::make_index_sequence<std::tuple_size_v<Links>>{});
+    }
+
+    // The hyperparameters format version 1 stored, in its order (by position): those
+    // declared since version 1.
+    template <class Chain, class Leaf>
+    void walk_chain_v1(Chain& ch, Leaf&& leaf)
+    {
+        walk_chain_stored(ch, [&](const std::string& path, auto& x, std::uint32_t since) {
+            if (since <= 1) { leaf(path, x); }
+        });
     }
 
     // ---- field encoding: a type tag and 8 bytes ---------------------------------------------

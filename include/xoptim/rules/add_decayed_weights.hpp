@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../core/hyperparameters.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
 #include "../core/validate.hpp"
@@ -42,7 +43,11 @@ namespace xoptim
             return u + c.wd * w;
         }
 
-        void validate() const { detail::require_non_negative("add_decayed_weights", "weight_decay", weight_decay); }
+        static constexpr auto hyperparameters()
+        {
+            return std::tuple{param("weight_decay", &add_decayed_weights::weight_decay, constraints::non_negative,
+                                    "weight decay factor")};
+        }
     };
 
     // The same rule placed before the adaptive scaling: coupled (L2) weight decay, g + wd * w.

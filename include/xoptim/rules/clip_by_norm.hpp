@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../core/hyperparameters.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
 #include "../core/validate.hpp"
@@ -52,6 +53,10 @@ namespace xoptim
             return c.scale * u;
         }
 
-        void validate() const { detail::require_positive("clip_by_norm", "max_norm", max_norm); }
+        static constexpr auto hyperparameters()
+        {
+            return std::tuple{param("max_norm", &clip_by_norm::max_norm, constraints::positive,
+                                    "largest norm of each tensor's update")};
+        }
     };
 }

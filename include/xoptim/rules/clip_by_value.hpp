@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "../core/simd.hpp"
+#include "../core/hyperparameters.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
 #include "../core/validate.hpp"
@@ -38,6 +39,10 @@ namespace xoptim
             return math::clamp(u, T(c.lo), T(c.hi));
         }
 
-        void validate() const { detail::require_positive("clip_by_value", "max_value", max_value); }
+        static constexpr auto hyperparameters()
+        {
+            return std::tuple{param("max_value", &clip_by_value::max_value, constraints::positive,
+                                    "largest magnitude of an element of the update")};
+        }
     };
 }

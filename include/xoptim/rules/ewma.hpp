@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../core/hyperparameters.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
 #include "../core/validate.hpp"
@@ -50,6 +51,10 @@ namespace xoptim
             return debias ? b * c.correction : b;
         }
 
-        void validate() const { detail::require_unit_interval("ewma", "decay", decay); }
+        static constexpr auto hyperparameters()
+        {
+            return std::tuple{param("decay", &ewma::decay, constraints::unit_interval, "weight of the old average"),
+                              param("debias", &ewma::debias, constraints::none, "divide by 1 - decay^t")};
+        }
     };
 }

@@ -8,6 +8,7 @@
 
 #include "../core/finite.hpp"
 #include "../core/simd.hpp"
+#include "../core/hyperparameters.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
 #include "../core/validate.hpp"
@@ -73,11 +74,13 @@ namespace xoptim
             return direction(c, state.template load<T>(0), state.template load<T>(amsgrad ? 2 : 1));
         }
 
-        void validate() const
+        static constexpr auto hyperparameters()
         {
-            detail::require_unit_interval("scale_by_adam", "beta1", beta1);
-            detail::require_unit_interval("scale_by_adam", "beta2", beta2);
-            detail::require_positive("scale_by_adam", "eps", eps);
+            return std::tuple{param("beta1", &scale_by_adam::beta1, constraints::unit_interval, "first-moment decay"),
+                              param("beta2", &scale_by_adam::beta2, constraints::unit_interval, "second-moment decay"),
+                              param("eps", &scale_by_adam::eps, constraints::positive, "term added to the denominator"),
+                              param("amsgrad", &scale_by_adam::amsgrad, constraints::none,
+                                    "use the maximum of past second moments")};
         }
 
     private:

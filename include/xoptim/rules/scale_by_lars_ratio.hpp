@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../core/hyperparameters.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
 #include "../core/validate.hpp"
@@ -17,6 +18,7 @@ namespace xoptim
         static constexpr std::string_view name = "scale_by_lars_ratio";
         double trust_coefficient = 0.001;  // eta
         double weight_decay = 0.0;         // beta in the paper
+        bool trust_ratio = true;           // false: local rate 1 (biases and norms excluded)
 
         static constexpr std::size_t max_slots = 0;
         static constexpr std::size_t reductions = 2;  // sum w^2, sum u^2
@@ -48,7 +50,7 @@ namespace xoptim
             const double wn = std::sqrt(sums[0]);
             const double un = std::sqrt(sums[1]);
             const double denom = un + weight_decay * wn;
-            c.ratio = static_cast<V>((wn > 0.0 && un > 0.0) ? trust_coefficient * wn / denom : 1.0);
+            c.ratio = static_cast<V>((trust_ratio && wn > 0.0 && un > 0.0) ? trust_coefficient * wn / denom : 1.0);
         }
 
         template <element T>
@@ -57,10 +59,15 @@ namespace xoptim
             return c.ratio * (u + c.wd * w);
         }
 
-        void validate() const
+        static constexpr auto hyperparameters()
         {
-            detail::require_positive("scale_by_lars_ratio", "trust_coefficient", trust_coefficient);
-            detail::require_non_negative("scale_by_lars_ratio", "weight_decay", weight_decay);
+            return std::tuple{param("trust_coefficient", &scale_by_lars_ratio::trust_coefficient, constraints::positive,
+                                    "eta: the local rate is eta ||w|| / (||g|| + wd ||w||)"),
+                              param("weight_decay", &scale_by_lars_ratio::weight_decay, constraints::non_negative,
+                                    "weight decay, in the local rate and the update"),
+                              param("trust_ratio", &scale_by_lars_ratio::trust_ratio, constraints::none,
+                                    "whether the local rate applies (false: rate 1)")
+                                  .with_since(2)};
         }
     };
 }

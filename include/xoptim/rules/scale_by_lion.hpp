@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "../core/simd.hpp"
+#include "../core/hyperparameters.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
 #include "../core/validate.hpp"
@@ -42,10 +43,11 @@ namespace xoptim
             return math::sign(c.b1 * m + c.one_minus_b1 * u);
         }
 
-        void validate() const
+        static constexpr auto hyperparameters()
         {
-            detail::require_unit_interval("scale_by_lion", "beta1", beta1);
-            detail::require_unit_interval("scale_by_lion", "beta2", beta2);
+            return std::tuple{param("beta1", &scale_by_lion::beta1, constraints::unit_interval,
+                                    "weight of the momentum in the update's sign"),
+                              param("beta2", &scale_by_lion::beta2, constraints::unit_interval, "decay of the momentum")};
         }
     };
 }

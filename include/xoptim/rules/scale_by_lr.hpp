@@ -1,10 +1,16 @@
 #pragma once
-// u <- lr_t * u, with lr_t = schedule(t - 1) computed once per step.
+// u <- lr_t * u, with lr_t = lr_scale * schedule(t - 1) computed once per step.
 // The step size of gradient descent (Cauchy 1847; Robbins & Monro 1951 for the stochastic form).
 
+#include <cmath>
 #include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <type_traits>
 #include <string_view>
 
+#include "../core/hyperparameters.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
 #include "../schedules.hpp"
@@ -16,6 +22,9 @@ namespace xoptim
     {
         static constexpr std::string_view name = "scale_by_lr";
         S lr{};
+        // A multiplier of a scheduled rate: what setting "lr" mid-run (or reduce_on_plateau)
+        // changes when the rate follows a schedule. Not used with a constant rate.
+        double lr_scale = 1.0;
 
         static constexpr std::size_t max_slots = 0;
         std::size_t slots() const noexcept { return 0; }
@@ -26,7 +35,39 @@ namespace xoptim
             V lr;
         };
 
-        double learning_rate(const step_info& s) const { return rate_at(lr, s.step - 1); }
+        double learning_rate(const step_info& s) const
+        {
+            if constexpr (std::is_arithmetic_v<S>) { return static_cast<double>(lr); }
+            else { return lr_scale * rate_at(lr, s.step - 1); }
+        }
+
+        // A constant rate is the hyperparameter "lr". With a schedule, "schedule.<field>" are
+        // the schedule's own, "lr" is the rate of the next step (setting it scales the rest of
+        // the schedule: lr_scale = value / schedule(t)) and "lr_scale" the multiplier.
+        static constexpr auto hyperparameters()
+        {
+            if constexpr (std::is_arithmetic_v<S>)
+            {
+                return std::tuple{param("lr", &scale_by_lr::lr, constraints::non_negative, "learning rate")};
+            }
+            else
+            {
+                return std::tuple_cat(
+                    detail::schedule_param("schedule", &scale_by_lr::lr, constraints::non_negative,
+                                           "the learning-rate schedule"),
+                    std::tuple{param("lr_scale", &scale_by_lr::lr_scale, constraints::non_negative,
+                                     "multiplier of the scheduled rate")
+                                   .with_since(2)
+                                   .steering_only(),
+                               computed_hyperparameter<scale_by_lr>{"lr", &scheduled_rate, &set_scheduled_rate,
+                                                                    "rate of the next step"}});
+            }
+        }
+
+        void check_relations(std::string_view owner) const
+        {
+            if constexpr (!std::is_arithmetic_v<S> && !declares_hyperparameters<S>) { detail::validate_schedule(lr, owner); }
+        }
 
         template <class V>
         coefficients_type<V> coefficients(const step_info& s) const
@@ -40,7 +81,21 @@ namespace xoptim
             return c.lr * u;
         }
 
-        void validate() const { detail::validate_schedule(lr, "scale_by_lr"); }
+    private:
+        static double scheduled_rate(const scale_by_lr& r, const step_info& next) { return r.learning_rate(next); }
+
+        static void set_scheduled_rate(scale_by_lr& r, double value, const step_info& next)
+        {
+            if (!(value >= 0.0 && std::isfinite(value))) { detail::invalid_named("scale_by_lr", "lr", value, "finite and >= 0"); }
+            const double base = rate_at(r.lr, next.step - 1);
+            if (!(base > 0.0))
+            {
+                throw std::invalid_argument("scale_by_lr: lr cannot be set to " + detail::format_value(value)
+                                            + " at step " + std::to_string(next.step) + ": the schedule's rate there is "
+                                            + detail::format_value(base) + ", so no multiplier reaches it");
+            }
+            r.lr_scale = value / base;
+        }
     };
 
     template <schedule S>

@@ -7,6 +7,7 @@
 
 #include "../core/finite.hpp"
 #include "../core/simd.hpp"
+#include "../core/hyperparameters.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
 #include "../core/validate.hpp"
@@ -62,10 +63,13 @@ namespace xoptim
             return u / (math::sqrt(v) + c.eps);
         }
 
-        void validate() const
+        static constexpr auto hyperparameters()
         {
-            detail::require_closed_unit_interval("scale_by_rms", "alpha", alpha);
-            detail::require_positive("scale_by_rms", "eps", eps);
+            return std::tuple{param("alpha", &scale_by_rms::alpha, constraints::closed_unit_interval,
+                                    "smoothing constant of the squared-gradient average"),
+                              param("eps", &scale_by_rms::eps, constraints::positive, "term added to the denominator"),
+                              param("centered", &scale_by_rms::centered, constraints::none,
+                                    "divide by the centred second moment")};
         }
     };
 }

@@ -7,6 +7,7 @@
 
 #include "../core/finite.hpp"
 #include "../core/simd.hpp"
+#include "../core/hyperparameters.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
 #include "../core/validate.hpp"
@@ -49,10 +50,11 @@ namespace xoptim
             return u / (math::sqrt(state.template load<T>(0)) + c.eps);
         }
 
-        void validate() const
+        static constexpr auto hyperparameters()
         {
-            detail::require_positive("scale_by_rss", "eps", eps);
-            detail::require_non_negative("scale_by_rss", "initial_accumulator_value", initial_accumulator_value);
+            return std::tuple{param("eps", &scale_by_rss::eps, constraints::positive, "term added to the denominator"),
+                              param("initial_accumulator_value", &scale_by_rss::initial_accumulator_value,
+                                    constraints::non_negative, "starting sum of squared gradients")};
         }
     };
 }

@@ -1,11 +1,12 @@
 #pragma once
 // Layer-wise trust ratio: out = r u with r = ||w|| / ||u|| per tensor (1 when either norm is 0),
-// optionally clamped to at most max_ratio (You et al. 2020, "Large Batch Optimization for Deep Learning", Alg. 2).
+// optionally clamped to at most trust_clip (You et al. 2020, "Large Batch Optimization for Deep Learning", Alg. 2).
 
 #include <cmath>
 #include <cstddef>
 #include <string_view>
 
+#include "../core/hyperparameters.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
 #include "../core/validate.hpp"
@@ -23,7 +24,8 @@ namespace xoptim
     struct scale_by_trust_ratio
     {
         static constexpr std::string_view name = "scale_by_trust_ratio";
-        double max_ratio = 0.0;  // 0: no clamp (the seed notebook clamps at 10)
+        double trust_clip = 0.0;  // 0: no clamp (the seed notebook clamps at 10)
+        bool trust_ratio = true;  // false: r = 1 (a group excluded from layer adaptation, as biases and norms)
 
         static constexpr std::size_t max_slots = 0;
         static constexpr std::size_t reductions = 2;  // sum w^2, sum u^2
@@ -52,8 +54,8 @@ namespace xoptim
         template <class V>
         void finish(coefficients_type<V>& c, const double* sums) const
         {
-            double r = trust_ratio(sums[0], sums[1]);
-            if (max_ratio > 0.0 && r > max_ratio) { r = max_ratio; }
+            double r = trust_ratio ? xoptim::trust_ratio(sums[0], sums[1]) : 1.0;
+            if (trust_clip > 0.0 && r > trust_clip) { r = trust_clip; }
             c.ratio = static_cast<V>(r);
             c.last_ratio = r;
         }
@@ -64,6 +66,13 @@ namespace xoptim
             return c.ratio * u;
         }
 
-        void validate() const { detail::require_non_negative("scale_by_trust_ratio", "max_ratio", max_ratio); }
+        static constexpr auto hyperparameters()
+        {
+            return std::tuple{param("trust_clip", &scale_by_trust_ratio::trust_clip, constraints::non_negative,
+                                    "upper clamp of the trust ratio; 0: none"),
+                              param("trust_ratio", &scale_by_trust_ratio::trust_ratio, constraints::none,
+                                    "whether the trust ratio applies (false: ratio 1)")
+                                  .with_since(2)};
+        }
     };
 }

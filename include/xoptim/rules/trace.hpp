@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../core/hyperparameters.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
 #include "../core/validate.hpp"
@@ -57,16 +58,18 @@ namespace xoptim
             return c.nesterov ? u + c.nest * b : b;
         }
 
-        void validate() const
+        static constexpr auto hyperparameters()
         {
-            detail::require_non_negative("trace", "momentum", momentum);
-            detail::require_closed_unit_interval("trace", "dampening", dampening);
-            if (nesterov && (momentum <= 0.0 || dampening != 0.0))
-            {
-                throw std::invalid_argument("trace: nesterov requires momentum > 0 and dampening = 0, got momentum "
-                                            + detail::format_value(momentum) + " and dampening "
-                                            + detail::format_value(dampening));
-            }
+            return std::tuple{param("momentum", &trace::momentum, constraints::non_negative, "momentum factor"),
+                              param("dampening", &trace::dampening, constraints::closed_unit_interval,
+                                    "dampening of the momentum buffer"),
+                              param("nesterov", &trace::nesterov, constraints::none, "Nesterov momentum")};
+        }
+
+        void check_relations(std::string_view owner) const
+        {
+            if (nesterov && !(momentum > 0.0)) { detail::invalid_named(owner, "momentum", momentum, "> 0 with nesterov"); }
+            if (nesterov && dampening != 0.0) { detail::invalid_named(owner, "dampening", dampening, "0 with nesterov"); }
         }
     };
 }
