@@ -30,7 +30,8 @@ function(xoptim_include_lines out_var)
   set(${out_var} "${lines}" PARENT_SCOPE)
 endfunction()
 
-# One object library `target` compiling `tus`, linked to `library`, with the project's warnings.
+# xoptim_header_check_library(<target> <library> <tu>...): an object library compiling the
+# translation units, linked to <library>, with the project's warnings.
 function(xoptim_header_check_library target library)
   add_library(${target} OBJECT ${ARGN})
   target_link_libraries(${target} PRIVATE ${library})
