@@ -1,5 +1,7 @@
 #pragma once
 // xoptim: gradient-based optimizers as stateless rules composed at compile time, run by one engine.
+// Everything but two optional parts: the MPI component (xoptim/mpi/distributed.hpp, target
+// xoptim::mpi) and the pictures (xoptim/viz/viz.hpp, standard library only).
 
 #include "version.hpp"
 
@@ -7,12 +9,14 @@
 #include "core/engine.hpp"
 #include "core/finite.hpp"
 #include "core/optimizer.hpp"
+#include "core/parallel.hpp"
 #include "core/reducing_rule.hpp"
 #include "core/simd.hpp"
 #include "core/slots.hpp"
 #include "core/state.hpp"
 #include "core/step_info.hpp"
 #include "core/update_rule.hpp"
+#include "core/validate.hpp"
 
 #include "rules/add_decayed_weights.hpp"
 #include "rules/clip_by_norm.hpp"
@@ -45,3 +49,5 @@
 #include "problems/test_functions.hpp"
 
 #include "fit.hpp"
+
+#include "io/checkpoint.hpp"
