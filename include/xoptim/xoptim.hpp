@@ -34,6 +34,9 @@
 #include "optimizers.hpp"
 #include "schedules.hpp"
 
+#include "clip_grad_norm.hpp"
+#include "reduce_on_plateau.hpp"
+
 #include "losses/huber.hpp"
 #include "losses/loss.hpp"
 #include "losses/mae.hpp"
