@@ -38,17 +38,16 @@ namespace
         const std::filesystem::path file = std::string("mlp_") + name + ".ckpt";
         mlp_digits::batch_order order(data.train.size());
 
-        auto opt = make();
         mlp_digits::mlp model = mlp_digits::initial_mlp();
+        auto opt = make(model);
         const double first_loss = mlp_digits::train(opt, model, data.train, order, mlp_digits::steps / 2).front();
-        xoptim::save_checkpoint(file, opt, mlp_digits::parameter_list(model));
+        xoptim::save_checkpoint(file, opt, mlp_digits::parameter_refs(model));
         const double last_loss = mlp_digits::train(opt, model, data.train, order, mlp_digits::steps).back();
 
-        auto resumed = make();
         mlp_digits::mlp restored = mlp_digits::zeros_like(model);
-        auto saved = mlp_digits::parameter_list(restored);
+        auto resumed = make(restored);
+        auto saved = mlp_digits::parameter_refs(restored);  // loaded straight into the model
         xoptim::load_checkpoint(file, resumed, saved);
-        mlp_digits::assign_parameters(restored, saved);
         mlp_digits::train(resumed, restored, data.train, order, mlp_digits::steps);
         std::filesystem::remove(file);
 

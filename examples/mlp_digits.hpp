@@ -17,11 +17,13 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <xtensor/xarray.hpp>
 #include <xtensor/xtensor.hpp>
 
+#include <xoptim/clip_grad_norm.hpp>
 #include <xoptim/optimizers.hpp>
 #include <xoptim/problems/csv.hpp>
 #include <xoptim/schedules.hpp>
@@ -293,38 +295,6 @@ namespace mlp_digits
         std::vector<std::size_t> m_order;
     };
 
-    // ---- clipping ----------------------------------------------------------------------------
-    // torch.nn.utils.clip_grad_norm_: the global norm is the norm of the tensors' norms; every
-    // gradient is scaled by max_norm / (norm + 1e-6) when that is below 1. Returns the norm.
-    inline double clip_grad_norm(mlp& grad, double max_norm)
-    {
-        auto norm = [](const auto& t) {
-            const double* v = t.data();
-            double s = 0.0;
-            for (std::size_t i = 0; i < t.size(); ++i) { s += v[i] * v[i]; }
-            return std::sqrt(s);
-        };
-        auto scale = [](auto& t, double c) {
-            double* v = t.data();
-            for (std::size_t i = 0; i < t.size(); ++i) { v[i] *= c; }
-        };
-        const std::array<double, 4> norms = {norm(grad.weights[0]), norm(grad.weights[1]), norm(grad.biases[0]),
-                                             norm(grad.biases[1])};
-        double total = 0.0;
-        for (const double v : norms) { total += v * v; }
-        total = std::sqrt(total);
-        const double coef = max_norm / (total + 1e-6);
-        if (coef < 1.0)
-        {
-            for (std::size_t l = 0; l < 2; ++l)
-            {
-                scale(grad.weights[l], coef);
-                scale(grad.biases[l], coef);
-            }
-        }
-        return total;
-    }
-
     // ---- optimizers --------------------------------------------------------------------------
     // Group 0 holds the two weight matrices with weight decay, group 1 the two bias vectors
     // without; both follow the same warm-up and cosine schedule.
@@ -338,40 +308,38 @@ namespace mlp_digits
         return {xoptim::cosine_decay{.lr = lr, .period = steps - warmup_steps, .eta_min = 0.0}, warmup_steps, start_factor};
     }
 
-    // make(wd) builds an optimizer with weight decay wd: the weights' group, then the biases'.
-    template <class Make>
-    auto two_groups(Make make)
+    // The model's tensors registered with opt: its weights (group 0, the optimizer's weight
+    // decay) and its biases (group 1, none). The optimizer holds them by reference.
+    template <class Opt>
+    Opt registered(Opt opt, mlp& m)
     {
-        auto opt = make(weight_decay);
-        opt.add_group(make(0.0).rule());
+        opt.add_group({m.weights[0], m.weights[1]});
+        opt.add_group({m.biases[0], m.biases[1]}, {{"weight_decay", 0.0}});
         return opt;
     }
 
-    inline auto make_adam()
+    inline auto make_adam(mlp& m)
     {
-        return two_groups([](double wd) { return xoptim::adam<double>({.lr = 1e-2, .weight_decay = wd}, lr_schedule(1e-2)); });
+        return registered(xoptim::adam<double>({.weight_decay = weight_decay}, lr_schedule(1e-2)), m);
     }
-    inline auto make_adamw()
+    inline auto make_adamw(mlp& m)
     {
-        return two_groups([](double wd) { return xoptim::adamw<double>({.lr = 1e-2, .weight_decay = wd}, lr_schedule(1e-2)); });
+        return registered(xoptim::adamw<double>({.weight_decay = weight_decay}, lr_schedule(1e-2)), m);
     }
-    inline auto make_sgd_nesterov()
+    inline auto make_sgd_nesterov(mlp& m)
     {
-        return two_groups([](double wd) {
-            return xoptim::nesterov<double>({.lr = 0.1, .momentum = 0.9, .weight_decay = wd}, lr_schedule(0.1));
-        });
+        return registered(xoptim::nesterov<double>({.momentum = 0.9, .weight_decay = weight_decay}, lr_schedule(0.1)), m);
     }
-    inline auto make_lamb()
+    inline auto make_lamb(mlp& m)
     {
-        return two_groups([](double wd) { return xoptim::lamb<double>({.lr = 1e-2, .weight_decay = wd}, lr_schedule(1e-2)); });
+        return registered(xoptim::lamb<double>({.weight_decay = weight_decay}, lr_schedule(1e-2)), m);
     }
 
-    // One update of every parameter from its (clipped) gradient.
+    // One update of every registered tensor from its (clipped) gradient: one call, both groups.
     template <class Opt>
-    void optimizer_step(Opt& opt, mlp& m, const mlp& grad)
+    void optimizer_step(Opt& opt, const mlp& grad)
     {
-        opt.step(weights_group, m.weights, grad.weights);
-        opt.step(biases_group, m.biases, grad.biases);
+        opt.step({grad.weights[0], grad.weights[1], grad.biases[0], grad.biases[1]});
     }
 
     // Trains until opt has taken `until` steps (from wherever it is, e.g. after a resume);
@@ -385,25 +353,16 @@ namespace mlp_digits
         for (std::uint64_t step = opt.step_count(weights_group); step < until; ++step)
         {
             losses.push_back(loss_and_gradient(m, data, order.batch(step), grad));
-            clip_grad_norm(grad, max_norm);
-            optimizer_step(opt, m, grad);
+            xoptim::clip_grad_norm(std::tie(grad.weights[0], grad.weights[1], grad.biases[0], grad.biases[1]), max_norm);
+            optimizer_step(opt, grad);
         }
         return losses;
     }
 
     // ---- checkpoints -------------------------------------------------------------------------
-    // A checkpoint stores the parameters as one list of tensors of one type.
-    inline std::vector<xt::xarray<double>> parameter_list(const mlp& m)
+    // The parameters a checkpoint stores and restores: the model's own tensors, by reference.
+    inline std::vector<xoptim::tensor_ref<double>> parameter_refs(mlp& m)
     {
         return {m.weights[0], m.weights[1], m.biases[0], m.biases[1]};
-    }
-
-    inline void assign_parameters(mlp& m, const std::vector<xt::xarray<double>>& list)
-    {
-        for (std::size_t l = 0; l < 2; ++l)
-        {
-            std::copy(list[l].begin(), list[l].end(), m.weights[l].begin());
-            std::copy(list[2 + l].begin(), list[2 + l].end(), m.biases[l].begin());
-        }
     }
 }

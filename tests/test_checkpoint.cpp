@@ -71,7 +71,7 @@ namespace
         l.ntensors = at;
         l.rank = l.ntensors + 8;
         l.dim0 = l.rank + 4;
-        l.nslots = l.dim0 + 8 * xrel::read_u32(b, l.rank);
+        l.nslots = l.dim0 + 8 * xrel::read_u32(b, l.rank) + 8;  // after the extents, the steps sat out (u64)
         l.slot0_flag = l.nslots + 4;
         l.slot0_value = l.slot0_flag + 1;
         return l;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <xoptim/io/checkpoint.hpp>
+#include <xoptim/rules/clip_by_global_norm.hpp>
 
 #include "../examples/mlp_digits.hpp"
 #include "support.hpp"
@@ -117,9 +118,9 @@ namespace
         mlp model = mlp_digits::initial_mlp();
         CHECK(same_bits(flatten(model), ref.initial));
 
-        auto opt = make();
+        auto opt = make(model);
         std::vector<double> losses = mlp_digits::train(opt, model, data.train, order, mlp_digits::steps / 2);
-        const auto checkpoint = xoptim::to_bytes(opt, mlp_digits::parameter_list(model));
+        const auto checkpoint = xoptim::to_bytes(opt, mlp_digits::parameter_refs(model));
         const auto rest = mlp_digits::train(opt, model, data.train, order, mlp_digits::steps);
         losses.insert(losses.end(), rest.begin(), rest.end());
 
@@ -137,11 +138,10 @@ namespace
         MESSAGE(name << ": weights to " << d.max_relative << " relative (" << d.max_absolute << " absolute), losses to "
                      << worst_loss);
 
-        auto resumed = make();
         mlp restored = mlp_digits::zeros_like(model);
-        auto saved = mlp_digits::parameter_list(restored);
+        auto resumed = make(restored);
+        auto saved = mlp_digits::parameter_refs(restored);
         xoptim::from_bytes(std::span<const unsigned char>(checkpoint), resumed, saved);
-        mlp_digits::assign_parameters(restored, saved);
         CHECK(resumed.step_count(mlp_digits::weights_group) == mlp_digits::steps / 2);
         CHECK(resumed.step_count(mlp_digits::biases_group) == mlp_digits::steps / 2);
         mlp_digits::train(resumed, restored, data.train, order, mlp_digits::steps);
@@ -173,7 +173,7 @@ TEST_CASE("digits MLP: the comparison can fail: Adam without clipping leaves the
     const auto& data = digits();
     mlp_digits::batch_order order(data.train.size());
     mlp model = mlp_digits::initial_mlp();
-    auto opt = mlp_digits::make_adam();
+    auto opt = mlp_digits::make_adam(model);
     const auto losses = mlp_digits::train(opt, model, data.train, order, 10, 1e9);
     double worst = 0.0;
     for (std::size_t s = 0; s < losses.size(); ++s)
@@ -194,10 +194,55 @@ TEST_CASE("digits MLP: LAMB learns the digits")
     mlp_digits::batch_order order(data.train.size());
     mlp model = mlp_digits::initial_mlp();
     CHECK(mlp_digits::accuracy(model, data.test) < 0.2);
-    auto opt = mlp_digits::make_lamb();
+    auto opt = mlp_digits::make_lamb(model);
     const auto losses = mlp_digits::train(opt, model, data.train, order, mlp_digits::steps);
     const double acc = mlp_digits::accuracy(model, data.test);
     MESSAGE("lamb: loss " << losses.front() << " -> " << losses.back() << ", test accuracy " << acc);
     CHECK(acc > 0.93);
     CHECK(losses.back() < 0.25 * losses.front());
+}
+
+TEST_CASE("digits MLP: clipping as the first link of the chain, across both groups, equals PyTorch's clip_grad_norm_")
+{
+    // torch clips every gradient of the model by their joint norm, then Adam adds the coupled
+    // weight decay: chain<clip_by_global_norm, add_weight_decay, scale_by_adam, scale_by_lr>.
+    // The norm is taken inside the engine's passes (no copy of the gradients), across the
+    // weights' and the biases' groups.
+    const reference ref = read_reference("adam");
+    const auto& data = digits();
+    mlp_digits::batch_order order(data.train.size());
+    mlp model = mlp_digits::initial_mlp();
+    xoptim::optimizer opt(xoptim::chain(xoptim::clip_by_global_norm{mlp_digits::max_grad_norm, true},
+                                        xoptim::add_weight_decay{mlp_digits::weight_decay}, xoptim::scale_by_adam{},
+                                        xoptim::scale_by_lr{mlp_digits::lr_schedule(1e-2)}));
+    opt.add_group({model.weights[0], model.weights[1]});
+    opt.add_group({model.biases[0], model.biases[1]}, {{"weight_decay", 0.0}});
+    mlp grad = mlp_digits::zeros_like(model);
+    for (std::uint64_t step = 0; step < mlp_digits::steps; ++step)
+    {
+        mlp_digits::loss_and_gradient(model, data.train, order.batch(step), grad);
+        opt.step({grad.weights[0], grad.weights[1], grad.biases[0], grad.biases[1]});
+    }
+    const difference d = compare(flatten(model), ref.final, relative_tolerance, absolute_floor);
+    INFO("max relative difference " << d.max_relative << ", max absolute " << d.max_absolute);
+    CHECK(d.outside == 0);
+
+    // Without across_groups each group is clipped by its own norm: other numbers.
+    auto twenty_steps = [&](bool across) {
+        mlp m = mlp_digits::initial_mlp();
+        xoptim::optimizer o(xoptim::chain(xoptim::clip_by_global_norm{mlp_digits::max_grad_norm, across},
+                                          xoptim::add_weight_decay{mlp_digits::weight_decay}, xoptim::scale_by_adam{},
+                                          xoptim::scale_by_lr{mlp_digits::lr_schedule(1e-2)}));
+        o.add_group({m.weights[0], m.weights[1]});
+        o.add_group({m.biases[0], m.biases[1]}, {{"weight_decay", 0.0}});
+        mlp_digits::batch_order bo(data.train.size());
+        mlp g = mlp_digits::zeros_like(m);
+        for (std::uint64_t step = 0; step < 20; ++step)
+        {
+            mlp_digits::loss_and_gradient(m, data.train, bo.batch(step), g);
+            o.step({g.weights[0], g.weights[1], g.biases[0], g.biases[1]});
+        }
+        return flatten(m);
+    };
+    CHECK_FALSE(same_bits(twenty_steps(true), twenty_steps(false)));
 }

@@ -69,6 +69,24 @@ namespace xoptim
         }
         std::size_t add_group(const std::vector<hyperparameter_setting>& overrides) { return self().add_group(overrides); }
 
+        // Registers tensors (of any rank and container type) as a group with the defaults but
+        // `overrides`; step(grads) steps every registered group (core/optimizer.hpp).
+        std::size_t add_group(std::vector<tensor_ref<V>> params,
+                              std::initializer_list<std::pair<std::string_view, double>> overrides = {})
+        {
+            std::vector<hyperparameter_setting> o;
+            for (const auto& [k, v] : overrides) { o.emplace_back(std::string(k), v); }
+            return self().register_group(std::move(params), o);
+        }
+        std::size_t registered_count() const { return self().registered_count(); }
+
+        // One step of every registered group; an absent gradient skips its tensor.
+        bool step(std::span<const grad_ref<V>> grads) { return self().step_registered(grads); }
+        bool step(std::initializer_list<grad_ref<V>> grads)
+        {
+            return self().step_registered(std::span<const grad_ref<V>>(grads.begin(), grads.size()));
+        }
+
         std::vector<std::string> hyperparameter_names() const { return self().hyperparameter_names(); }
         // Each named hyperparameter of group 0's chain: path, qualified name, kind, help.
         std::vector<detail::named_entry> hyperparameter_entries() const { return self().entries(); }
@@ -174,6 +192,10 @@ namespace xoptim
             virtual const std::string& name() const = 0;
             virtual std::size_t group_count() const = 0;
             virtual std::size_t add_group(const std::vector<hyperparameter_setting>& overrides) = 0;
+            virtual std::size_t register_group(std::vector<tensor_ref<V>> params,
+                                               const std::vector<hyperparameter_setting>& overrides) = 0;
+            virtual std::size_t registered_count() const = 0;
+            virtual bool step_registered(std::span<const grad_ref<V>> grads) = 0;
             virtual std::vector<std::string> hyperparameter_names() const = 0;
             virtual std::vector<detail::named_entry> entries() const = 0;
             virtual double get(std::size_t g, std::string_view name) const = 0;
@@ -205,10 +227,15 @@ namespace xoptim
             std::size_t group_count() const override { return opt.group_count(); }
             std::size_t add_group(const std::vector<hyperparameter_setting>& overrides) override
             {
-                auto rule = opt.rule(0);
-                rule.template set_all<V>(overrides, step_info{1}, opt.name());
-                return opt.add_group(std::move(rule));
+                return opt.add_group(overrides);
             }
+            std::size_t register_group(std::vector<tensor_ref<V>> params,
+                                       const std::vector<hyperparameter_setting>& overrides) override
+            {
+                return opt.add_group(std::move(params), overrides);
+            }
+            std::size_t registered_count() const override { return opt.registered_count(); }
+            bool step_registered(std::span<const grad_ref<V>> grads) override { return opt.step(grads); }
             std::vector<std::string> hyperparameter_names() const override { return opt.hyperparameter_names(); }
             std::vector<detail::named_entry> entries() const override { return opt.rule(0).hyperparameter_entries(); }
             double get(std::size_t g, std::string_view name) const override { return opt.get(g, name); }
@@ -344,6 +371,19 @@ namespace xoptim
 
     // ---- the named optimizers, chosen at run time --------------------------------------------
 
+    namespace detail
+    {
+        // The optimizer `made` (a factory's, with its defaults) rebuilt with `settings` applied
+        // to its defaults, so that groups added later start from them too.
+        template <class V, class O>
+        any_optimizer<V> with_settings(O made, const std::vector<hyperparameter_setting>& settings)
+        {
+            auto rule = made.rule();
+            rule.template set_all<V>(settings, step_info{1}, made.name());
+            return any_optimizer<V>(O(std::move(rule), {}, made.name()));
+        }
+    }
+
     // What make_optimizer knows of a named optimizer: its factory with defaults, the chain's
     // names it does not take (fixed by the optimizer: nesterov's `nesterov`), and options named
     // otherwise than in the chain (Adagrad's lr_decay is its schedule's decay).
@@ -352,7 +392,7 @@ namespace xoptim
     {
         std::string_view name;
         std::string_view summary;
-        any_optimizer<V> (*make)();
+        any_optimizer<V> (*make)(const std::vector<hyperparameter_setting>& settings);
         std::vector<std::string_view> fixed;
         std::vector<std::pair<std::string_view, std::string_view>> aliases;  // option name, chain name
     };
@@ -362,28 +402,28 @@ namespace xoptim
     {
         static const std::vector<optimizer_entry<V>> table = {
             {"sgd", "PyTorch SGD; weight_decay adds wd*theta to the gradient (L2)",
-             [] { return any_optimizer<V>(sgd<V>()); }, {}, {}},
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(sgd<V>(), s); }, {}, {}},
             {"momentum", "SGD with heavy-ball momentum; weight_decay as sgd",
-             [] { return any_optimizer<V>(momentum<V>()); }, {"nesterov"}, {}},
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(momentum<V>(), s); }, {"nesterov"}, {}},
             {"nesterov", "SGD with Nesterov momentum; weight_decay as sgd",
-             [] { return any_optimizer<V>(nesterov<V>()); }, {"nesterov", "dampening"}, {}},
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(nesterov<V>(), s); }, {"nesterov", "dampening"}, {}},
             {"adam", "Adam (amsgrad: AMSGrad); weight_decay is L2, added to the gradient",
-             [] { return any_optimizer<V>(adam<V>()); }, {}, {}},
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(adam<V>(), s); }, {}, {}},
             {"amsgrad", "Adam with the running maximum of v; weight_decay as adam",
-             [] { return any_optimizer<V>(amsgrad<V>()); }, {"amsgrad"}, {}},
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(amsgrad<V>(), s); }, {"amsgrad"}, {}},
             {"adamw", "AdamW; weight_decay is decoupled, theta -= lr*wd*theta",
-             [] { return any_optimizer<V>(adamw<V>()); }, {}, {}},
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(adamw<V>(), s); }, {}, {}},
             {"lamb", "LAMB; weight_decay is added to the update inside the trust ratio",
-             [] { return any_optimizer<V>(lamb<V>()); }, {"amsgrad"}, {}},
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(lamb<V>(), s); }, {"amsgrad"}, {}},
             {"lars", "LARS; weight_decay enters the local rate and the update",
-             [] { return any_optimizer<V>(lars<V>()); }, {"dampening", "nesterov"}, {}},
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(lars<V>(), s); }, {"dampening", "nesterov"}, {}},
             {"rmsprop", "RMSprop; weight_decay is L2, added to the gradient",
-             [] { return any_optimizer<V>(rmsprop<V>()); }, {"dampening", "nesterov"}, {}},
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(rmsprop<V>(), s); }, {"dampening", "nesterov"}, {}},
             {"adagrad", "Adagrad; weight_decay is L2, added to the gradient",
-             [] { return any_optimizer<V>(adagrad<V>()); }, {"schedule.lr", "schedule.decay"},
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(adagrad<V>(), s); }, {"schedule.lr", "schedule.decay"},
              {{"lr", "schedule.lr"}, {"lr_decay", "schedule.decay"}}},
             {"lion", "Lion; weight_decay is decoupled, theta -= lr*wd*theta",
-             [] { return any_optimizer<V>(lion<V>()); }, {}, {}},
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(lion<V>(), s); }, {}, {}},
         };
         return table;
     }
@@ -428,7 +468,7 @@ namespace xoptim
     std::vector<optimizer_option> optimizer_options(std::string_view name)
     {
         const auto& e = detail::find_optimizer<V>(name);
-        const any_optimizer<V> opt = e.make();
+        const any_optimizer<V> opt = e.make({});
         std::vector<optimizer_option> out;
         auto is_fixed = [&](std::string_view n) {
             return std::find(e.fixed.begin(), e.fixed.end(), n) != e.fixed.end();
@@ -460,7 +500,6 @@ namespace xoptim
     any_optimizer<V> make_optimizer(std::string_view name, const std::vector<hyperparameter_setting>& settings = {})
     {
         const auto& e = detail::find_optimizer<V>(name);
-        any_optimizer<V> opt = e.make();
         const auto options = optimizer_options<V>(name);
         std::vector<hyperparameter_setting> chain_settings;
         for (const auto& [key, value] : settings)
@@ -480,8 +519,7 @@ namespace xoptim
             }
             chain_settings.emplace_back(target, value);
         }
-        opt.set_all(0, chain_settings);
-        return opt;
+        return e.make(chain_settings);
     }
 
     template <class V = double>

@@ -19,6 +19,7 @@
 #include "core/validate.hpp"
 
 #include "rules/add_decayed_weights.hpp"
+#include "rules/clip_by_global_norm.hpp"
 #include "rules/clip_by_norm.hpp"
 #include "rules/clip_by_value.hpp"
 #include "rules/ewma.hpp"

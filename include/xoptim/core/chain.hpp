@@ -49,6 +49,14 @@ namespace xoptim
             return o;
         }();
 
+        // A reduction over a whole group (global-norm clipping) leads the chain: its pass reads
+        // the raw gradients of every tensor before any of them is updated.
+        static constexpr bool group_reduction_first =
+            detail::has_group_scope<std::tuple_element_t<0, links_type>>();
+        static_assert(((detail::has_group_scope<R>() ? 1 : 0) + ...) <= (group_reduction_first ? 1 : 0),
+                      "xoptim::chain: a rule whose reduction spans a group (clip_by_global_norm) must be the first "
+                      "link of the chain, and the only such link");
+
         static constexpr std::size_t max_slots = slot_offset[size];
         static constexpr std::size_t reductions = reduction_offset[size];
         static constexpr std::size_t reducing_links = (std::size_t(detail::is_reducing<R> ? 1 : 0) + ...);

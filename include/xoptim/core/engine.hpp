@@ -559,6 +559,48 @@ namespace xoptim
         std::array<V*, S> slots;
     };
 
+    // The first pass of a chain led by a group-wide reduction (clip_by_global_norm) over
+    // `count` contiguous tensors: adds every tensor's sums into `sums` (nothing is written).
+    template <class Chain, class V, std::size_t S>
+    XOPTIM_OUT_OF_LINE void accumulate_group(const Chain& ch,
+                                             const typename Chain::template coefficients_type<V> coefficients,
+                                             const contiguous_tensor<V, S>* tensors, std::size_t count, double* sums)
+    {
+        static_assert(Chain::group_reduction_first);
+        for (std::size_t k = 0; k < count; ++k)
+        {
+            const auto& t = tensors[k];
+            detail::contiguous_pass<0, true>(ch, coefficients, t.param, t.grad, t.slots.data(), 0, t.size, sums);
+        }
+    }
+
+    // The passes after the group-wide one, tensor by tensor, from coefficients whose group-wide
+    // link is finished; a per-tensor reduction after it (LAMB's trust ratio) is finished per tensor.
+    template <class Chain, class V, std::size_t S>
+    XOPTIM_OUT_OF_LINE void apply_after_group(const Chain& ch,
+                                              const typename Chain::template coefficients_type<V> coefficients,
+                                              const contiguous_tensor<V, S>* tensors, std::size_t count)
+    {
+        static_assert(Chain::group_reduction_first);
+        constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
+        for (std::size_t k = 0; k < count; ++k)
+        {
+            const auto& t = tensors[k];
+            auto c = coefficients;
+            [&]<std::size_t... P>(std::index_sequence<P...>) {
+                (
+                    [&] {
+                        constexpr std::size_t pass = P + 1;
+                        std::array<double, R> sums{};
+                        const V* g = detail::pass_reads_gradient<Chain, pass>() ? t.grad : t.param;
+                        detail::contiguous_pass<pass, true>(ch, c, t.param, g, t.slots.data(), 0, t.size, sums.data());
+                        if constexpr (pass + 1 < Chain::passes) { ch.template finish<pass>(c, sums.data()); }
+                    }(),
+                    ...);
+            }(std::make_index_sequence<Chain::passes - 1>{});
+        }
+    }
+
     // apply_chain on `count` contiguous tensors in one call, every pass of a tensor before the
     // next: a group of many small tensors loads its coefficients into registers once, not
     // once per tensor, and the first lines of each tensor are on their way while the one
@@ -569,6 +611,16 @@ namespace xoptim
                                                    const contiguous_tensor<V, S>* tensors, std::size_t count)
     {
         constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
+        if constexpr (Chain::group_reduction_first)
+        {
+            // The group-wide pass over every tensor, then the rest tensor by tensor.
+            std::array<double, R> sums{};
+            accumulate_group(ch, coefficients, tensors, count, sums.data());
+            auto c = coefficients;
+            ch.template finish<0>(c, sums.data());
+            apply_after_group(ch, c, tensors, count);
+            return;
+        }
         const auto local = coefficients;  // kept in registers across the tensors (see batches)
         for (std::size_t k = 0; k < count; ++k)
         {

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -17,6 +18,7 @@
 #include "finite.hpp"
 #include "parallel.hpp"
 #include "state.hpp"
+#include "tensor_ref.hpp"
 #include "step_info.hpp"
 
 namespace xoptim
@@ -38,13 +40,17 @@ namespace xoptim
             std::uint64_t step = 0;
             std::vector<state_type> tensors;
             std::uint64_t skipped = 0;  // steps skipped for a non-finite gradient
+            // The tensors registered with the group (add_group with tensors), stepped by
+            // step(grads); empty for a group stepped with step(g, params, grads).
+            std::vector<tensor_ref<V>> params;
         };
 
         explicit optimizer(Chain rule = {}, Policy policy = {}, std::string name = {})
             : m_policy(std::move(policy)), m_name(std::move(name))
         {
             rule.template validate<V>(m_name);
-            m_groups.push_back(group_type{std::move(rule), 0, {}, 0});
+            m_defaults = rule;
+            m_groups.push_back(group_type{std::move(rule), 0, {}, 0, {}});
         }
 
         // What errors call this optimizer ("adam" for xoptim::adam(...)); empty for an
@@ -55,19 +61,74 @@ namespace xoptim
         std::size_t add_group(Chain rule)
         {
             rule.template validate<V>(m_name);
-            m_groups.push_back(group_type{std::move(rule), 0, {}, 0});
+            m_groups.push_back(group_type{std::move(rule), 0, {}, 0, {}});
             return m_groups.size() - 1;
         }
 
-        // A new parameter group with group 0's hyperparameters but those named in `overrides`
-        // (torch's add_param_group: only the keys that differ); returns its index. Nothing
-        // changes if a name is unknown or a value invalid.
+        // A new parameter group with the optimizer's defaults (the hyperparameters it was made
+        // with) but those named in `overrides` (torch's add_param_group: only the keys that
+        // differ); returns its index. Nothing changes if a name is unknown or a value invalid.
         std::size_t add_group(std::initializer_list<std::pair<std::string_view, double>> overrides)
         {
-            Chain rule = m_groups.front().rule;
-            for (const auto& [key, value] : overrides) { detail::set_named(rule.links(), key, value, step_info{1}, owner()); }
-            return add_group(std::move(rule));
+            return add_group(defaults_with(overrides));
         }
+        std::size_t add_group(const std::vector<std::pair<std::string, double>>& overrides)
+        {
+            return add_group(defaults_with(overrides));
+        }
+
+        // Registers tensors of any rank and container type (xtensor, xarray, xtensor_fixed,
+        // xt::adapt over foreign memory, contiguous views) as a parameter group with the
+        // defaults but `overrides`; step(grads) then steps every registered group in one call.
+        // The tensors are held by reference: they must outlive the optimizer's use of them and
+        // keep their memory (no resize). The first registration fills group 0 if nothing has
+        // used it yet (no tensors, no state, no step); later ones add groups. Returns the index.
+        std::size_t add_group(std::vector<tensor_ref<V>> params,
+                              std::initializer_list<std::pair<std::string_view, double>> overrides = {})
+        {
+            return register_group(std::move(params), defaults_with(overrides));
+        }
+        std::size_t add_group(std::vector<tensor_ref<V>> params, const std::vector<std::pair<std::string, double>>& overrides)
+        {
+            return register_group(std::move(params), defaults_with(overrides));
+        }
+
+        // The tensors registered with every group, which step(grads) takes gradients for.
+        std::size_t registered_count() const noexcept { return m_registered; }
+
+    private:
+        std::size_t register_group(std::vector<tensor_ref<V>> params, Chain rule)
+        {
+            for (std::size_t k = 0; k < params.size(); ++k)
+            {
+                if (!params[k].present()) { throw_absent_param(k); }
+            }
+            auto& first = m_groups.front();
+            const bool fill_first = m_groups.size() == 1 && first.params.empty() && first.tensors.empty() && first.step == 0;
+            std::size_t g = 0;
+            if (fill_first)
+            {
+                first.rule = std::move(rule);
+                first.params = std::move(params);
+            }
+            else
+            {
+                m_groups.push_back(group_type{std::move(rule), 0, {}, 0, std::move(params)});
+                g = m_groups.size() - 1;
+            }
+            m_registered = 0;
+            for (const auto& grp : m_groups) { m_registered += grp.params.size(); }
+            if (m_described.size() < m_registered) { m_described.resize(m_registered); }
+            if constexpr (Chain::group_reduction_first)
+            {
+                m_described_tensor.resize(m_registered);
+                m_group_sums.resize(m_groups.size());
+                m_group_first.resize(m_groups.size() + 1);
+            }
+            return g;
+        }
+
+    public:
 
         // ---- hyperparameters by name, per group (torch's param_groups[g][name]) -----------
         // Every name get and set take, in chain order.
@@ -177,8 +238,24 @@ namespace xoptim
         XOPTIM_HOT_INLINE bool step(std::size_t g, Ps& params, const Gs& grads)
         {
             if (params.size() != grads.size()) { throw_count_mismatch_grads(grads.size(), params.size()); }
+            if constexpr (Chain::group_reduction_first)
+            {
+                if (params.size() > 1) { throw_needs_registration(); }
+            }
             return step_group(g, params.size(), [&](std::size_t k) -> decltype(auto) { return (params[k]); },
                        [&](std::size_t k) -> decltype(auto) { return (grads[k]); });
+        }
+
+        // One step of every registered group: grads[k] is the gradient of the k-th registered
+        // tensor, group by group in registration order; an absent one (a default grad_ref)
+        // leaves its tensor and its state as they are, and a group none of whose tensors has a
+        // gradient does not count a step (PyTorch skips parameters whose grad is None).
+        // Everything is checked before anything changes. Returns false if the step was skipped
+        // for a non-finite gradient.
+        bool step(std::span<const grad_ref<V>> grads) { return step_registered(grads); }
+        bool step(std::initializer_list<grad_ref<V>> grads)
+        {
+            return step_registered(std::span<const grad_ref<V>>(grads.begin(), grads.size()));
         }
 
         // Makes the state of group g for tensors of these shapes (eager policy; also allowed lazily).
@@ -317,6 +394,7 @@ namespace xoptim
         XOPTIM_HOT_INLINE bool step_group(std::size_t g, std::size_t count, ParamAt&& param_at, GradAt&& grad_at)
         {
             auto& grp = m_groups[check_group(g)];
+            if (!grp.params.empty()) [[unlikely]] { throw_registered_group(g); }
             // Everything is checked before anything changes.
             const bool has_state = !grp.tensors.empty();
             if (has_state && grp.tensors.size() != count) { throw_count_mismatch(g, grp.tensors.size(), count); }
@@ -436,6 +514,243 @@ namespace xoptim
             }
         }
 
+        template <class Pairs>
+        Chain defaults_with(const Pairs& overrides) const
+        {
+            Chain rule = m_defaults;
+            for (const auto& [key, value] : overrides) { detail::set_named(rule.links(), key, value, step_info{1}, owner()); }
+            rule.template validate<V>(m_name);
+            return rule;
+        }
+
+        [[noreturn]] XOPTIM_COLD_PATH static void throw_absent_param(std::size_t k)
+        {
+            throw std::invalid_argument("xoptim::optimizer::add_group: tensor " + std::to_string(k)
+                                        + " is an empty reference, not a tensor");
+        }
+
+        [[noreturn]] XOPTIM_COLD_PATH void throw_registered_count(std::size_t got) const
+        {
+            throw std::invalid_argument("xoptim::optimizer::step: " + std::to_string(got) + " gradients for "
+                                        + std::to_string(m_registered) + " registered tensors");
+        }
+
+        [[noreturn]] XOPTIM_COLD_PATH static void throw_needs_registration()
+        {
+            throw std::logic_error("xoptim::optimizer::step: a chain led by a group-wide reduction "
+                                   "(clip_by_global_norm) steps several tensors only when they are registered "
+                                   "(add_group with tensors, then step(grads)), so that the norm spans them all");
+        }
+
+        [[noreturn]] XOPTIM_COLD_PATH static void throw_registered_group(std::size_t g)
+        {
+            throw std::invalid_argument("xoptim::optimizer::step: group " + std::to_string(g)
+                                        + " has registered tensors; step it with step(grads)");
+        }
+
+        // The registered step: one pass over the groups' headers checks everything and finds
+        // what each group steps; then the missing state is made, every stepped tensor is
+        // described once into m_described, and each group's run of described tensors goes to
+        // the engine in one call (a tensor that sat out steps is stepped with its own count).
+        // The engine never calls back into the optimizer.
+        bool step_registered(std::span<const grad_ref<V>> grads)
+        {
+            if (grads.size() != m_registered) { throw_registered_count(grads.size()); }
+            std::size_t k = 0;
+            for (std::size_t g = 0; g < m_groups.size(); ++g)
+            {
+                const auto& grp = m_groups[g];
+                const bool has_state = !grp.tensors.empty();
+                if (has_state && grp.tensors.size() != grp.params.size())
+                {
+                    throw_count_mismatch(g, grp.tensors.size(), grp.params.size());
+                }
+                for (std::size_t t = 0; t < grp.params.size(); ++t, ++k)
+                {
+                    const auto& gr = grads[k];
+                    const auto& p = grp.params[t];
+                    if (!gr.present()) { continue; }
+                    if (!detail::same_shape(p.shape(), gr.shape())) { throw_grad_shape(k, gr.shape(), p.shape()); }
+                    if (has_state && !detail::same_shape(grp.tensors[t].shape, p.shape()))
+                    {
+                        throw_state_shape(k, p.shape(), grp.tensors[t].shape);
+                    }
+                }
+            }
+            if (m_nonfinite != nonfinite_policy::propagate && !registered_gradients_finite(grads)) { return false; }
+
+            k = 0;
+            for (std::size_t g = 0; g < m_groups.size(); ++g)
+            {
+                auto& grp = m_groups[g];
+                const std::size_t first = k;
+                k += grp.params.size();
+                if (grp.tensors.empty() && any_present(grads.subspan(first, grp.params.size())))
+                {
+                    auto param_at = [&](std::size_t t) -> const tensor_ref<V>& { return grp.params[t]; };
+                    make_first_state(grp, g, grp.params.size(), param_at);
+                }
+            }
+            if constexpr (Chain::group_reduction_first) { step_registered_with_group_norm(grads); }
+            else
+            {
+                k = 0;
+                for (auto& grp : m_groups)
+                {
+                    const auto mine = grads.subspan(k, grp.params.size());
+                    k += grp.params.size();
+                    if (any_present(mine)) { step_registered_group(grp, mine); }
+                }
+            }
+            return true;
+        }
+
+        XOPTIM_COLD_PATH void grow_group_buffers()
+        {
+            m_group_sums.resize(m_groups.size());
+            m_group_first.resize(m_groups.size() + 1);
+        }
+
+        static bool any_present(std::span<const grad_ref<V>> grads)
+        {
+            for (const auto& g : grads)
+            {
+                if (g.present()) { return true; }
+            }
+            return false;
+        }
+
+        // Whether group grp's group-wide reduction spans every group stepped together.
+        static bool across_groups(const group_type& grp)
+        {
+            const auto& first = std::get<0>(grp.rule.links());
+            if constexpr (requires { first.across_groups; }) { return first.across_groups; }
+            else { return false; }
+        }
+
+        // The registered step of a chain led by a group-wide reduction (clip_by_global_norm):
+        // first every group's tensors with a gradient are described and their sums taken (one
+        // read of each gradient), added across the groups that ask for it; then each group
+        // finishes its reduction and steps its tensors, a tensor that sat out steps with its
+        // own count but the group's norm.
+        void step_registered_with_group_norm(std::span<const grad_ref<V>> grads)
+        {
+            constexpr std::size_t R = Chain::reductions;
+            if (m_group_first.size() < m_groups.size() + 1) { grow_group_buffers(); }
+            std::array<double, R> shared{};
+            std::size_t k = 0, d = 0;
+            for (std::size_t g = 0; g < m_groups.size(); ++g)
+            {
+                auto& grp = m_groups[g];
+                m_group_first[g] = d;
+                for (std::size_t t = 0; t < grp.params.size(); ++t, ++k)
+                {
+                    if (!grads[k].present()) { continue; }
+                    m_described_tensor[d] = t;
+                    m_described[d++] = {grp.params[t].data(), grads[k].data(), grp.params[t].size(), slot_pointers(grp, t)};
+                }
+                m_group_sums[g] = {};
+                const std::size_t n = d - m_group_first[g];
+                if (n == 0) { continue; }
+                const auto c = grp.rule.template coefficients<V>(step_info{grp.step + 1});
+                accumulate_group(grp.rule, c, m_described.data() + m_group_first[g], n, m_group_sums[g].data());
+                if (across_groups(grp))
+                {
+                    for (std::size_t r = 0; r < R; ++r) { shared[r] += m_group_sums[g][r]; }
+                }
+            }
+            m_group_first[m_groups.size()] = d;
+            k = 0;
+            for (std::size_t g = 0; g < m_groups.size(); ++g)
+            {
+                auto& grp = m_groups[g];
+                const std::size_t first = m_group_first[g], last = m_group_first[g + 1];
+                for (std::size_t t = 0; t < grp.params.size(); ++t, ++k)
+                {
+                    if (!grads[k].present()) { ++grp.tensors[t].lag; }
+                }
+                if (first == last) { continue; }
+                const step_info info{grp.step + 1};
+                auto c = grp.rule.template coefficients<V>(info);
+                grp.rule.template finish<0>(c, across_groups(grp) ? shared.data() : m_group_sums[g].data());
+                std::size_t run = first;
+                for (std::size_t i = first; i <= last; ++i)
+                {
+                    // A tensor that sat out steps ends the run of tensors at the group's count.
+                    const bool own = i < last && grp.tensors[m_described_tensor[i]].lag != 0;
+                    if (i == last || own)
+                    {
+                        if (i > run) { apply_after_group(grp.rule, c, m_described.data() + run, i - run); }
+                        run = i + 1;
+                    }
+                    if (own)
+                    {
+                        const auto& st = grp.tensors[m_described_tensor[i]];
+                        auto mine = grp.rule.template coefficients<V>(step_info{info.step - st.lag});
+                        std::get<0>(mine) = std::get<0>(c);
+                        apply_after_group(grp.rule, mine, m_described.data() + i, 1);
+                    }
+                }
+                ++grp.step;
+            }
+        }
+
+        // One registered group: the tensors with a gradient and no steps sat out go to the
+        // engine together; any other tensor with a gradient is stepped with its own count.
+        void step_registered_group(group_type& grp, std::span<const grad_ref<V>> grads)
+        {
+            const step_info info{grp.step + 1};
+            const auto coefficients = grp.rule.template coefficients<V>(info);
+            std::size_t n = 0;
+            for (std::size_t t = 0; t < grp.params.size(); ++t)
+            {
+                auto& st = grp.tensors[t];
+                if (!grads[t].present())
+                {
+                    ++st.lag;
+                    continue;
+                }
+                if (st.lag != 0 || m_threads.pooled())
+                {
+                    const auto own = grp.rule.template coefficients<V>(step_info{info.step - st.lag});
+                    const auto slots = slot_pointers(grp, t);
+                    tensor_ref<V> p = grp.params[t];
+                    if (m_threads.pooled()) { m_threads.apply(grp.rule, own, p, grads[t], slots.data()); }
+                    else { apply_chain(grp.rule, own, p, grads[t], slots.data()); }
+                    continue;
+                }
+                m_described[n++] = {grp.params[t].data(), grads[t].data(), grp.params[t].size(), slot_pointers(grp, t)};
+            }
+            if (n > 0) { apply_chain_contiguous(grp.rule, coefficients, m_described.data(), n); }
+            ++grp.step;
+        }
+
+        XOPTIM_COLD_PATH bool registered_gradients_finite(std::span<const grad_ref<V>> grads)
+        {
+            std::size_t k = 0;
+            for (std::size_t g = 0; g < m_groups.size(); ++g)
+            {
+                for (std::size_t t = 0; t < m_groups[g].params.size(); ++t, ++k)
+                {
+                    if (!grads[k].present()) { continue; }
+                    if (const auto hit = detail::find_nonfinite(grads[k]))
+                    {
+                        if (m_nonfinite == nonfinite_policy::skip_step)
+                        {
+                            for (auto& grp : m_groups)
+                            {
+                                if (!grp.params.empty()) { ++grp.skipped; }
+                            }
+                            return false;
+                        }
+                        throw nonfinite_gradient(g, t, hit->element, hit->value,
+                                                 detail::index_string(grads[k].shape(), hit->element));
+                    }
+                }
+            }
+            return true;
+        }
+
         Policy m_policy;
         std::string m_name;
         std::vector<group_type> m_groups;
@@ -444,5 +759,15 @@ namespace xoptim
         // Where a step on a group describes its contiguous tensors while it checks them; made
         // with the state (init, first step), never by a step that has state.
         std::vector<contiguous_tensor<V, slot_count>> m_gathered;
+        // The optimizer's defaults, which add_group's overrides start from.
+        Chain m_defaults;
+        // The registered tensors of every group, and where step(grads) describes them.
+        std::size_t m_registered = 0;
+        std::vector<contiguous_tensor<V, slot_count>> m_described;
+        // For a chain led by a group-wide reduction: each described tensor's index in its
+        // group, each group's sums and where its described tensors start.
+        std::vector<std::size_t> m_described_tensor;
+        std::vector<std::array<double, Chain::reductions == 0 ? 1 : Chain::reductions>> m_group_sums;
+        std::vector<std::size_t> m_group_first;
     };
 }

@@ -20,10 +20,26 @@ namespace xoptim
                r.finish(std::declval<coefficients_t<R, scalar_t<T>>&>(), sums);
            };
 
+    // Where a reducing rule's sums are taken: over each tensor alone (LAMB's trust ratio, the
+    // default), or over every tensor of the group a step updates (global-norm clipping), which
+    // a rule says with `static constexpr reduction_scope scope = reduction_scope::group`.
+    enum class reduction_scope
+    {
+        tensor,
+        group,
+    };
+
     namespace detail
     {
         template <class R>
         inline constexpr bool is_reducing = requires { R::reductions; };
+
+        template <class R>
+        constexpr bool has_group_scope()
+        {
+            if constexpr (requires { R::scope; }) { return R::scope == reduction_scope::group; }
+            else { return false; }
+        }
 
         template <class R>
         inline constexpr std::size_t reductions_of = [] {

@@ -4,6 +4,7 @@
 
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include <xsimd/xsimd.hpp>
@@ -20,6 +21,9 @@ namespace xoptim
     {
         std::vector<std::size_t> shape;
         std::vector<slot_tensor<V>> slots;
+        // Steps of its group this tensor sat out (a registered tensor without a gradient): its
+        // own step count is the group's minus this, as PyTorch counts steps per tensor.
+        std::uint64_t lag = 0;
     };
 
     // A state policy makes a slot of a shape filled with an initial value, and says whether

@@ -207,6 +207,7 @@ namespace xoptim
                 {
                     const auto& st = grp.tensors[t];
                     write_shape(w, st.shape);
+                    w.u64(st.lag);
                     w.u32(static_cast<std::uint32_t>(st.slots.size()));
                     for (std::size_t s = 0; s < st.slots.size(); ++s)
                     {
@@ -463,7 +464,7 @@ namespace xoptim
             for (std::size_t g = 0; g < groups; ++g)
             {
                 const std::string gname = "group " + std::to_string(g);
-                group_type grp{opt.groups()[g].rule, 0, {}, 0};
+                group_type grp{opt.groups()[g].rule, 0, {}, 0, {}};
                 grp.step = r.u64(gname + " step count");
                 grp.skipped = r.u64(gname + " skipped count");
 
@@ -492,6 +493,15 @@ namespace xoptim
                     std::size_t count = 0;
                     state_type st;
                     st.shape = read_shape(r, tname, sizeof(V), count, false);
+                    if (file_version >= 2)
+                    {
+                        st.lag = r.u64(tname + " steps sat out");
+                        if (st.lag > grp.step)
+                        {
+                            throw checkpoint_error(tname + " steps sat out: expected at most the group's "
+                                                   + std::to_string(grp.step) + ", found " + std::to_string(st.lag));
+                        }
+                    }
                     const std::uint32_t nslots = r.u32(tname + " slot count");
                     if (nslots != Chain::max_slots)
                     {
@@ -530,6 +540,27 @@ namespace xoptim
                         st.slots.push_back(std::move(slot));
                     }
                     grp.tensors.push_back(std::move(st));
+                }
+                // A group with registered tensors takes state of their count and shapes only.
+                const auto& registered = opt.groups()[g].params;
+                if (!registered.empty() && !grp.tensors.empty())
+                {
+                    if (grp.tensors.size() != registered.size())
+                    {
+                        throw checkpoint_error(gname + " tensor count: expected " + std::to_string(registered.size())
+                                               + " (the tensors registered with the group), found "
+                                               + std::to_string(grp.tensors.size()));
+                    }
+                    for (std::size_t t = 0; t < registered.size(); ++t)
+                    {
+                        if (!xoptim::detail::same_shape(registered[t].shape(), grp.tensors[t].shape))
+                        {
+                            throw checkpoint_error(gname + " tensor " + std::to_string(t) + " shape: expected "
+                                                   + xoptim::detail::shape_string(registered[t].shape())
+                                                   + " (the registered tensor's), found "
+                                                   + shape_text(grp.tensors[t].shape));
+                        }
+                    }
                 }
                 staged.push_back(std::move(grp));
             }
