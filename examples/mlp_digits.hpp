@@ -338,32 +338,33 @@ namespace mlp_digits
         return {xoptim::cosine_decay{.lr = lr, .period = steps - warmup_steps, .eta_min = 0.0}, warmup_steps, start_factor};
     }
 
-    // make(wd) builds an optimizer with weight decay wd: the weights' group, then the biases'.
+    // make(wd) builds an optimizer with weight decay wd: the weights' group; the biases' group
+    // has the same hyperparameters but no decay.
     template <class Make>
     auto two_groups(Make make)
     {
         auto opt = make(weight_decay);
-        opt.add_group(make(0.0).rule());
+        opt.add_group({{"weight_decay", 0.0}});
         return opt;
     }
 
     inline auto make_adam()
     {
-        return two_groups([](double wd) { return xoptim::adam<double>({.lr = 1e-2, .weight_decay = wd}, lr_schedule(1e-2)); });
+        return two_groups([](double wd) { return xoptim::adam<double>({.weight_decay = wd}, lr_schedule(1e-2)); });
     }
     inline auto make_adamw()
     {
-        return two_groups([](double wd) { return xoptim::adamw<double>({.lr = 1e-2, .weight_decay = wd}, lr_schedule(1e-2)); });
+        return two_groups([](double wd) { return xoptim::adamw<double>({.weight_decay = wd}, lr_schedule(1e-2)); });
     }
     inline auto make_sgd_nesterov()
     {
         return two_groups([](double wd) {
-            return xoptim::nesterov<double>({.lr = 0.1, .momentum = 0.9, .weight_decay = wd}, lr_schedule(0.1));
+            return xoptim::nesterov<double>({.momentum = 0.9, .weight_decay = wd}, lr_schedule(0.1));
         });
     }
     inline auto make_lamb()
     {
-        return two_groups([](double wd) { return xoptim::lamb<double>({.lr = 1e-2, .weight_decay = wd}, lr_schedule(1e-2)); });
+        return two_groups([](double wd) { return xoptim::lamb<double>({.weight_decay = wd}, lr_schedule(1e-2)); });
     }
 
     // One update of every parameter from its (clipped) gradient.
