@@ -10,8 +10,6 @@
 #include <cstdio>
 #include <random>
 #include <span>
-#include <stdexcept>
-#include <string_view>
 #include <tuple>
 
 #include <xtensor/xtensor.hpp>
@@ -78,33 +76,6 @@ namespace
         }
         return loss;
     }
-
-    // An xoptim SGD's rates by group, read and set by name as reduce_on_plateau does (the
-    // lr_steerable concept): reading is the optimizer's learning_rate, setting replaces the
-    // group's rule with one whose scale_by_lr link has the new rate.
-    template <class Opt>
-    struct sgd_rates
-    {
-        Opt* opt;
-
-        std::size_t group_count() const { return opt->group_count(); }
-        double get(std::size_t g, std::string_view name) const
-        {
-            require_lr(name);
-            return opt->learning_rate(g);
-        }
-        void set(std::size_t g, std::string_view name, double lr)
-        {
-            require_lr(name);
-            auto rule = opt->rule(g);
-            rule.template get<2>().lr = lr;  // sgd_rule: add_weight_decay, trace, scale_by_lr
-            opt->set_rule(g, rule);
-        }
-        static void require_lr(std::string_view name)
-        {
-            if (name != "lr") { throw std::invalid_argument("sgd_rates: only lr can be steered"); }
-        }
-    };
 }
 
 int main()
@@ -118,11 +89,11 @@ int main()
     xt::xtensor<double, 2> gW = xt::zeros<double>({outputs, inputs});
     xt::xtensor<double, 1> gb = xt::zeros<double>({outputs});
 
-    // Group 0 steps W, group 1 steps b, each at its own rate.
+    // Group 0 steps W, group 1 steps b at its own rate (only the names that differ are given).
     auto opt = xoptim::sgd({.lr = 0.2, .momentum = 0.9});
-    opt.add_group(xoptim::sgd({.lr = 0.1, .momentum = 0.9}).rule());
-    sgd_rates<decltype(opt)> rates{&opt};
-    xoptim::reduce_on_plateau plateau(rates, {.factor = 0.5, .patience = 3, .threshold = 1e-3, .min_lr = 1e-4});
+    const std::size_t bias_group = opt.add_group({{"lr", 0.1}});
+    // The scheduler reads and sets each group's "lr" through opt.get(g, "lr") and opt.set(g, "lr", x).
+    xoptim::reduce_on_plateau plateau(opt, {.factor = 0.5, .patience = 3, .threshold = 1e-3, .min_lr = 1e-4});
 
     std::span<xt::xtensor<double, 2>, 1> Ws(&W, 1), gWs(&gW, 1);
     std::span<xt::xtensor<double, 1>, 1> bs(&b, 1), gbs(&gb, 1);
@@ -138,14 +109,14 @@ int main()
             const double norm = xoptim::clip_grad_norm(std::tie(gW, gb), 1.0);
             clipped_steps += norm > 1.0 ? 1 : 0;
             opt.step(0, Ws, gWs);
-            opt.step(1, bs, gbs);
+            opt.step(bias_group, bs, gbs);
         }
         val = mse(W, b, validation, 0, validation_size);
         if (plateau.step(val))
         {
             ++reductions;
             std::printf("epoch %3zu: validation loss %.6f, best %.6f; rates now %.4g (W) and %.4g (b)\n", epoch, val,
-                        plateau.best(), opt.learning_rate(0), opt.learning_rate(1));
+                        plateau.best(), opt.get(0, "lr"), opt.get(bias_group, "lr"));
         }
     }
 

@@ -20,6 +20,54 @@
 
 namespace fs = std::filesystem;
 
+// A checkpoint stores what the links declare, so saving a chain whose link leaves a data member
+// out of its declaration does not compile (io/reflect.hpp); members of an empty type need none.
+namespace
+{
+    struct half_declared
+    {
+        static constexpr std::string_view name = "half_declared";
+        double a = 1.0;
+        double b = 2.0;
+        static constexpr auto hyperparameters() { return std::tuple{xoptim::param("a", &half_declared::a)}; }
+    };
+    struct fully_declared
+    {
+        static constexpr std::string_view name = "fully_declared";
+        double a = 1.0;
+        bool b = false;
+        struct nothing
+        {
+        } empty;
+        static constexpr auto hyperparameters()
+        {
+            return std::tuple{xoptim::param("a", &fully_declared::a), xoptim::param("b", &fully_declared::b)};
+        }
+    };
+    struct undeclared_schedule
+    {
+        static constexpr std::string_view name = "undeclared_schedule";
+        double base = 0.1;
+        double operator()(std::uint64_t) const { return base; }
+    };
+    struct empty_schedule
+    {
+        static constexpr std::string_view name = "empty_schedule";
+        double operator()(std::uint64_t step) const { return 1.0 / static_cast<double>(step + 1); }
+    };
+    using xoptim::detail::ckpt::declares_every_member;
+}
+static_assert(!declares_every_member<half_declared>());
+static_assert(declares_every_member<fully_declared>());
+static_assert(!declares_every_member<xoptim::scale_by_lr<undeclared_schedule>>());
+static_assert(declares_every_member<xoptim::scale_by_lr<empty_schedule>>());
+static_assert(declares_every_member<xoptim::scale_by_lr<double>>());
+static_assert(declares_every_member<xoptim::scale_by_lr<xoptim::linear_warmup<xoptim::cosine_decay>>>());
+static_assert(declares_every_member<xoptim::scale_by_adam>());
+static_assert(declares_every_member<xoptim::trace>());
+static_assert(declares_every_member<xoptim::scale_by_trust_ratio>());
+static_assert(declares_every_member<xoptim::one_cycle>());
+
 namespace
 {
     fs::path out_dir()

@@ -185,6 +185,9 @@ TEST_CASE("cli fit: each optimizer's flags mean what the library's options mean"
             xoptim::lamb({.lr = 0.3, .eps = 1e-8, .weight_decay = 0.01, .trust_clip = 10.0}));
     compare("--optimizer lars --lr 50 --momentum 0.5 --weight-decay 0.001",
             xoptim::lars({.lr = 50.0, .momentum = 0.5, .weight_decay = 0.001}));
+    // A switch on by default is turned off by --no-<name>.
+    compare("--optimizer lamb --lr 0.3 --no-trust-ratio", xoptim::lamb({.lr = 0.3, .trust_ratio = false}));
+    compare("--optimizer lars --lr 0.2 --no-trust-ratio", xoptim::lars({.lr = 0.2, .trust_ratio = false}));
     compare("--optimizer rmsprop --lr 0.1 --alpha 0.9 --eps 1e-6 --momentum 0.5 --weight-decay 0.01",
             xoptim::rmsprop({.lr = 0.1, .alpha = 0.9, .eps = 1e-6, .weight_decay = 0.01, .momentum = 0.5}));
     compare("--optimizer adagrad --lr 0.5 --eps 1e-6 --weight-decay 0.01",
@@ -258,7 +261,8 @@ TEST_CASE("cli fit: help")
     for (const char* f : {"--data", "--seed-data", "--seed", "--objective", "--loss", "--optimizer",
                           "--lr", "--epochs", "--batch-size", "--init", "--momentum", "--dampening",
                           "--nesterov", "--weight-decay", "--beta1", "--beta2", "--eps", "--amsgrad",
-                          "--alpha", "--trust-clip"}) {
+                          "--alpha", "--trust-clip", "--no-trust-ratio", "--trust-coefficient", "--centered",
+                          "--initial-accumulator-value", "--lr-decay"}) {
         CAPTURE(f);
         CHECK(r.out.find(std::string("\n  ") + f + " ") != std::string::npos);
     }
@@ -282,6 +286,7 @@ TEST_CASE("cli fit: bad input exits 2 with one line and no output")
     const std::string data = " --data " + quoted(data_dir / "data.csv");
     // Unknown names.
     check_bad_input("--optimizer sgd --bogus 1", "unknown flag '--bogus'");
+    check_bad_input("--optimizer lamb --trust-ratio", "unknown flag '--trust-ratio'");
     check_bad_input("--optimizer sgdd", "unknown optimizer 'sgdd' (choose from: sgd, momentum, nesterov, adam, amsgrad, adamw, lamb, lars, rmsprop, adagrad, lion)");
     check_bad_input("--optimizer sgd --loss l3", "unknown loss 'l3' (choose from: mse, rmse, mae, huber)");
     check_bad_input("--optimizer sgd --objective sphere", "unknown objective 'sphere' (choose from: rosenbrock, beale");

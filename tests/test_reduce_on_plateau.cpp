@@ -13,7 +13,11 @@
 #include <string_view>
 #include <vector>
 
+#include <xoptim/any_optimizer.hpp>
+#include <xoptim/optimizers.hpp>
 #include <xoptim/reduce_on_plateau.hpp>
+
+#include <xtensor/xtensor.hpp>
 
 #include "reference_csv.hpp"
 
@@ -83,6 +87,19 @@ static_assert(!plateau_accepts<no_set>);
 static_assert(!plateau_accepts<int>);
 static_assert(std::is_constructible_v<xoptim::reduce_on_plateau<rates_only>, rates_only&>);
 static_assert(!std::is_constructible_v<xoptim::reduce_on_plateau<rates_only>, const rates_only&>);
+
+// The library's optimizers steer by name themselves: typed, with a schedule, and type-erased.
+using typed_sgd = decltype(xoptim::sgd());
+using scheduled_adam = decltype(xoptim::adam({}, xoptim::cosine_decay{}));
+static_assert(xoptim::lr_steerable<typed_sgd>);
+static_assert(xoptim::lr_steerable<scheduled_adam>);
+static_assert(xoptim::lr_steerable<xoptim::any_optimizer<double>>);
+static_assert(xoptim::lr_steerable<xoptim::any_optimizer<float>>);
+static_assert(!xoptim::lr_steerable<const typed_sgd>);
+static_assert(!xoptim::lr_steerable<const xoptim::any_optimizer<double>>);
+static_assert(plateau_accepts<typed_sgd>);
+static_assert(plateau_accepts<xoptim::any_optimizer<double>>);
+static_assert(!std::is_constructible_v<xoptim::reduce_on_plateau<typed_sgd>, const typed_sgd&>);
 
 // ---- the torch reference ------------------------------------------------------------------
 
@@ -328,4 +345,41 @@ TEST_CASE("reduce_on_plateau: per-group min_lr and a group added later: the step
     opt.lr.push_back(1.0);
     CHECK(shared.step(1.0));
     CHECK(opt.lr[3] == doctest::Approx(0.1));
+}
+
+TEST_CASE("reduce_on_plateau steers xoptim's optimizers directly, typed, scheduled or chosen at run time")
+{
+    using vec = xt::xtensor<double, 1>;
+    SUBCASE("typed, two groups")
+    {
+        auto opt = xoptim::sgd({.lr = 0.2, .momentum = 0.9});
+        const std::size_t b = opt.add_group({{"lr", 0.1}});
+        xoptim::reduce_on_plateau sched(opt, {.factor = 0.5, .patience = 0});
+        sched.step(1.0);
+        CHECK(sched.step(1.0));
+        CHECK(opt.get(0, "lr") == 0.1);
+        CHECK(opt.get(b, "lr") == 0.05);
+        CHECK(opt.learning_rate(b) == 0.05);
+    }
+    SUBCASE("a scheduled rate: the rest of the schedule is scaled")
+    {
+        const xoptim::cosine_decay c{.lr = 0.1, .period = 100};
+        auto opt = xoptim::adam({}, c);
+        vec w = {1.0};
+        opt.step(w, vec{1.0});
+        xoptim::reduce_on_plateau sched(opt, {.factor = 0.5, .patience = 0});
+        sched.step(1.0);
+        CHECK(sched.step(1.0));
+        CHECK(opt.get(0, "lr") == doctest::Approx(0.5 * c(1)).epsilon(1e-15));
+        CHECK(opt.get(0, "lr_scale") == doctest::Approx(0.5).epsilon(1e-15));
+    }
+    SUBCASE("any_optimizer")
+    {
+        auto opt = xoptim::make_optimizer("adamw", {{"lr", 0.01}});
+        xoptim::reduce_on_plateau sched(opt, {.patience = 0, .min_lr = 5e-3});
+        sched.step(1.0);
+        CHECK(sched.step(1.0));
+        CHECK(opt.get(0, "lr") == 5e-3);
+        CHECK(!sched.step(1.0));  // at min_lr
+    }
 }

@@ -32,10 +32,8 @@ namespace {
 constexpr std::string_view usage =
     "xoptim-viz fit [--data FILE.csv | --seed-data [--seed N]] [--objective NAME]\n"
     "                      [--loss mse|rmse|mae|huber] --optimizer NAME [--lr X] [--epochs N]\n"
-    "                      [--batch-size B] [--init A,B] [--momentum X] [--dampening X]\n"
-    "                      [--nesterov] [--weight-decay X] [--beta1 X] [--beta2 X] [--eps X]\n"
-    "                      [--amsgrad] [--alpha X] [--trust-clip X]\n"
-    "                      [--checkpoint FILE] [--resume FILE]";
+    "                      [--batch-size B] [--init A,B] [--checkpoint FILE] [--resume FILE]\n"
+    "                      [the optimizer's hyperparameter flags, listed below]";
 
 constexpr std::string_view description =
     "Runs one optimizer and writes its trajectory as CSV to standard output: a header\n"
@@ -47,9 +45,11 @@ constexpr std::string_view description =
     "default; or, with --objective, a 2-D test function (theta is the point, loss its value).\n"
     "\n"
     "Hyperparameter flags have PyTorch's names, meanings and defaults; a flag the optimizer\n"
-    "does not take is an error. Exit status: 0 done; 2 bad input (one line on standard error,\n"
-    "nothing on standard output); 3 diverged (a non-finite loss, or one that grew 1e6 times:\n"
-    "the rows before it are written and the reason goes to standard error); 1 other errors.\n"
+    "does not take is an error, and a switch that is on by default is turned off by\n"
+    "--no-<name> (--no-trust-ratio). Exit status: 0 done; 2 bad input (one line on standard\n"
+    "error, nothing on standard output); 3 diverged (a non-finite loss, or one that grew 1e6\n"
+    "times: the rows before it are written and the reason goes to standard error); 1 other\n"
+    "errors.\n"
     "\n"
     "--checkpoint FILE saves the optimizer's state and theta after the last step (atomically:\n"
     "an existing FILE is replaced only by a complete checkpoint). --resume FILE starts from one,\n"

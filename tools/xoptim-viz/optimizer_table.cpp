@@ -22,6 +22,16 @@ std::string flag_name(std::string_view option)
     return f;
 }
 
+/// A switch that is on by default can only be turned off: its flag is "--no-<name>" and
+/// sets it to false ("--no-trust-ratio"); any other switch's flag sets it to true.
+bool negated(const xoptim::optimizer_option& o) { return o.is_bool && o.default_value != 0.0; }
+
+/// The flag of option `o`: "--weight-decay", "--amsgrad", "--no-trust-ratio".
+std::string flag_of(const xoptim::optimizer_option& o)
+{
+    return negated(o) ? "--no-" + flag_name(o.name).substr(2) : flag_name(o.name);
+}
+
 /// The shortest text that reads back as the same double ("0.9", not "0.90000000000000002").
 std::string shortest(double v)
 {
@@ -45,10 +55,12 @@ struct flag_table {
         std::vector<row> rows;
         for (const auto name : xoptim::optimizer_names()) {
             for (const auto& o : xoptim::optimizer_options(name)) {
-                const std::string f = flag_name(o.name);
+                const std::string f = flag_of(o);
                 auto it = std::find_if(rows.begin(), rows.end(), [&](const row& r) { return r.name == f; });
                 if (it == rows.end()) {
-                    rows.push_back({f, std::string(o.help), std::string(name), o.is_bool});
+                    const std::string help =
+                        negated(o) ? "turns " + o.name + " off: " + std::string(o.help) : std::string(o.help);
+                    rows.push_back({f, help, std::string(name), o.is_bool});
                 } else {
                     it->users += ", " + std::string(name);
                 }
@@ -119,7 +131,7 @@ std::string optimizer_defaults(std::string_view name)
     std::string out;
     for (const auto& o : xoptim::optimizer_options(name)) {
         out += out.empty() ? "" : " ";
-        out += o.is_bool ? "[" + flag_name(o.name) + "]" : flag_name(o.name) + " " + shortest(o.default_value);
+        out += o.is_bool ? "[" + flag_of(o) + "]" : flag_name(o.name) + " " + shortest(o.default_value);
     }
     return out;
 }
@@ -135,13 +147,13 @@ any_optimizer make_optimizer(std::string_view name, const parsed_flags& given)
     require_optimizer(name);
     const auto options = xoptim::optimizer_options(name);
     auto takes = [&](std::string_view f) {
-        return std::any_of(options.begin(), options.end(), [&](const auto& o) { return flag_name(o.name) == f; });
+        return std::any_of(options.begin(), options.end(), [&](const auto& o) { return flag_of(o) == f; });
     };
     for (const auto& f : hyperparameter_flags()) {
         if (given.has(f.name) && !takes(f.name)) {
             std::string list;
             for (const auto& o : options) {
-                list += (list.empty() ? "" : ", ") + flag_name(o.name);
+                list += (list.empty() ? "" : ", ") + flag_of(o);
             }
             throw usage_error(std::string(f.name) + " does not apply to " + std::string(name) + " (it takes " + list
                               + ")");
@@ -149,11 +161,11 @@ any_optimizer make_optimizer(std::string_view name, const parsed_flags& given)
     }
     std::vector<xoptim::hyperparameter_setting> settings;
     for (const auto& o : options) {
-        const std::string f = flag_name(o.name);
+        const std::string f = flag_of(o);
         if (!given.has(f)) {
             continue;
         }
-        settings.emplace_back(o.name, o.is_bool ? 1.0 : parse_double(f, *given.get(f)));
+        settings.emplace_back(o.name, o.is_bool ? (negated(o) ? 0.0 : 1.0) : parse_double(f, *given.get(f)));
     }
     try {
         return any_optimizer(xoptim::make_optimizer<double>(name, settings));

@@ -21,6 +21,7 @@
 #include <variant>
 #include <vector>
 
+#include <xoptim/any_optimizer.hpp>
 #include <xoptim/core/chain.hpp>
 #include <xoptim/core/optimizer.hpp>
 #include <xoptim/fit.hpp>
@@ -167,28 +168,39 @@ std::string human(double v)
 
 std::string lr_tag(double lr) { return "lr" + viz::format_full(lr); }
 
+/// An optimizer over a chain of default links with `values` set by their declared names
+/// (checked together, as a whole chain).
+template <class Chain>
+any_optimizer variant_of(const std::vector<xoptim::hyperparameter_setting>& values)
+{
+    Chain chain;
+    chain.set_all(values);
+    return any_optimizer(xoptim::optimizer(std::move(chain)));
+}
+
 any_optimizer make_variant(std::size_t v, double lr, const settings& s)
 {
     using namespace xoptim;
-    const add_decayed_weights decay{.weight_decay = s.weight_decay};
-    const scale_by_lr<double> rate{.lr = lr};
+    using rate = scale_by_lr<double>;
     switch (v) {
-    case 0:
-    case minibatch_index: return any_optimizer(optimizer(chain(rate)));
-    case 1: return any_optimizer(optimizer(chain(decay, rate)));
-    case 2: return any_optimizer(optimizer(chain(trace{.momentum = s.momentum}, decay, rate)));
-    case 3: return any_optimizer(optimizer(chain(ewma{.decay = s.momentum, .debias = false}, decay, rate)));
-    case 4: return any_optimizer(optimizer(chain(ewma{.decay = s.momentum, .debias = true}, decay, rate)));
+    case sgd_index:
+    case minibatch_index: return variant_of<chain<rate>>({{"lr", lr}});
+    case 1: return variant_of<chain<add_decayed_weights, rate>>({{"weight_decay", s.weight_decay}, {"lr", lr}});
+    case 2:
+        return variant_of<chain<trace, add_decayed_weights, rate>>(
+            {{"momentum", s.momentum}, {"weight_decay", s.weight_decay}, {"lr", lr}});
+    case 3:
+    case 4:
+        return variant_of<chain<ewma, add_decayed_weights, rate>>(
+            {{"decay", s.momentum}, {"debias", v == 4 ? 1.0 : 0.0}, {"weight_decay", s.weight_decay}, {"lr", lr}});
     case adam_index:
-        return any_optimizer(
-            optimizer(chain(scale_by_adam{.beta1 = s.momentum, .beta2 = s.beta2, .eps = s.eps}, decay, rate)));
+        return variant_of<chain<scale_by_adam, add_decayed_weights, rate>>(
+            {{"beta1", s.momentum}, {"beta2", s.beta2}, {"eps", s.eps}, {"weight_decay", s.weight_decay}, {"lr", lr}});
     case lamb_index:
-        return any_optimizer(lamb({.lr = lr,
-                                   .beta1 = s.momentum,
-                                   .beta2 = s.beta2,
-                                   .eps = s.eps,
-                                   .weight_decay = s.weight_decay,
-                                   .trust_clip = 10.0}));
+        // The library's LAMB, chosen by name, with the notebook's cap on the trust ratio.
+        return any_optimizer(xoptim::make_optimizer<double>(
+            "lamb", {{"lr", lr}, {"beta1", s.momentum}, {"beta2", s.beta2}, {"eps", s.eps},
+                     {"weight_decay", s.weight_decay}, {"trust_clip", 10.0}}));
     default: throw std::logic_error("make_variant: no variant " + std::to_string(v));
     }
 }

@@ -17,6 +17,7 @@
 
 #include "../core/chain.hpp"
 #include "../core/hyperparameters.hpp"
+#include "../rules/scale_by_lr.hpp"
 #include "bytes.hpp"
 
 namespace xoptim::detail::ckpt
@@ -77,9 +78,116 @@ namespace xoptim::detail::ckpt
         return kind_name<T>::get();
     }
 
+    // ---- every data member declared -------------------------------------------------------
+    // A checkpoint stores what a link declares, so a data member left out of the declaration
+    // would be neither saved nor restored, silently. For a link or schedule that is an
+    // aggregate (a plain struct, as every rule and schedule of the library) the data members
+    // are counted and compared with the declaration; a member of an empty type holds nothing
+    // and needs none. A type that is not an aggregate cannot be counted and is trusted.
+    struct any_member
+    {
+        template <class T>
+        operator T() const noexcept;  // only named in unevaluated contexts
+    };
+
+    template <class T, std::size_t... I>
+    constexpr bool brace_initializable(std::index_sequence<I...>)
+    {
+        return requires { T{(static_cast<void>(I), any_member{})...}; };
+    }
+
+    inline constexpr std::size_t max_counted_members = 12;
+
+    // The number of data members of aggregate T: the largest N with T{m1, ..., mN} well formed.
+    template <class T, std::size_t N = max_counted_members>
+    constexpr std::size_t member_count()
+    {
+        if constexpr (N == 0) { return 0; }
+        else if constexpr (brace_initializable<T>(std::make_index_sequence<N>{})) { return N; }
+        else { return member_count<T, N - 1>(); }
+    }
+
+    template <class... M>
+    struct type_list
+    {
+    };
+
+    // The types of the data members of aggregate T, for decltype only (never called).
+    template <class T>
+    auto member_types()
+    {
+        constexpr std::size_t n = member_count<T>();
+        static_assert(n < max_counted_members, "xoptim checkpoint: too many data members in a rule or schedule to count");
+        T& t = *static_cast<T*>(nullptr);
+        // clang-format off
+        if constexpr (n == 0) { return type_list<>{}; }
+        else if constexpr (n == 1) { [[maybe_unused]] auto& [a] = t; return type_list<decltype(a)>{}; }
+        else if constexpr (n == 2) { [[maybe_unused]] auto& [a, b] = t; return type_list<decltype(a), decltype(b)>{}; }
+        else if constexpr (n == 3) { [[maybe_unused]] auto& [a, b, c] = t; return type_list<decltype(a), decltype(b), decltype(c)>{}; }
+        else if constexpr (n == 4) { [[maybe_unused]] auto& [a, b, c, d] = t; return type_list<decltype(a), decltype(b), decltype(c), decltype(d)>{}; }
+        else if constexpr (n == 5) { [[maybe_unused]] auto& [a, b, c, d, e] = t; return type_list<decltype(a), decltype(b), decltype(c), decltype(d), decltype(e)>{}; }
+        else if constexpr (n == 6) { [[maybe_unused]] auto& [a, b, c, d, e, f] = t; return type_list<decltype(a), decltype(b), decltype(c), decltype(d), decltype(e), decltype(f)>{}; }
+        else if constexpr (n == 7) { [[maybe_unused]] auto& [a, b, c, d, e, f, g] = t; return type_list<decltype(a), decltype(b), decltype(c), decltype(d), decltype(e), decltype(f), decltype(g)>{}; }
+        else if constexpr (n == 8) { [[maybe_unused]] auto& [a, b, c, d, e, f, g, h] = t; return type_list<decltype(a), decltype(b), decltype(c), decltype(d), decltype(e), decltype(f), decltype(g), decltype(h)>{}; }
+        else if constexpr (n == 9) { [[maybe_unused]] auto& [a, b, c, d, e, f, g, h, i] = t; return type_list<decltype(a), decltype(b), decltype(c), decltype(d), decltype(e), decltype(f), decltype(g), decltype(h), decltype(i)>{}; }
+        else if constexpr (n == 10) { [[maybe_unused]] auto& [a, b, c, d, e, f, g, h, i, j] = t; return type_list<decltype(a), decltype(b), decltype(c), decltype(d), decltype(e), decltype(f), decltype(g), decltype(h), decltype(i), decltype(j)>{}; }
+        else { [[maybe_unused]] auto& [a, b, c, d, e, f, g, h, i, j, k] = t; return type_list<decltype(a), decltype(b), decltype(c), decltype(d), decltype(e), decltype(f), decltype(g), decltype(h), decltype(i), decltype(j), decltype(k)>{}; }
+        // clang-format on
+    }
+
+    template <class... M>
+    constexpr std::size_t count_holding(type_list<M...>)
+    {
+        return (std::size_t(!std::is_empty_v<std::remove_cvref_t<M>>) + ... + std::size_t(0));
+    }
+
+    // Members that hold a number but are deliberately not hyperparameters: scale_by_lr's
+    // lr_scale, which only a schedule uses.
+    template <class L>
+    inline constexpr std::size_t unstored_members = 0;
+    template <schedule S>
+    inline constexpr std::size_t unstored_members<scale_by_lr<S>> = std::is_arithmetic_v<S> ? 1 : 0;
+
+    template <class T>
+    constexpr bool declares_every_member();
+
+    // Whether the declaration of T names every data member of T that holds something, and
+    // the same of every nested type it declares (a schedule inside a rule).
+    template <class Tuple, std::size_t... I>
+    constexpr bool declared_members_ok(std::size_t& stored, std::index_sequence<I...>)
+    {
+        bool ok = true;
+        (
+            [&] {
+                using D = std::remove_cvref_t<std::tuple_element_t<I, Tuple>>;
+                if constexpr (!xoptim::detail::is_computed<D>)
+                {
+                    ++stored;
+                    using F = typename D::value_type;
+                    if constexpr (declares_hyperparameters<F>) { ok = ok && declares_every_member<F>(); }
+                }
+            }(),
+            ...);
+        return ok;
+    }
+
+    template <class T>
+    constexpr bool declares_every_member()
+    {
+        using Tuple = std::remove_cvref_t<decltype(T::hyperparameters())>;
+        std::size_t stored = 0;
+        const bool nested = declared_members_ok<Tuple>(stored, std::make_index_sequence<std::tuple_size_v<Tuple>>{});
+        if constexpr (std::is_aggregate_v<T>)
+        {
+            return nested && count_holding(decltype(member_types<T>()){}) == stored + unstored_members<T>;
+        }
+        else { return nested; }
+    }
+
     // ---- the stored hyperparameters of a chain ------------------------------------------
     // Every link and schedule saved in a checkpoint declares its hyperparameters
-    // (core/hyperparameters.hpp); a link with data members and no declaration cannot be saved.
+    // (core/hyperparameters.hpp), every data member of it; a link without data members needs
+    // no declaration.
     template <class L>
     constexpr bool checkpointable_link()
     {
@@ -103,6 +211,10 @@ namespace xoptim::detail::ckpt
                                   "them: static constexpr auto hyperparameters() (see core/hyperparameters.hpp)");
                     if constexpr (declares_hyperparameters<L>)
                     {
+                        static_assert(declares_every_member<L>(),
+                                      "xoptim checkpoint: a data member of this rule (or of a schedule in it) is not "
+                                      "declared in its hyperparameters(), so a checkpoint would neither save nor "
+                                      "restore it: declare every data member");
                         xoptim::detail::walk_stored(std::get<I>(ch.links()), prefixes[I], leaf);
                     }
                 }(),
