@@ -9,16 +9,31 @@
 
 namespace xoptim
 {
-    // Pass 1: `accumulate(c, w, u, acc)` adds to `reductions` running sums (acc[k] of type T).
-    // Between passes: `finish(c, sums)` turns the per-tensor sums (double) into coefficients.
-    // Pass 2: `apply(c, w, u, state)` as for any rule, with the finished coefficients.
+    // The steps a reducing rule adds to an update rule.
+
+    // The number of per-tensor sums it needs.
+    template <class R>
+    concept has_reductions = requires {
+        { R::reductions } -> std::convertible_to<std::size_t>;
+    };
+
+    // Pass 1: accumulate(c, w, u, acc) adds to its running sums acc[k] (of type T).
     template <class R, class T>
-    concept reducing_rule = update_rule<R, T>
-        && requires(const R& r, const step_info& s, const T& w, const T& u, T* acc, const double* sums) {
-               { R::reductions } -> std::convertible_to<std::size_t>;
-               r.accumulate(r.template coefficients<scalar_t<T>>(s), w, u, acc);
-               r.finish(std::declval<coefficients_t<R, scalar_t<T>>&>(), sums);
+    concept accumulates = element<T> && has_coefficients<R, scalar_t<T>>
+        && requires(const R& r, const coefficients_t<R, scalar_t<T>>& c, const T& w, const T& u, T* acc) {
+               r.accumulate(c, w, u, acc);
            };
+
+    // Between passes: finish(c, sums) turns the per-tensor sums (double) into coefficients.
+    template <class R, class V>
+    concept finishes = has_coefficients<R, V> && requires(const R& r, coefficients_t<R, V>& c, const double* sums) {
+        r.finish(c, sums);
+    };
+
+    // An update rule that first needs per-tensor sums (norms) of its input and of the
+    // parameter; pass 2 applies it as any rule, with the finished coefficients.
+    template <class R, class T>
+    concept reducing_rule = update_rule<R, T> && has_reductions<R> && accumulates<R, T> && finishes<R, scalar_t<T>>;
 
     namespace detail
     {
