@@ -141,3 +141,19 @@ TEST_CASE("three passes: clip by norm before LAMB's trust ratio")
     CHECK(w(0) == doctest::Approx(3.0 - 0.1 * r * u0).epsilon(1e-6));
     CHECK(w(1) == doctest::Approx(4.0 - 0.1 * r * u1).epsilon(1e-6));
 }
+
+TEST_CASE("a one-pass chain nests in a chain and steps as its links would")
+{
+    using namespace xoptim;
+    static_assert(!detail::is_reducing<sgd_rule<>>);  // it declares reductions, none
+    optimizer nested(chain(chain(trace{0.9}, scale_by_lr{0.1}), add_decayed_weights{0.01}));
+    optimizer flat(chain(trace{0.9}, scale_by_lr{0.1}, add_decayed_weights{0.01}));
+    xt::xtensor<double, 1> w = {1.0, 2.0, -3.0};
+    xt::xtensor<double, 1> v = w;
+    for (int k = 0; k < 3; ++k)
+    {
+        nested.step(w, 2.0 * w);
+        flat.step(v, 2.0 * v);
+    }
+    CHECK(w == v);
+}

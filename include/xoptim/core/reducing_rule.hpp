@@ -37,8 +37,13 @@ namespace xoptim
 
     namespace detail
     {
+        // A link that needs sums before it applies. A one-pass chain nested in a chain declares
+        // reductions too, none: it is an elementwise link.
         template <class R>
-        inline constexpr bool is_reducing = requires { R::reductions; };
+        inline constexpr bool is_reducing = [] {
+            if constexpr (has_reductions<R>) { return std::size_t(R::reductions) > 0; }
+            else { return false; }
+        }();
 
         template <class R>
         inline constexpr std::size_t reductions_of = [] {
