@@ -17,11 +17,43 @@
 
 namespace xoptim
 {
+    // A rule that can be a link of a chain on T: an update rule, and a reducing rule too if it
+    // declares reductions.
+    template <class R, class T>
+    concept link_for = update_rule<R, T> && reduces_as_declared<R, T>;
+
+    // A link of a chain: one for every element type the engine runs (float, double and their
+    // xsimd batches).
+    template <class R>
+    concept chain_link = link_for<R, float> && link_for<R, double> && link_for<R, xsimd::batch<float>>
+        && link_for<R, xsimd::batch<double>>;
+
+    namespace detail
+    {
+        // The first of the links that is not a chain_link, or the first link if all are.
+        template <class First, class... R>
+        struct first_failing_link
+        {
+            using type = First;
+        };
+
+        template <class First, class L, class... R>
+        struct first_failing_link<First, L, R...>
+            : std::conditional_t<chain_link<L>, first_failing_link<First, R...>, std::type_identity<L>>
+        {
+        };
+    }
+
+    // The links of a chain: at least one, each a chain_link. It is checked on the first link
+    // that fails, since a compiler reports a fold over the links as one false expression: the
+    // error then names that link and the step it misses.
     template <class... R>
+    concept chain_links = (sizeof...(R) > 0) && chain_link<typename detail::first_failing_link<R...>::type>;
+
+    template <class... R>
+        requires chain_links<R...>
     class chain
     {
-        static_assert(sizeof...(R) > 0, "xoptim::chain needs at least one rule");
-
     public:
         using links_type = std::tuple<R...>;
         static constexpr std::size_t size = sizeof...(R);
@@ -60,6 +92,9 @@ namespace xoptim
 
         chain() = default;
 
+        // chain(a, b) deduces chain<A, B> from this constructor; that deduction carries the
+        // class's constraint, so that a link that is not a chain_link fails where it is written
+        // (a separate deduction guide would only repeat the error).
         explicit chain(R... links)
             : m_links(std::move(links)...)
         {
@@ -281,7 +316,4 @@ namespace xoptim
 
         links_type m_links;
     };
-
-    template <class... R>
-    chain(R...) -> chain<R...>;
 }

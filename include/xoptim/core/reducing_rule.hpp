@@ -4,6 +4,7 @@
 
 #include <concepts>
 #include <cstddef>
+#include <type_traits>
 
 #include "update_rule.hpp"
 
@@ -37,6 +38,23 @@ namespace xoptim
 
     namespace detail
     {
+        // What the reducing steps are asked of for a rule that declares no reductions: a rule
+        // that reduces nothing.
+        struct reduces_nothing
+        {
+            static constexpr std::size_t reductions = 0;
+            template <class V>
+            struct coefficients_type
+            {
+            };
+            template <class V>
+            coefficients_type<V> coefficients(const step_info&) const { return {}; }
+            template <element T>
+            void accumulate(const coefficients_type<scalar_t<T>>&, const T&, const T&, T*) const {}
+            template <class V>
+            void finish(coefficients_type<V>&, const double*) const {}
+        };
+
         // A link that needs sums before it applies. A one-pass chain nested in a chain declares
         // reductions too, none: it is an elementwise link.
         template <class R>
@@ -50,5 +68,15 @@ namespace xoptim
             if constexpr (is_reducing<R>) { return std::size_t(R::reductions); }
             else { return std::size_t(0); }
         }();
+
+        // The rule whose reducing steps a link is asked for: the link itself if it reduces.
+        template <class R>
+        using declared_reducer_t = std::conditional_t<is_reducing<R>, R, reduces_nothing>;
     }
+
+    // A rule that declares reductions accumulates and finishes them on T; one that declares
+    // none is asked nothing more (written without `||`, so that a failure names its step).
+    template <class R, class T>
+    concept reduces_as_declared = accumulates<detail::declared_reducer_t<R>, T>
+        && finishes<detail::declared_reducer_t<R>, scalar_t<T>>;
 }
