@@ -3,6 +3,7 @@
 // link's input; the engine fuses the whole chain into one pass (two around a reduction).
 
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <tuple>
 #include <type_traits>
@@ -315,5 +316,48 @@ namespace xoptim
         }
 
         links_type m_links;
+    };
+
+    // ---- what an optimizer reads of its rule: a chain, or a type with a chain's interface ----
+
+    // Its links and the passes they make, from which the engine plans its passes.
+    template <class C>
+    concept has_links = requires {
+        typename C::links_type;
+        { C::size } -> std::convertible_to<std::size_t>;
+        { C::passes } -> std::convertible_to<std::size_t>;
+        { C::reductions } -> std::convertible_to<std::size_t>;
+        C::segment[0];
+    };
+
+    // Its per-element work on T, pass by pass: run<P>(c, w, g, state, acc) -> T.
+    template <class C, class T>
+    concept runs_on = element<T> && has_coefficients<C, scalar_t<T>>
+        && requires(const C& c, const coefficients_t<C, scalar_t<T>>& k, const T& w, const T& g,
+                    const slot_view<scalar_t<T>>& state, T* acc) {
+               { c.template run<0>(k, w, g, state, acc) } -> std::same_as<T>;
+           };
+
+    // Which of its max_slots slots a tensor's state makes, and the value each starts from.
+    template <class C>
+    concept has_slot_layout = has_max_slots<C> && requires(const C& c, std::size_t k) {
+        { c.slot_active(k) } -> std::convertible_to<bool>;
+        { c.initial_value(k) } -> std::convertible_to<double>;
+    };
+
+    // The learning rate it uses at a step.
+    template <class C>
+    concept has_learning_rate = requires(const C& c, const step_info& s) {
+        { c.learning_rate(s) } -> std::convertible_to<double>;
+    };
+
+    // Its hyperparameters, checked for value type V and read and written by name.
+    template <class C, class V>
+    concept has_named_hyperparameters = requires(C& c, const std::string_view name, double x, const step_info& s) {
+        std::as_const(c).template validate<V>(name);
+        { std::as_const(c).hyperparameter_names() } -> std::convertible_to<std::vector<std::string>>;
+        { std::as_const(c).get(name, s, name) } -> std::convertible_to<double>;
+        c.template set<V>(name, x, s, name);
+        c.links();
     };
 }
