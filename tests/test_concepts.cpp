@@ -218,6 +218,7 @@ static_assert(!xoptim::optimizer_rule<xoptim::adam_rule<>, int> && !xoptim::opti
 static_assert(!xoptim::optimizer_rule<int, double>);
 // its steps
 static_assert(xoptim::has_links<xoptim::lars_rule<>> && !xoptim::has_links<xoptim::scale_by_adam>);
+static_assert(xoptim::has_passes<xoptim::lamb_rule<>> && !xoptim::has_passes<xoptim::scale_by_trust_ratio>);
 static_assert(xoptim::runs_on<xoptim::lamb_rule<>, batchf> && xoptim::runs_on<xoptim::adam_rule<>, double>);
 static_assert(!xoptim::runs_on<xoptim::scale_by_adam, float> && !xoptim::runs_on<xoptim::adam_rule<>, int>);
 static_assert(xoptim::has_slot_layout<xoptim::rmsprop_rule<>> && !xoptim::has_slot_layout<xoptim::scale_by_rms>);

@@ -320,11 +320,17 @@ namespace xoptim
 
     // ---- what an optimizer reads of its rule: a chain, or a type with a chain's interface ----
 
-    // Its links and the passes they make, from which the engine plans its passes.
+    // Its links, as a tuple type, and how many.
     template <class C>
     concept has_links = requires {
         typename C::links_type;
         { C::size } -> std::convertible_to<std::size_t>;
+    };
+
+    // The passes its links make (one more than its reducing links), the segment of each link,
+    // and the sums they need: what the engine plans its passes from.
+    template <class C>
+    concept has_passes = requires {
         { C::passes } -> std::convertible_to<std::size_t>;
         { C::reductions } -> std::convertible_to<std::size_t>;
         C::segment[0];

@@ -25,8 +25,9 @@ namespace xoptim
     // What an optimizer of value type V steps with: a chain of rules (or a type with a chain's
     // interface) that runs on V and on its xsimd batch.
     template <class C, class V>
-    concept optimizer_rule = scalar_element<V> && std::semiregular<C> && has_links<C> && has_slot_layout<C>
-        && runs_on<C, V> && runs_on<C, xsimd::batch<V>> && has_learning_rate<C> && has_named_hyperparameters<C, V>;
+    concept optimizer_rule = scalar_element<V> && std::semiregular<C> && has_links<C> && has_passes<C>
+        && has_slot_layout<C> && runs_on<C, V> && runs_on<C, xsimd::batch<V>> && has_learning_rate<C>
+        && has_named_hyperparameters<C, V>;
 
     template <class Chain, class V = double, state_policy Policy = lazy_state>
         requires optimizer_rule<Chain, V>
