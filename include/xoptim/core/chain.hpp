@@ -3,6 +3,7 @@
 // link's input; the engine fuses the whole chain into one pass (two around a reduction).
 
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <tuple>
 #include <type_traits>
@@ -17,11 +18,43 @@
 
 namespace xoptim
 {
+    // A rule that can be a link of a chain on T: an update rule, and a reducing rule too if it
+    // declares reductions.
+    template <class R, class T>
+    concept link_for = update_rule<R, T> && reduces_as_declared<R, T>;
+
+    // A link of a chain: one for every element type the engine runs (float, double and their
+    // xsimd batches).
+    template <class R>
+    concept chain_link = link_for<R, float> && link_for<R, double> && link_for<R, xsimd::batch<float>>
+        && link_for<R, xsimd::batch<double>>;
+
+    namespace detail
+    {
+        // The first of the links that is not a chain_link, or the first link if all are.
+        template <class First, class... R>
+        struct first_failing_link
+        {
+            using type = First;
+        };
+
+        template <class First, class L, class... R>
+        struct first_failing_link<First, L, R...>
+            : std::conditional_t<chain_link<L>, first_failing_link<First, R...>, std::type_identity<L>>
+        {
+        };
+    }
+
+    // The links of a chain: at least one, each a chain_link. It is checked on the first link
+    // that fails, since a compiler reports a fold over the links as one false expression: the
+    // error then names that link and the step it misses.
     template <class... R>
+    concept chain_links = (sizeof...(R) > 0) && chain_link<typename detail::first_failing_link<R...>::type>;
+
+    template <class... R>
+        requires chain_links<R...>
     class chain
     {
-        static_assert(sizeof...(R) > 0, "xoptim::chain needs at least one rule");
-
     public:
         using links_type = std::tuple<R...>;
         static constexpr std::size_t size = sizeof...(R);
@@ -68,6 +101,9 @@ namespace xoptim
 
         chain() = default;
 
+        // chain(a, b) deduces chain<A, B> from this constructor; that deduction carries the
+        // class's constraint, so that a link that is not a chain_link fails where it is written
+        // (a separate deduction guide would only repeat the error).
         explicit chain(R... links)
             : m_links(std::move(links)...)
         {
@@ -290,6 +326,52 @@ namespace xoptim
         links_type m_links;
     };
 
-    template <class... R>
-    chain(R...) -> chain<R...>;
+    // ---- what an optimizer reads of its rule: a chain, or a type with a chain's interface ----
+
+    // Its links, as a tuple type, and how many.
+    template <class C>
+    concept has_links = requires {
+        typename C::links_type;
+        { C::size } -> std::convertible_to<std::size_t>;
+    };
+
+    // The passes its links make (one more than its reducing links), the segment of each link,
+    // and the sums they need: what the engine plans its passes from.
+    template <class C>
+    concept has_passes = requires {
+        { C::passes } -> std::convertible_to<std::size_t>;
+        { C::reductions } -> std::convertible_to<std::size_t>;
+        C::segment[0];
+    };
+
+    // Its per-element work on T, pass by pass: run<P>(c, w, g, state, acc) -> T.
+    template <class C, class T>
+    concept runs_on = element<T> && has_coefficients<C, scalar_t<T>>
+        && requires(const C& c, const coefficients_t<C, scalar_t<T>>& k, const T& w, const T& g,
+                    const slot_view<scalar_t<T>>& state, T* acc) {
+               { c.template run<0>(k, w, g, state, acc) } -> std::same_as<T>;
+           };
+
+    // Which of its max_slots slots a tensor's state makes, and the value each starts from.
+    template <class C>
+    concept has_slot_layout = has_max_slots<C> && requires(const C& c, std::size_t k) {
+        { c.slot_active(k) } -> std::convertible_to<bool>;
+        { c.initial_value(k) } -> std::convertible_to<double>;
+    };
+
+    // The learning rate it uses at a step.
+    template <class C>
+    concept has_learning_rate = requires(const C& c, const step_info& s) {
+        { c.learning_rate(s) } -> std::convertible_to<double>;
+    };
+
+    // Its hyperparameters, checked for value type V and read and written by name.
+    template <class C, class V>
+    concept has_named_hyperparameters = requires(C& c, const std::string_view name, double x, const step_info& s) {
+        std::as_const(c).template validate<V>(name);
+        { std::as_const(c).hyperparameter_names() } -> std::convertible_to<std::vector<std::string>>;
+        { std::as_const(c).get(name, s, name) } -> std::convertible_to<double>;
+        c.template set<V>(name, x, s, name);
+        c.links();
+    };
 }

@@ -2,6 +2,7 @@
 // optimizer<Chain, V, Policy>: parameter groups (each its own hyperparameters, step count and
 // per-tensor state) around a chain of rules, stepped by the engine.
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -23,7 +24,15 @@
 
 namespace xoptim
 {
+    // What an optimizer of value type V steps with: a chain of rules (or a type with a chain's
+    // interface) that runs on V and on its xsimd batch.
+    template <class C, class V>
+    concept optimizer_rule = scalar_element<V> && std::semiregular<C> && has_links<C> && has_passes<C>
+        && has_slot_layout<C> && runs_on<C, V> && runs_on<C, xsimd::batch<V>> && has_learning_rate<C>
+        && has_named_hyperparameters<C, V>;
+
     template <class Chain, class V = double, state_policy Policy = lazy_state>
+        requires optimizer_rule<Chain, V>
     class optimizer
     {
         static_assert(std::is_same_v<V, float> || std::is_same_v<V, double>, "xoptim: V must be float or double");

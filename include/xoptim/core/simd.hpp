@@ -28,6 +28,10 @@ namespace xoptim
     template <class T>
     concept element = std::floating_point<T> || detail::is_batch<T>::value;
 
+    // A scalar the engine also runs in xsimd batches: float or double (an optimizer's value type).
+    template <class V>
+    concept scalar_element = std::same_as<V, float> || std::same_as<V, double>;
+
     // The scalar behind an element type: `float` for `xsimd::batch<float>`.
     template <class T>
     struct scalar_of
