@@ -276,11 +276,8 @@ namespace xoptim
             {
                 if constexpr (std::is_same_v<std::remove_cv_t<typename std::decay_t<G>::value_type>, V>)
                 {
-                    if (const V* p = detail::contiguous_data(grad))
-                    {
-                        std::vector<std::size_t> shape(grad.shape().begin(), grad.shape().end());
-                        return grad_ref<V>(p, shape_storage(k, shape));
-                    }
+                    // The reference holds its own copy of the shape: nothing is allocated.
+                    if (detail::contiguous_data(grad) != nullptr) { return grad_ref<V>(grad); }
                 }
                 if (m_scratch.size() <= k) { m_scratch.resize(k + 1); }
                 auto& buf = m_scratch[k];
@@ -289,14 +286,6 @@ namespace xoptim
                 xt::noalias(buf) = grad;
                 return grad_ref<V>(buf.data(), std::span<const std::size_t>(buf.shape().data(), buf.shape().size()));
             }
-        }
-
-        // Keeps the shape of gradient k for the duration of a step.
-        std::span<const std::size_t> shape_storage(std::size_t k, const std::vector<std::size_t>& shape)
-        {
-            if (m_shapes.size() <= k) { m_shapes.resize(k + 1); }
-            m_shapes[k] = shape;
-            return m_shapes[k];
         }
 
         template <class Params>
@@ -315,7 +304,6 @@ namespace xoptim
         std::vector<tensor_ref<V>> m_params;
         std::vector<grad_ref<V>> m_grads;
         std::vector<xt::xarray<V>> m_scratch;
-        std::vector<std::vector<std::size_t>> m_shapes;
     };
 
     // ---- checkpoints of an any_optimizer ------------------------------------------------------
