@@ -89,13 +89,12 @@ namespace xoptim
         // One step on one contiguous tensor (group 0). A gradient that is not a contiguous
         // tensor of V (an expression, a strided view) is evaluated first into a buffer the
         // optimizer keeps. Returns false if the step was skipped.
+        // Inlined into the caller, as the typed optimizer's step is.
         template <class E, class G>
-        bool step(E&& param, const G& grad)
+        XOPTIM_HOT_INLINE bool step(E&& param, const G& grad)
         {
             tensor_ref<V> p(param);
-            grad_ref<V> gr;
-            make_gradient_ref(&gr, grad, 0);
-            return self().step_one(p, gr);
+            return self().step_one(p, gradient_ref(grad));
         }
 
         // One step on the tensors of group g (contiguous tensors of V, of any rank and type).
@@ -303,6 +302,26 @@ namespace xoptim
                     }
                 }
                 evaluate_gradient(out, grad, k);
+            }
+        }
+
+        // The same for the one gradient of a single-tensor step, made where it is returned.
+        template <class G>
+        XOPTIM_HOT_INLINE grad_ref<V> gradient_ref(const G& grad)
+        {
+            if constexpr (std::is_same_v<std::remove_cvref_t<G>, grad_ref<V>> || std::is_same_v<std::remove_cvref_t<G>, tensor_ref<V>>)
+            {
+                return grad_ref<V>(grad);
+            }
+            else
+            {
+                if constexpr (std::is_same_v<std::remove_cv_t<typename std::decay_t<G>::value_type>, V>)
+                {
+                    if (detail::contiguous_data(grad) != nullptr) { return grad_ref<V>(grad); }
+                }
+                grad_ref<V> evaluated;
+                evaluate_gradient(&evaluated, grad, 0);
+                return evaluated;
             }
         }
 
