@@ -190,6 +190,30 @@ namespace xoptim_bench
         return bytes_per_iteration * static_cast<double>(iterations) / seconds;
     }
 
+    // The parameters of many/ (and any_many/): `count` tensors of many_total / count values,
+    // each parameter and its gradient allocated one after the other, 64-byte aligned.
+    inline constexpr std::size_t many_total = 1000 * 1024;
+
+    template <class V>
+    struct many_data
+    {
+        std::vector<tensor<V>> params, grads;
+        explicit many_data(std::size_t count)
+        {
+            const std::size_t each = many_total / count;
+            params.reserve(count);
+            grads.reserve(count);
+            filler f(4);
+            for (std::size_t k = 0; k < count; ++k)
+            {
+                params.emplace_back(xt::empty<V>({each}));
+                grads.emplace_back(xt::empty<V>({each}));
+                f.fill(params.back().begin(), params.back().end(), -1.0, 1.0);
+                f.fill(grads.back().begin(), grads.back().end(), -1e-2, 1e-2);
+            }
+        }
+    };
+
     // Registration helpers, called from main() in a fixed order: references run first.
     void register_baselines();
     void register_naive();
@@ -197,6 +221,7 @@ namespace xoptim_bench
     void register_many();
     void register_seed();
     void register_threads();
+    void register_any();
 
     // Bandwidth of the in-place axpy at N (recorded by baseline/axpy_inplace or measured now).
     template <class V>

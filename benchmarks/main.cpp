@@ -67,6 +67,7 @@ int main(int argc, char** argv)
     xoptim_bench::register_many();
     xoptim_bench::register_seed();
     xoptim_bench::register_threads();
+    xoptim_bench::register_any();
 
     // A short default minimum time per benchmark, unless the command line sets one.
     std::vector<char*> args(argv, argv + argc);

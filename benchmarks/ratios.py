@@ -4,7 +4,9 @@
 naive/ benchmark, its median bandwidth over the median bandwidth of the in-place axpy at the
 same type and N (x_axpy) and, for step/, over its naive/ twin (x_naive); for many/, the
 1000-tensor group over the single tensor (x_single); for seed/, its median time over the
-hand-written one's (x_handwritten); for threads/, over the threaded triad (x_triad).
+hand-written one's (x_handwritten); for threads/, over the threaded triad (x_triad); for
+any_step/ and any_many/ (the type-erased any_optimizer), the bandwidth over that of the typed
+step/ or many/ twin (x_typed), and for any_seed/, the time per step over seed/'s (x_typed).
 
 usage: benchmarks/ratios.py results.json"""
 import json
@@ -56,6 +58,15 @@ def main(path):
                 # one "byte" per step: time ratio = rate of hand-written over rate of xoptim
                 print(f"{name:48s} {1e9 / med[name]:9.1f} ns/step  n={reps[name]:2d}  "
                       f"x_handwritten={med[hand] / med[name]:.3f}")
+        elif kind in ("any_step", "any_many"):
+            typed = kind[len("any_"):] + "/" + "/".join(parts[1:])
+            show(name, **({"x_typed": med[name] / med[typed]} if typed in med else {}))
+        elif kind == "any_seed":
+            typed = "seed/" + parts[1]
+            if typed in med:
+                # time ratio, as for seed/: above 1, the type-erased step is slower
+                print(f"{name:48s} {1e9 / med[name]:9.1f} ns/step  n={reps[name]:2d}  "
+                      f"x_typed={med[typed] / med[name]:.3f}")
         elif kind == "threads":
             triad = "baseline/triad_threads/f32/" + "/".join(parts[3:])
             show(name, **({"x_triad": med[name] / med[triad]} if triad in med else {}))

@@ -101,6 +101,7 @@ namespace xoptim_bench
                 return timed_loop(state, 1.0, [&]() XOPTIM_BENCH_INLINE { opt.step(p, g); });
             });
             state.counters["ns_per_step"] = benchmark::Counter(1e9 / rate);
+            record_reference("seed/" + name, rate, state);
             const double hand = reference("seed_handwritten/" + name, [&] {
                 two s;
                 benchmark::DoNotOptimize(s.g.data());

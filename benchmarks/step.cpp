@@ -26,6 +26,7 @@ namespace xoptim_bench
             const double bw = with_optimizer<V>(name, [&](auto opt) {
                 return timed_loop(state, bytes, [&] { opt.step(p, g); });
             });
+            record_reference("step/" + name + "/" + dtype_name<V>() + "/" + std::to_string(n), bw, state);
             state.counters["x_axpy"] = bw / axpy_reference<V>(n);
             state.counters["x_naive"] = bw / naive_reference<V>(name, n);
         }

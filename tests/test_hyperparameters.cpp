@@ -398,3 +398,32 @@ TEST_CASE("any_optimizer: groups of tensors of different ranks, checkpoints as t
     CHECK(any.target<decltype(xoptim::sgd())>() != nullptr);
     CHECK(any.target<decltype(xoptim::adam())>() == nullptr);
 }
+
+TEST_CASE("any_optimizer: a group step on lists of containers steps as the typed one, bit for bit")
+{
+    // The lists are converted anew every step: new gradient tensors every step, then gradients
+    // of another container type, then a shorter list.
+    auto any = xoptim::make_optimizer<double>("adam", {{"lr", 0.05}});
+    auto typed = xoptim::adam({.lr = 0.05});
+    std::vector<vec> a = {vec{1.0, -2.0, 3.0}, vec{0.5}, vec{4.0, 2.0}}, b = a;
+    for (int i = 0; i < 5; ++i)
+    {
+        std::vector<vec> ga, gb;
+        for (const auto& p : a) { ga.push_back(p * 0.3 - 0.1 * i); }
+        for (const auto& p : b) { gb.push_back(p * 0.3 - 0.1 * i); }
+        CHECK(any.step(0, a, ga));
+        CHECK(typed.step(0, b, gb));
+    }
+    for (std::size_t k = 0; k < a.size(); ++k) { CHECK(a[k] == b[k]); }
+    // Gradients of another container type (xarray, rank known at run time).
+    std::vector<xt::xarray<double>> gx = {xt::xarray<double>{0.1, 0.2, 0.3}, xt::xarray<double>{0.4}, xt::xarray<double>{0.5, 0.6}};
+    std::vector<vec> gv = {vec{0.1, 0.2, 0.3}, vec{0.4}, vec{0.5, 0.6}};
+    CHECK(any.step(0, a, gx));
+    CHECK(typed.step(0, b, gv));
+    for (std::size_t k = 0; k < a.size(); ++k) { CHECK(a[k] == b[k]); }
+    // A list of another length is checked against the group's state, as by the typed optimizer.
+    std::vector<vec> fewer(a.begin(), a.begin() + 2), gfewer(gv.begin(), gv.begin() + 2);
+    CHECK_THROWS_WITH_AS(any.step(0, fewer, gfewer), "xoptim::optimizer::step: group 0 has state for 3 tensors, got 2",
+                         std::invalid_argument);
+    CHECK(any.step_count() == 6);
+}

@@ -8,7 +8,10 @@
 //   valgrind --tool=callgrind --callgrind-out-file=one.out ./si many 1
 //   valgrind --tool=callgrind --callgrind-out-file=many.out ./si many 1000
 //   callgrind_annotate --inclusive=yes many.out | grep run_steps   # against one.out
+// A last argument `any` runs the same steps through xoptim::make_optimizer ("sgd"), the
+// type-erased any_optimizer: `./si seed any`, `./si many 1000 any` (against the typed counts).
 
+#include <xoptim/any_optimizer.hpp>
 #include <xoptim/optimizers.hpp>
 #include <xtensor/xbuilder.hpp>
 #include <xtensor/xtensor.hpp>
@@ -31,24 +34,44 @@ __attribute__((noinline)) void run_steps(Opt& opt, int n, Step step)
 int main(int argc, char** argv)
 {
     const std::string what = argc > 1 ? argv[1] : "seed";
+    const bool any = std::string(argv[argc - 1]) == "any";
     if (what == "seed")
     {
         xt::xtensor<double, 1> p = {-20.0, -10.0};
         const xt::xtensor<double, 1> g = {0.75, -1.25};
-        auto opt = xoptim::sgd<double>();
-        run_steps(opt, 1000000, [&](auto& o) { o.step(p, g); });
+        auto step = [&](auto& o) { o.step(p, g); };
+        if (any)
+        {
+            auto opt = xoptim::make_optimizer<double>("sgd");
+            run_steps(opt, 1000000, step);
+        }
+        else
+        {
+            auto opt = xoptim::sgd<double>();
+            run_steps(opt, 1000000, step);
+        }
         std::printf("%g\n", p(0));
         return 0;
     }
-    const std::size_t count = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 1000;
+    const std::size_t count = argc > 2 && std::string(argv[2]) != "any" ? std::strtoul(argv[2], nullptr, 10) : 1000;
     std::vector<xt::xtensor<float, 1>> ps, gs;
     for (std::size_t k = 0; k < count; ++k)
     {
         ps.push_back(xt::ones<float>({1024000 / count}));
         gs.push_back(xt::ones<float>({1024000 / count}) * 1e-3f);
     }
-    auto opt = xoptim::sgd<float>();
-    opt.step(0, ps, gs);  // makes the state, outside the count
-    run_steps(opt, 13, [&](auto& o) { o.step(0, ps, gs); });
+    auto step = [&](auto& o) { o.step(0, ps, gs); };
+    if (any)
+    {
+        auto opt = xoptim::make_optimizer<float>("sgd");
+        opt.step(0, ps, gs);  // makes the state, outside the count
+        run_steps(opt, 13, step);
+    }
+    else
+    {
+        auto opt = xoptim::sgd<float>();
+        opt.step(0, ps, gs);
+        run_steps(opt, 13, step);
+    }
     std::printf("%g\n", static_cast<double>(ps[0](0)));
 }

@@ -107,11 +107,12 @@ namespace xoptim
         // One step on one contiguous tensor (group 0). A gradient that is not a contiguous
         // tensor of V (an expression, a strided view) is evaluated first into a buffer the
         // optimizer keeps. Returns false if the step was skipped.
+        // Inlined into the caller, as the typed optimizer's step is.
         template <class E, class G>
-        bool step(E&& param, const G& grad)
+        XOPTIM_HOT_INLINE bool step(E&& param, const G& grad)
         {
             tensor_ref<V> p(param);
-            return self().step_one(p, gradient_ref(grad, 0));
+            return self().step_one(p, gradient_ref(grad));
         }
 
         // One step on the tensors of group g (contiguous tensors of V, of any rank and type).
@@ -124,12 +125,26 @@ namespace xoptim
                 throw std::invalid_argument("xoptim::any_optimizer::step: grads has " + std::to_string(std::size(grads))
                                             + " tensors but params has " + std::to_string(std::size(params)));
             }
-            m_params.clear();
-            m_grads.clear();
-            for (auto& p : params) { m_params.emplace_back(p); }
-            std::size_t k = 0;
-            for (const auto& gr : grads) { m_grads.push_back(gradient_ref(gr, k++)); }
-            return self().step_group(g, m_params, m_grads);
+            // One pass over both lists, each reference made in place (see make_gradient_ref)
+            // in buffers that only grow: a loop of steps on the same lists allocates on its
+            // first step only.
+            const std::size_t n = std::size(params);
+            if (m_params.size() < n)
+            {
+                m_params.resize(n);
+                m_grads.resize(n);
+            }
+            tensor_ref<V>* pr = m_params.data();
+            grad_ref<V>* gr = m_grads.data();
+            auto git = std::begin(grads);
+            for (std::size_t k = 0; auto& p : params)
+            {
+                std::construct_at(pr + k, p);
+                make_gradient_ref(gr + k, *git, k);
+                ++git;
+                ++k;
+            }
+            return self().step_group(g, std::span<const tensor_ref<V>>(pr, n), std::span<const grad_ref<V>>(gr, n));
         }
 
         bool step(std::size_t g, std::span<const tensor_ref<V>> params, std::span<const grad_ref<V>> grads)
@@ -290,10 +305,36 @@ namespace xoptim
             return *m_self;
         }
 
-        // The gradient as a contiguous tensor of V: itself if it is one, else evaluated into
-        // scratch buffer k (kept, so that a loop of steps allocates only on the first).
+        // The gradient as a contiguous tensor of V, made in place at `out`: itself if it is
+        // one, else evaluated into scratch buffer k (kept, so that a loop of steps allocates
+        // only on the first). In place, because a reference (96 bytes) built on the stack and
+        // then copied is read back with wide loads from the narrow stores that just wrote
+        // it, which the store buffer cannot forward: a stall per tensor.
         template <class G>
-        grad_ref<V> gradient_ref(const G& grad, std::size_t k)
+        XOPTIM_HOT_INLINE void make_gradient_ref(grad_ref<V>* out, const G& grad, std::size_t k)
+        {
+            if constexpr (std::is_same_v<std::remove_cvref_t<G>, grad_ref<V>> || std::is_same_v<std::remove_cvref_t<G>, tensor_ref<V>>)
+            {
+                std::construct_at(out, grad);
+            }
+            else
+            {
+                if constexpr (std::is_same_v<std::remove_cv_t<typename std::decay_t<G>::value_type>, V>)
+                {
+                    // The reference holds its own copy of the shape: nothing is allocated.
+                    if (detail::contiguous_data(grad) != nullptr)
+                    {
+                        std::construct_at(out, grad);
+                        return;
+                    }
+                }
+                evaluate_gradient(out, grad, k);
+            }
+        }
+
+        // The same for the one gradient of a single-tensor step, made where it is returned.
+        template <class G>
+        XOPTIM_HOT_INLINE grad_ref<V> gradient_ref(const G& grad)
         {
             if constexpr (std::is_same_v<std::remove_cvref_t<G>, grad_ref<V>> || std::is_same_v<std::remove_cvref_t<G>, tensor_ref<V>>)
             {
@@ -303,27 +344,25 @@ namespace xoptim
             {
                 if constexpr (std::is_same_v<std::remove_cv_t<typename std::decay_t<G>::value_type>, V>)
                 {
-                    if (const V* p = detail::contiguous_data(grad))
-                    {
-                        std::vector<std::size_t> shape(grad.shape().begin(), grad.shape().end());
-                        return grad_ref<V>(p, shape_storage(k, shape));
-                    }
+                    if (detail::contiguous_data(grad) != nullptr) { return grad_ref<V>(grad); }
                 }
-                if (m_scratch.size() <= k) { m_scratch.resize(k + 1); }
-                auto& buf = m_scratch[k];
-                const auto& s = grad.shape();
-                buf.resize(std::vector<std::size_t>(s.begin(), s.end()));
-                xt::noalias(buf) = grad;
-                return grad_ref<V>(buf.data(), std::span<const std::size_t>(buf.shape().data(), buf.shape().size()));
+                grad_ref<V> evaluated;
+                evaluate_gradient(&evaluated, grad, 0);
+                return evaluated;
             }
         }
 
-        // Keeps the shape of gradient k for the duration of a step.
-        std::span<const std::size_t> shape_storage(std::size_t k, const std::vector<std::size_t>& shape)
+        // Out of line: its frame (an xarray resize, an assignment) would otherwise be set up
+        // for every tensor of a step whose gradients are all contiguous.
+        template <class G>
+        XOPTIM_OUT_OF_LINE void evaluate_gradient(grad_ref<V>* out, const G& grad, std::size_t k)
         {
-            if (m_shapes.size() <= k) { m_shapes.resize(k + 1); }
-            m_shapes[k] = shape;
-            return m_shapes[k];
+            if (m_scratch.size() <= k) { m_scratch.resize(k + 1); }
+            auto& buf = m_scratch[k];
+            const auto& s = grad.shape();
+            buf.resize(std::vector<std::size_t>(s.begin(), s.end()));
+            xt::noalias(buf) = grad;
+            std::construct_at(out, buf.data(), std::span<const std::size_t>(buf.shape().data(), buf.shape().size()));
         }
 
         template <class Params>
@@ -342,7 +381,6 @@ namespace xoptim
         std::vector<tensor_ref<V>> m_params;
         std::vector<grad_ref<V>> m_grads;
         std::vector<xt::xarray<V>> m_scratch;
-        std::vector<std::vector<std::size_t>> m_shapes;
     };
 
     // ---- checkpoints of an any_optimizer ------------------------------------------------------
