@@ -13,7 +13,7 @@ namespace xoptim_fuzz
     inline auto make_momentum() { return xoptim::momentum(xoptim::momentum_options{0.1, 0.9, 0.1, 0.01}); }
     inline auto make_adam()
     {
-        return xoptim::amsgrad(xoptim::adam_options{0.01},
+        return xoptim::amsgrad(xoptim::adam_options{},
                                xoptim::linear_warmup<xoptim::cosine_decay>{{0.01, 5, 0.0, true, 2}, 2, 0.1});
     }
     inline auto make_lamb() { return xoptim::lamb<float>(xoptim::lamb_options{0.01, 0.9, 0.99, 1e-6, 0.01, 10.0}); }

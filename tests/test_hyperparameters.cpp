@@ -35,7 +35,8 @@ namespace
                 {
                     const auto& p = x.tensors[t].slots[s];
                     const auto& q = y.tensors[t].slots[s];
-                    if (p.size() != q.size() || std::memcmp(p.data(), q.data(), p.size() * sizeof(*p.data())) != 0)
+                    if (p.size() != q.size()
+                        || (p.size() != 0 && std::memcmp(p.data(), q.data(), p.size() * sizeof(*p.data())) != 0))
                     {
                         return false;
                     }

@@ -526,8 +526,12 @@ namespace xoptim
                 if (info.path == target) { out.push_back({std::string(alias), info.is_bool, opt.get(0, target), info.help}); }
             }
         }
-        std::stable_partition(out.begin(), out.end(), [](const optimizer_option& o) { return o.name == "lr"; });
-        return out;
+        // The rate first, the rest in chain order (a plain loop: no temporary buffer).
+        std::vector<optimizer_option> ordered;
+        ordered.reserve(out.size());
+        for (const auto& o : out) { if (o.name == "lr") { ordered.push_back(o); } }
+        for (const auto& o : out) { if (o.name != "lr") { ordered.push_back(o); } }
+        return ordered;
     }
 
     // Named optimizer `name` (sgd, momentum, nesterov, adam, amsgrad, adamw, lamb, lars,
