@@ -153,6 +153,21 @@ TEST_CASE("hyperparameters: related ones are checked together, integers and bool
     auto rule = sgd.rule();
     rule.set_all(std::vector<std::pair<std::string, double>>{{"nesterov", 1.0}, {"momentum", 0.9}});
     CHECK(rule.get("nesterov") == 1.0);
+    // The optimizer's set_all, per group: together they hold; a failing set changes nothing.
+    sgd.set_all(0, {{"nesterov", 1.0}, {"momentum", 0.9}});
+    CHECK(sgd.get(0, "nesterov") == 1.0);
+    CHECK(sgd.get(0, "momentum") == 0.9);
+    CHECK_THROWS_WITH_AS(sgd.set_all(0, {{"momentum", 0.5}, {"lr", -1.0}}), "sgd: lr must be finite and >= 0, got -1",
+                         std::invalid_argument);
+    CHECK(sgd.get(0, "momentum") == 0.9);
+    xt::xtensor<double, 1> w = {1.0, 2.0};
+    CHECK(sgd.step(w, w));
+    // With state, a set that turns the momentum buffer off is refused, naming every setting.
+    CHECK_THROWS_WITH_AS(sgd.set_all(0, {{"nesterov", 0.0}, {"momentum", 0.0}}),
+                         "sgd: setting nesterov = 0, momentum = 0 is refused in group 0: it changes which state slots "
+                         "the group uses, and the group has state",
+                         std::invalid_argument);
+    CHECK(sgd.get(0, "momentum") == 0.9);
 
     auto cos = xoptim::sgd({}, xoptim::cosine_decay{.lr = 0.1, .period = 10});
     CHECK(cos.get(0, "period") == 10.0);  // the last component alone names schedule.period

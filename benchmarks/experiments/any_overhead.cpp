@@ -3,9 +3,11 @@
 // alternating from round to round), timed with the thread's CPU clock. Prints the median time
 // per step of each, the ratio of the medians, and the median of the rounds' ratios (each
 // round's pair meets the same load). Group of 1000 x 1024 floats laid out as many/ lays them
-// out; "big" is one tensor of 2^24 floats; "seed" is the seed's two doubles.
+// out; "registered" is the same group registered once (add_group with the tensors), each step
+// then given the list of gradient references (step(grads)); "big" is one tensor of 2^24 floats;
+// "seed" is the seed's two doubles.
 //   g++ -std=c++20 -O3 -march=native -DNDEBUG -Iinclude benchmarks/experiments/any_overhead.cpp -o any_overhead
-//   ./any_overhead many sgd adam lamb      # or: big sgd adam lamb, seed sgd adam
+//   ./any_overhead many sgd adam lamb      # or: registered sgd adam, big sgd adam lamb, seed sgd adam
 
 #include <xoptim/any_optimizer.hpp>
 #include <xoptim/optimizers.hpp>
@@ -16,6 +18,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <span>
 #include <ctime>
 #include <string>
 #include <vector>
@@ -108,7 +111,17 @@ int main(int argc, char** argv)
         }
         auto any = xoptim::make_optimizer<float>(name);
         typed<float>(name, [&](auto o) {
-            if (what == "big")
+            if (what == "registered")
+            {
+                std::vector<xoptim::tensor_ref<float>> refs(ps.begin(), ps.end());
+                std::vector<xoptim::tensor_ref<float>> any_refs(ps.begin(), ps.end());
+                const std::vector<xoptim::grad_ref<float>> grads(gs.begin(), gs.end());
+                o.add_group(std::move(refs));
+                any.add_group(std::move(any_refs));
+                const std::span<const xoptim::grad_ref<float>> g(grads);
+                compare(("registered/" + name).c_str(), [&] { o.step(g); }, [&] { any.step(g); }, 300, 10);
+            }
+            else if (what == "big")
             {
                 compare(("big/" + name).c_str(), [&] { o.step(ps[0], gs[0]); }, [&] { any.step(ps[0], gs[0]); }, 60, 2);
             }

@@ -10,6 +10,8 @@
 //   callgrind_annotate --inclusive=yes many.out | grep run_steps   # against one.out
 // A last argument `any` runs the same steps through xoptim::make_optimizer ("sgd"), the
 // type-erased any_optimizer: `./si seed any`, `./si many 1000 any` (against the typed counts).
+// `registered` in place of `many` registers the tensors once and steps them with step(grads):
+// `./si registered 1000`, `./si registered 1000 any`.
 
 #include <xoptim/any_optimizer.hpp>
 #include <xoptim/optimizers.hpp>
@@ -18,6 +20,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -59,6 +62,21 @@ int main(int argc, char** argv)
     {
         ps.push_back(xt::ones<float>({1024000 / count}));
         gs.push_back(xt::ones<float>({1024000 / count}) * 1e-3f);
+    }
+    if (what == "registered")
+    {
+        const std::vector<xoptim::grad_ref<float>> grads(gs.begin(), gs.end());
+        const std::span<const xoptim::grad_ref<float>> g(grads);
+        auto step = [&](auto& o) { o.step(g); };
+        auto run = [&](auto opt) {
+            opt.add_group(std::vector<xoptim::tensor_ref<float>>(ps.begin(), ps.end()));
+            opt.step(g);  // makes the state, outside the count
+            run_steps(opt, 13, step);
+        };
+        if (any) { run(xoptim::make_optimizer<float>("sgd")); }
+        else { run(xoptim::sgd<float>()); }
+        std::printf("%g\n", static_cast<double>(ps[0](0)));
+        return 0;
     }
     auto step = [&](auto& o) { o.step(0, ps, gs); };
     if (any)

@@ -104,8 +104,8 @@ namespace xoptim
         void set_threads(std::size_t n) { self().set_threads(n); }
         std::size_t threads() const { return self().threads(); }
 
-        // One step on one contiguous tensor (group 0). A gradient that is not a contiguous
-        // tensor of V (an expression, a strided view) is evaluated first into a buffer the
+        // One step on one tensor (group 0), packed or strided. A gradient without a buffer of
+        // V (an expression, a tensor of another type) is evaluated first into a buffer the
         // optimizer keeps. Returns false if the step was skipped.
         // Inlined into the caller, as the typed optimizer's step is.
         template <class E, class G>
@@ -115,7 +115,7 @@ namespace xoptim
             return self().step_one(p, gradient_ref(grad));
         }
 
-        // One step on the tensors of group g (contiguous tensors of V, of any rank and type).
+        // One step on the tensors of group g (tensors of V, of any rank, type and layout).
         template <class Ps, class Gs>
             requires(!std::is_convertible_v<Ps&, std::span<const tensor_ref<V>>>)
         bool step(std::size_t g, Ps& params, const Gs& grads)
@@ -257,9 +257,7 @@ namespace xoptim
             void set(std::size_t g, std::string_view name, double value) override { opt.set(g, name, value); }
             void set_all(std::size_t g, const std::vector<hyperparameter_setting>& values) override
             {
-                auto rule = opt.rule(g);
-                rule.template set_all<V>(values, step_info{opt.step_count(g) + 1}, opt.name());
-                opt.set_rule(g, std::move(rule));
+                opt.set_all(g, values);
             }
             double learning_rate(std::size_t g) const override { return opt.learning_rate(g); }
             std::uint64_t step_count(std::size_t g) const override { return opt.step_count(g); }
@@ -307,7 +305,7 @@ namespace xoptim
 
         // The gradient as a contiguous tensor of V, made in place at `out`: itself if it is
         // one, else evaluated into scratch buffer k (kept, so that a loop of steps allocates
-        // only on the first). In place, because a reference (96 bytes) built on the stack and
+        // only on the first). In place, because a reference (160 bytes) built on the stack and
         // then copied is read back with wide loads from the narrow stores that just wrote
         // it, which the store buffer cannot forward: a stall per tensor.
         template <class G>
@@ -321,8 +319,9 @@ namespace xoptim
             {
                 if constexpr (std::is_same_v<std::remove_cv_t<typename std::decay_t<G>::value_type>, V>)
                 {
-                    // The reference holds its own copy of the shape: nothing is allocated.
-                    if (detail::contiguous_data(grad) != nullptr)
+                    // The reference holds its own copy of the shape: nothing is allocated. A
+                    // strided tensor is referred to as well, and staged by the engine.
+                    if (referable(grad))
                     {
                         std::construct_at(out, grad);
                         return;
@@ -344,12 +343,20 @@ namespace xoptim
             {
                 if constexpr (std::is_same_v<std::remove_cv_t<typename std::decay_t<G>::value_type>, V>)
                 {
-                    if (detail::contiguous_data(grad) != nullptr) { return grad_ref<V>(grad); }
+                    if (referable(grad)) { return grad_ref<V>(grad); }
                 }
                 grad_ref<V> evaluated;
                 evaluate_gradient(&evaluated, grad, 0);
                 return evaluated;
             }
+        }
+
+        // Whether a gradient of value type V has a buffer a grad_ref can point into.
+        template <class G>
+        static bool referable(const G& grad) noexcept
+        {
+            if constexpr (detail::has_strided_data<const G>) { return true; }
+            else { return detail::contiguous_data(grad) != nullptr; }
         }
 
         // Out of line: its frame (an xarray resize, an assignment) would otherwise be set up

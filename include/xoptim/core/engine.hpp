@@ -86,7 +86,12 @@ namespace xoptim
         auto contiguous_data(E& e) noexcept
         {
             using D = std::decay_t<E>;
-            if constexpr (requires { e.data(); e.data_offset(); } && requires { D::static_layout; }
+            if constexpr (requires { e.contiguous_data(); })
+            {
+                // a tensor_ref knows whether it is packed
+                return e.contiguous_data();
+            }
+            else if constexpr (requires { e.data(); e.data_offset(); } && requires { D::static_layout; }
                           && D::static_layout == xt::layout_type::row_major)
             {
                 // row-major by type (containers, adaptors, contiguous views): no stride check
@@ -599,6 +604,36 @@ namespace xoptim
                     ...);
             }(std::make_index_sequence<Chain::passes - 1>{});
         }
+    }
+
+    // accumulate_group's pass on one tensor of any layout (a strided one, staged per block).
+    template <class Chain, class V, class E, class G>
+    XOPTIM_COLD_PATH void accumulate_tensor(const Chain& ch, const typename Chain::template coefficients_type<V>& coefficients,
+                                            E& param, const G& grad, V* const* slots, double* sums)
+    {
+        static_assert(Chain::group_reduction_first);
+        detail::run_pass<0>(ch, coefficients, param, grad, slots, sums);
+    }
+
+    // apply_after_group's passes on one tensor of any layout.
+    template <class Chain, class V, class E, class G>
+    XOPTIM_COLD_PATH void apply_after_group_tensor(const Chain& ch,
+                                                   const typename Chain::template coefficients_type<V> coefficients,
+                                                   E& param, const G& grad, V* const* slots)
+    {
+        static_assert(Chain::group_reduction_first);
+        constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
+        auto c = coefficients;
+        [&]<std::size_t... P>(std::index_sequence<P...>) {
+            (
+                [&] {
+                    constexpr std::size_t pass = P + 1;
+                    std::array<double, R> sums{};
+                    detail::run_pass<pass>(ch, c, param, grad, slots, sums.data());
+                    if constexpr (pass + 1 < Chain::passes) { ch.template finish<pass>(c, sums.data()); }
+                }(),
+                ...);
+        }(std::make_index_sequence<Chain::passes - 1>{});
     }
 
     // apply_chain on `count` contiguous tensors in one call, every pass of a tensor before the

@@ -131,6 +131,7 @@ namespace xoptim
             if constexpr (Chain::group_reduction_first)
             {
                 m_described_tensor.resize(m_registered);
+                m_described_grad.resize(m_registered);
                 m_group_sums.resize(m_groups.size());
                 m_group_first.resize(m_groups.size() + 1);
             }
@@ -157,20 +158,26 @@ namespace xoptim
         {
             auto& grp = m_groups.at(check_group(g));
             Chain changed = grp.rule;
-            changed.template set<V>(name, value, step_info{grp.step + 1}, m_name.empty() ? std::string_view{} : std::string_view(m_name));
-            if (!grp.tensors.empty())
-            {
-                for (std::size_t k = 0; k < Chain::max_slots; ++k)
+            changed.template set<V>(name, value, step_info{grp.step + 1}, owner_name());
+            keep_slots(g, changed, [&] { return std::string(name) + " cannot become " + detail::format_value(value); });
+            grp.rule = std::move(changed);
+        }
+
+        // Sets several hyperparameters of group g together, checked together (nesterov with
+        // momentum), in the order given; if any fails, none changes.
+        void set_all(std::size_t g, const std::vector<std::pair<std::string, double>>& values)
+        {
+            auto& grp = m_groups.at(check_group(g));
+            Chain changed = grp.rule;
+            changed.template set_all<V>(values, step_info{grp.step + 1}, owner_name());
+            keep_slots(g, changed, [&] {
+                std::string names;
+                for (const auto& [name, value] : values)
                 {
-                    if (changed.slot_active(k) != grp.rule.slot_active(k))
-                    {
-                        throw std::invalid_argument(std::string(owner()) + ": " + std::string(name) + " cannot become "
-                                                    + detail::format_value(value) + " in group " + std::to_string(g)
-                                                    + ": it changes which state slots the group uses, and the group "
-                                                      "has state");
-                    }
+                    names += (names.empty() ? "" : ", ") + name + " = " + detail::format_value(value);
                 }
-            }
+                return "setting " + names + " is refused";
+            });
             grp.rule = std::move(changed);
         }
 
@@ -532,6 +539,28 @@ namespace xoptim
             return rule;
         }
 
+        std::string_view owner_name() const noexcept
+        {
+            return m_name.empty() ? std::string_view{} : std::string_view(m_name);
+        }
+
+        // Refuses `changed` for group g if the group has state and `changed` uses other slots.
+        template <class What>
+        void keep_slots(std::size_t g, const Chain& changed, What&& what) const
+        {
+            const auto& grp = m_groups[g];
+            if (grp.tensors.empty()) { return; }
+            for (std::size_t k = 0; k < Chain::max_slots; ++k)
+            {
+                if (changed.slot_active(k) != grp.rule.slot_active(k))
+                {
+                    throw std::invalid_argument(std::string(owner()) + ": " + what() + " in group " + std::to_string(g)
+                                                + ": it changes which state slots the group uses, and the group "
+                                                  "has state");
+                }
+            }
+        }
+
         [[noreturn]] XOPTIM_COLD_PATH static void throw_absent_param(std::size_t k)
         {
             throw std::invalid_argument("xoptim::optimizer::add_group: tensor " + std::to_string(k)
@@ -656,13 +685,23 @@ namespace xoptim
                 {
                     if (!grads[k].present()) { continue; }
                     m_described_tensor[d] = t;
-                    m_described[d++] = {grp.params[t].data(), grads[k].data(), grp.params[t].size(), slot_pointers(grp, t)};
+                    m_described_grad[d] = k;
+                    // A tensor that is not packed is described with null pointers: staged.
+                    const bool packed = grp.params[t].contiguous() && grads[k].contiguous();
+                    m_described[d++] = {packed ? grp.params[t].data() : nullptr, packed ? grads[k].data() : nullptr,
+                                        grp.params[t].size(), slot_pointers(grp, t)};
                 }
                 m_group_sums[g] = {};
-                const std::size_t n = d - m_group_first[g];
-                if (n == 0) { continue; }
+                const std::size_t first = m_group_first[g];
+                if (d == first) { continue; }
                 const auto c = grp.rule.template coefficients<V>(step_info{grp.step + 1});
-                accumulate_group(grp.rule, c, m_described.data() + m_group_first[g], n, m_group_sums[g].data());
+                for_each_run(first, d, [&](std::size_t i, std::size_t n) {
+                    accumulate_group(grp.rule, c, m_described.data() + i, n, m_group_sums[g].data());
+                }, [&](std::size_t i) {
+                    const tensor_ref<V>& p = grp.params[m_described_tensor[i]];
+                    accumulate_tensor(grp.rule, c, p, grads[m_described_grad[i]], m_described[i].slots.data(),
+                                      m_group_sums[g].data());
+                });
                 if (across_groups(grp))
                 {
                     for (std::size_t r = 0; r < R; ++r) { shared[r] += m_group_sums[g][r]; }
@@ -682,25 +721,44 @@ namespace xoptim
                 const step_info info{grp.step + 1};
                 auto c = grp.rule.template coefficients<V>(info);
                 grp.rule.template finish<0>(c, across_groups(grp) ? shared.data() : m_group_sums[g].data());
-                std::size_t run = first;
-                for (std::size_t i = first; i <= last; ++i)
-                {
-                    // A tensor that sat out steps ends the run of tensors at the group's count.
-                    const bool own = i < last && grp.tensors[m_described_tensor[i]].lag != 0;
-                    if (i == last || own)
-                    {
-                        if (i > run) { apply_after_group(grp.rule, c, m_described.data() + run, i - run); }
-                        run = i + 1;
-                    }
-                    if (own)
-                    {
-                        const auto& st = grp.tensors[m_described_tensor[i]];
-                        auto mine = grp.rule.template coefficients<V>(step_info{info.step - st.lag});
-                        std::get<0>(mine) = std::get<0>(c);
-                        apply_after_group(grp.rule, mine, m_described.data() + i, 1);
-                    }
-                }
+                // A tensor that sat out steps is stepped with its own count but the group's norm.
+                auto own_coefficients = [&](std::size_t i) {
+                    auto mine = grp.rule.template coefficients<V>(step_info{info.step - grp.tensors[m_described_tensor[i]].lag});
+                    std::get<0>(mine) = std::get<0>(c);
+                    return mine;
+                };
+                auto lags = [&](std::size_t i) { return grp.tensors[m_described_tensor[i]].lag != 0; };
+                for_each_run(first, last, [&](std::size_t i, std::size_t n) {
+                    if (lags(i)) { apply_after_group(grp.rule, own_coefficients(i), m_described.data() + i, 1); }
+                    else { apply_after_group(grp.rule, c, m_described.data() + i, n); }
+                }, [&](std::size_t i) {
+                    const tensor_ref<V>& p = grp.params[m_described_tensor[i]];
+                    apply_after_group_tensor(grp.rule, lags(i) ? own_coefficients(i) : c, p,
+                                             grads[m_described_grad[i]], m_described[i].slots.data());
+                }, lags);
                 ++grp.step;
+            }
+        }
+
+        // Splits described tensors [first, last) into runs of packed tensors, run(i, n), and
+        // tensors stepped alone, alone(i): those that are not packed; and, for split(i), a
+        // packed tensor that is a run of its own.
+        template <class Run, class Alone, class Split = bool (*)(std::size_t)>
+        void for_each_run(std::size_t first, std::size_t last, Run&& run, Alone&& alone,
+                          Split&& split = [](std::size_t) { return false; })
+        {
+            std::size_t begin = first;
+            for (std::size_t i = first; i <= last; ++i)
+            {
+                const bool staged = i < last && m_described[i].param == nullptr;
+                const bool single = i < last && !staged && split(i);
+                if (i == last || staged || single)
+                {
+                    if (i > begin) { run(begin, i - begin); }
+                    begin = i + 1;
+                }
+                if (staged) { alone(i); }
+                else if (single) { run(i, 1); }
             }
         }
 
@@ -719,7 +777,9 @@ namespace xoptim
                     ++st.lag;
                     continue;
                 }
-                if (st.lag != 0 || m_threads.pooled())
+                // A tensor that sat out steps, or that is not packed (staged per block), is
+                // stepped alone; so is every tensor on the thread pool.
+                if (st.lag != 0 || m_threads.pooled() || !grp.params[t].contiguous() || !grads[t].contiguous())
                 {
                     const auto own = grp.rule.template coefficients<V>(step_info{info.step - st.lag});
                     const auto slots = slot_pointers(grp, t);
@@ -776,6 +836,7 @@ namespace xoptim
         // For a chain led by a group-wide reduction: each described tensor's index in its
         // group, each group's sums and where its described tensors start.
         std::vector<std::size_t> m_described_tensor;
+        std::vector<std::size_t> m_described_grad;
         std::vector<std::array<double, Chain::reductions == 0 ? 1 : Chain::reductions>> m_group_sums;
         std::vector<std::size_t> m_group_first;
     };
