@@ -188,27 +188,31 @@ namespace xoptim::mpi
 
         // One step of group g: grads (this rank's, overwritten by the mean over ranks) then
         // the optimizer's step. `weight` is what this rank's gradients count for (the number
-        // of samples they average; 1 when every rank's batch has the same size).
+        // of samples they average; 1 when every rank's batch has the same size). Returns false,
+        // on every rank, if the wrapped optimizer skipped the step for a non-finite gradient:
+        // its policy sees the mean, which is the same on every rank.
         template <class Ps, class Gs>
-        void step(std::size_t g, Ps& params, Gs& grads, double weight = 1.0)
+        bool step(std::size_t g, Ps& params, Gs& grads, double weight = 1.0)
         {
-            step_impl(g, params.size(), grads.size(), [&](std::size_t k) -> decltype(auto) { return (params[k]); },
-                      [&](std::size_t k) -> decltype(auto) { return (grads[k]); }, weight,
-                      [&] { m_opt.step(g, params, grads); });
+            return step_impl(g, params.size(), grads.size(),
+                             [&](std::size_t k) -> decltype(auto) { return (params[k]); },
+                             [&](std::size_t k) -> decltype(auto) { return (grads[k]); }, weight,
+                             [&] { return m_opt.step(g, params, grads); });
         }
 
         // One step on a single tensor (group 0).
         template <class E, class G>
             requires requires(E& e, G& gr) { e.shape(); gr.shape(); }
-        void step(E& param, G& grad, double weight = 1.0)
+        bool step(E& param, G& grad, double weight = 1.0)
         {
-            step_impl(0, 1, 1, [&](std::size_t) -> auto& { return param; }, [&](std::size_t) -> auto& { return grad; },
-                      weight, [&] { m_opt.step(param, grad); });
+            return step_impl(0, 1, 1, [&](std::size_t) -> auto& { return param; },
+                             [&](std::size_t) -> auto& { return grad; }, weight,
+                             [&] { return m_opt.step(param, grad); });
         }
 
     private:
         template <class PAt, class GAt, class Apply>
-        void step_impl(std::size_t g, std::size_t params, std::size_t grads, PAt&& param_at, GAt&& grad_at,
+        bool step_impl(std::size_t g, std::size_t params, std::size_t grads, PAt&& param_at, GAt&& grad_at,
                        double weight, Apply&& apply)
         {
             const auto t0 = std::chrono::steady_clock::now();
@@ -225,9 +229,10 @@ namespace xoptim::mpi
             m_stats.check_seconds += detail::seconds_since(t0);
             m_stats.reduce_calls += m_mean(m_comm, grads, grad_at, weight, agreed.total_weight);
             m_stats.reduce_seconds += detail::seconds_since(t1);
-            apply();
-            ++m_stats.steps;
+            const bool applied = apply();
+            if (applied) { ++m_stats.steps; }
             m_stats.step_seconds += detail::seconds_since(t0);
+            return applied;
         }
 
         Optimizer m_opt;

@@ -14,8 +14,10 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
@@ -24,6 +26,7 @@
 #include <xtensor/xadapt.hpp>
 
 #include "../core/engine.hpp"
+#include "../core/finite.hpp"
 #include "../core/step_info.hpp"
 #include "collectives.hpp"
 #include "data_parallel.hpp"
@@ -78,19 +81,25 @@ namespace xoptim::mpi
                               "xoptim::mpi::zero1::broadcast_parameters");
         }
 
-        // One step of group g (see data_parallel::step). grads are left as they were.
+        // What a step does with a non-finite mean gradient: the wrapped optimizer's policy
+        // (core/finite.hpp), decided alike on every rank.
+        void set_nonfinite_policy(nonfinite_policy p) noexcept { m_opt.set_nonfinite_policy(p); }
+        nonfinite_policy nonfinite() const noexcept { return m_opt.nonfinite(); }
+
+        // One step of group g (see data_parallel::step). grads are left as they were. Returns
+        // false, on every rank, if the step was skipped for a non-finite gradient.
         template <class Ps, class Gs>
-        void step(std::size_t g, Ps& params, const Gs& grads, double weight = 1.0)
+        bool step(std::size_t g, Ps& params, const Gs& grads, double weight = 1.0)
         {
-            step_impl(g, params.size(), grads.size(), [&](std::size_t k) -> decltype(auto) { return (params[k]); },
+            return step_impl(g, params.size(), grads.size(), [&](std::size_t k) -> decltype(auto) { return (params[k]); },
                       [&](std::size_t k) -> decltype(auto) { return (grads[k]); }, weight);
         }
 
         template <class E, class G>
             requires requires(E& e, const G& gr) { e.shape(); gr.shape(); }
-        void step(E& param, const G& grad, double weight = 1.0)
+        bool step(E& param, const G& grad, double weight = 1.0)
         {
-            step_impl(0, 1, 1, [&](std::size_t) -> auto& { return param; },
+            return step_impl(0, 1, 1, [&](std::size_t) -> auto& { return param; },
                       [&](std::size_t) -> const auto& { return grad; }, weight);
         }
 
@@ -204,8 +213,43 @@ namespace xoptim::mpi
             m_layouts[g] = std::move(lay);
         }
 
+        // Under a checking policy: whether every element of the mean gradient is finite, the
+        // same answer on every rank (one MPI_Allreduce of the first bad element's position).
+        // Nothing has changed yet; a skip is counted on every rank, and under throw_error every
+        // rank throws the same nonfinite_gradient (the value comes from the rank holding it).
+        bool agreed_finite(std::size_t g, const layout& lay)
+        {
+            constexpr std::uint64_t none = std::numeric_limits<std::uint64_t>::max();
+            std::uint64_t first = none;
+            for (std::size_t i = 0; i < lay.shard.size(); ++i)
+            {
+                if (!std::isfinite(lay.shard[i]))
+                {
+                    first = lay.mine.begin + i;
+                    break;
+                }
+            }
+            detail::check(MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_UINT64_T, MPI_MIN, m_comm.get()),
+                          "MPI_Allreduce");
+            if (first == none) { return true; }
+            auto& grp = m_opt.groups()[g];
+            if (m_opt.nonfinite() == nonfinite_policy::skip_step)
+            {
+                ++grp.skipped;
+                return false;
+            }
+            int owner = 0;
+            while (owner + 1 < size() && first >= static_cast<std::uint64_t>(lay.displs[owner + 1])) { ++owner; }
+            double value = rank() == owner ? static_cast<double>(lay.shard[first - lay.mine.begin]) : 0.0;
+            detail::check(MPI_Bcast(&value, 1, MPI_DOUBLE, owner, m_comm.get()), "MPI_Bcast");
+            std::size_t k = 0;
+            while (k + 1 < lay.starts.size() && first >= lay.starts[k + 1]) { ++k; }
+            const std::size_t element = static_cast<std::size_t>(first) - lay.starts[k];
+            throw nonfinite_gradient(g, k, element, value, xoptim::detail::index_string(lay.shapes[k], element));
+        }
+
         template <class PAt, class GAt>
-        void step_impl(std::size_t g, std::size_t params, std::size_t grads, PAt&& param_at, GAt&& grad_at,
+        bool step_impl(std::size_t g, std::size_t params, std::size_t grads, PAt&& param_at, GAt&& grad_at,
                        double weight)
         {
             const auto t0 = std::chrono::steady_clock::now();
@@ -263,6 +307,7 @@ namespace xoptim::mpi
             for (V& x : lay.shard) { x /= total; }
             const auto t2 = std::chrono::steady_clock::now();
             m_stats.reduce_seconds += std::chrono::duration<double>(t2 - t1).count();
+            if (m_opt.nonfinite() != nonfinite_policy::propagate && !agreed_finite(g, lay)) { return false; }
 
             // Update this rank's pieces with their state.
             auto& grp = m_opt.groups()[g];
@@ -319,6 +364,7 @@ namespace xoptim::mpi
             m_stats.gather_seconds += std::chrono::duration<double>(t4 - t3).count();
             ++m_stats.steps;
             m_stats.step_seconds += std::chrono::duration<double>(t4 - t0).count();
+            return true;
         }
 
         Optimizer m_opt;

@@ -1,0 +1,80 @@
+// What the distributed wrappers do when one rank alone has bad input: every rank reaches the
+// same verdict before anything changes, so that the replicas never diverge and no rank is
+// left waiting in a collective.
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <xtensor/xtensor.hpp>
+
+#include <xoptim/mpi/distributed.hpp>
+#include <xoptim/optimizers.hpp>
+
+#include "helpers.hpp"
+
+using namespace xoptim_mpi_test;
+namespace xm = xoptim::mpi;
+
+namespace
+{
+    const double not_a_number = std::numeric_limits<double>::quiet_NaN();
+    const double infinity = std::numeric_limits<double>::infinity();
+
+    auto sgd_with(xoptim::nonfinite_policy policy)
+    {
+        auto opt = xoptim::sgd<double>({.lr = 0.1});
+        opt.set_nonfinite_policy(policy);
+        return opt;
+    }
+}
+
+TEST_CASE("zero1 follows the wrapped optimizer's non-finite policy on every rank")
+{
+    const xm::communicator comm;
+    const bool last = comm.rank() == comm.size() - 1;
+    for (const auto policy : {xoptim::nonfinite_policy::skip_step, xoptim::nonfinite_policy::throw_error})
+    {
+        CAPTURE(xoptim::to_string(policy));
+        xm::zero1 zero(sgd_with(policy), comm);
+        tensors w{xt::xarray<double>{1.0, 2.0, 3.0, 4.0}};
+        // The last rank's NaN falls in rank 0's range: only an agreed check stops every rank.
+        tensors g{xt::xarray<double>{1.0, 1.0, 1.0, 1.0}};
+        if (last) { g[0](0) = not_a_number; }
+        const tensors before = w;
+        bool applied = true;
+        std::string message;
+        try
+        {
+            applied = zero.step(0, w, g);
+        }
+        catch (const xoptim::nonfinite_gradient& e)
+        {
+            message = e.what();
+        }
+        CHECK(max_relative_difference(w, before) == 0.0);
+        CHECK(zero.optimizer().step_count(0) == 0);
+        if (policy == xoptim::nonfinite_policy::skip_step)
+        {
+            CHECK_FALSE(applied);
+            CHECK(zero.optimizer().skipped_steps(0) == 1);
+        }
+        else
+        {
+            CAPTURE(message);
+            CHECK(message.find("gradient of tensor 0 (group 0) is nan at element 0") != std::string::npos);
+            CHECK(zero.optimizer().skipped_steps(0) == 0);
+        }
+
+        // The ranks are still in step: a finite gradient goes through everywhere.
+        tensors good{xt::xarray<double>{1.0, 1.0, 1.0, 1.0}};
+        CHECK(zero.step(0, w, good));
+        CHECK(same_on_all_ranks(comm, w));
+        CHECK(max_relative_difference(w, {xt::xarray<double>{0.9, 1.9, 2.9, 3.9}}) <= 1e-15);
+        CHECK(zero.optimizer().step_count(0) == 1);
+    }
+}
