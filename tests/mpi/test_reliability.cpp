@@ -78,3 +78,69 @@ TEST_CASE("zero1 follows the wrapped optimizer's non-finite policy on every rank
         CHECK(zero.optimizer().step_count(0) == 1);
     }
 }
+
+TEST_CASE("data_parallel and zero1 refuse an infinite weight on one rank, on every rank")
+{
+    const xm::communicator comm;
+    const bool last = comm.rank() == comm.size() - 1;
+    xm::data_parallel dp(xoptim::sgd<double>({.lr = 0.1}), comm);
+    xm::zero1 zero(xoptim::sgd<double>({.lr = 0.1}), comm);
+    for (const double bad : {infinity, -1.0, not_a_number})
+    {
+        CAPTURE(bad);
+        tensors w{xt::xarray<double>{1.0, 2.0, 3.0}};
+        tensors g{xt::xarray<double>{1.0, 1.0, 1.0}};
+        const tensors before = w;
+        const double weight = last ? bad : 1.0;
+        CHECK_THROWS_WITH_AS(dp.step(0, w, g, weight), doctest::Contains("weight"), std::invalid_argument);
+        CHECK(max_relative_difference(w, before) == 0.0);
+        CHECK_THROWS_WITH_AS(zero.step(0, w, g, weight), doctest::Contains("weight"), std::invalid_argument);
+        CHECK(max_relative_difference(w, before) == 0.0);
+    }
+    CHECK(dp.optimizer().step_count(0) == 0);
+    CHECK(zero.optimizer().step_count(0) == 0);
+    tensors w{xt::xarray<double>{1.0, 2.0, 3.0}};
+    tensors g{xt::xarray<double>{1.0, 1.0, 1.0}};
+    CHECK(dp.step(0, w, g));
+    CHECK(same_on_all_ranks(comm, w));
+    CHECK(dp.optimizer().step_count(0) == 1);
+}
+
+TEST_CASE("data_parallel: an error of the wrapped step on one rank alone is agreed on before any change")
+{
+    const xm::communicator comm;
+    using eager_sgd = xoptim::optimizer<xoptim::sgd_rule<double>, double, xoptim::eager_state>;
+    const auto rule = xoptim::sgd<double>({.lr = 0.1, .momentum = 0.9}).rule();
+    xm::data_parallel dp(eager_sgd(rule), comm);
+    tensors w{xt::xarray<double>{1.0, 2.0, 3.0}, xt::xarray<double>{4.0}};
+    // Rank 0 alone made the state; the other ranks' steps would throw.
+    if (comm.is_root()) { dp.optimizer().init(0, w); }
+    tensors g{xt::xarray<double>{1.0, 1.0, 1.0}, xt::xarray<double>{1.0}};
+    const tensors before = w;
+    std::string message;
+    try
+    {
+        dp.step(0, w, g);
+    }
+    catch (const std::invalid_argument& e)
+    {
+        message = e.what();
+    }
+    CAPTURE(message);
+    CHECK(message.find("init()") != std::string::npos);
+    CHECK(max_relative_difference(w, before) == 0.0);
+    CHECK(dp.optimizer().step_count(0) == 0);
+
+    // With the state made everywhere the ranks go on together.
+    if (!comm.is_root()) { dp.optimizer().init(0, w); }
+    tensors good{xt::xarray<double>{1.0, 1.0, 1.0}, xt::xarray<double>{1.0}};
+    CHECK(dp.step(0, w, good));
+    CHECK(same_on_all_ranks(comm, w));
+
+    // State made for other shapes on one rank: refused everywhere, nothing changed.
+    if (comm.rank() == comm.size() - 1) { dp.optimizer().init(0, tensors{xt::xarray<double>{1.0, 2.0}, xt::xarray<double>{4.0}}); }
+    const tensors now = w;
+    CHECK_THROWS_WITH_AS(dp.step(0, w, good), doctest::Contains("state"), std::invalid_argument);
+    CHECK(max_relative_difference(w, now) == 0.0);
+    CHECK(dp.optimizer().step_count(0) == 1);
+}

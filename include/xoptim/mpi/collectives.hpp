@@ -5,6 +5,7 @@
 // in buckets, so that many small tensors cost few calls.
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -14,6 +15,7 @@
 
 
 #include "../core/engine.hpp"
+#include "../core/validate.hpp"
 #include "environment.hpp"
 
 namespace xoptim::mpi
@@ -99,13 +101,17 @@ namespace xoptim::mpi
         agreement out;
         for (const entry& e : all)
         {
-            ok = ok && e.failed == 0 && e.signature == all[0].signature && e.weight >= 0.0;
+            // A weight must be finite and >= 0: an infinite one would make every rank's mean NaN.
+            ok = ok && e.failed == 0 && e.signature == all[0].signature && std::isfinite(e.weight) && e.weight >= 0.0;
             out.total_weight += e.weight;
         }
         if (!ok)
         {
             std::string mine_text = local_error.empty() ? describe() : local_error;
-            if (!(weight >= 0.0)) { mine_text += " (weight " + std::to_string(weight) + ")"; }
+            if (!(std::isfinite(weight) && weight >= 0.0))
+            {
+                mine_text += " (weight " + xoptim::detail::format_value(weight) + ", need finite and >= 0)";
+            }
             const auto texts = detail::gather_strings(comm, mine_text);
             std::string message = who + ": the ranks disagree on the tensors (every rank stops here):";
             for (std::size_t r = 0; r < texts.size(); ++r)

@@ -7,12 +7,14 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <utility>
 #include <vector>
 
 
 #include "../core/engine.hpp"
+#include "../core/finite.hpp"
 #include "../core/state.hpp"
 #include "collectives.hpp"
 #include "environment.hpp"
@@ -79,6 +81,45 @@ namespace xoptim::mpi
                 if (xoptim::detail::contiguous_data(grad_at(k)) == nullptr && grad_at(k).size() != 0)
                 {
                     return "grad of tensor " + std::to_string(k) + " is not contiguous";
+                }
+            }
+            return {};
+        }
+
+        // What would make the wrapped optimizer's step of group g throw before it changes
+        // anything, as text ("" when nothing would): checked on every rank and agreed on, so
+        // that a rank whose optimizer differs (state made on one rank only, an eager policy
+        // without init()) stops every rank instead of letting the replicas diverge.
+        template <class Optimizer, class PAt>
+        std::string wrapped_step_error(const Optimizer& opt, std::size_t g, std::size_t count, PAt&& param_at)
+        {
+            const auto& grp = opt.groups()[g];
+            const std::string name = "group " + std::to_string(g);
+            if (!grp.params.empty()) { return name + " has registered tensors; step it with step(grads)"; }
+            if constexpr (Optimizer::rule_type::group_reduction_first)
+            {
+                if (count > 1) { return "a chain led by a group-wide reduction steps several tensors only when registered"; }
+            }
+            if (grp.tensors.empty())
+            {
+                if (count > 0 && !Optimizer::policy_type::lazy)
+                {
+                    return name + " has no state; call init() first (eager_state)";
+                }
+                return {};
+            }
+            if (grp.tensors.size() != count)
+            {
+                return name + " has state for " + std::to_string(grp.tensors.size()) + " tensors, got "
+                     + std::to_string(count);
+            }
+            for (std::size_t k = 0; k < count; ++k)
+            {
+                if (!xoptim::detail::same_shape(grp.tensors[k].shape, param_at(k).shape()))
+                {
+                    return "parameter " + std::to_string(k) + " has shape "
+                         + xoptim::detail::shape_string(param_at(k).shape()) + " but its state has shape "
+                         + xoptim::detail::shape_string(grp.tensors[k].shape);
                 }
             }
             return {};
@@ -222,6 +263,7 @@ namespace xoptim::mpi
                 local_error = "group " + std::to_string(g) + " out of range (have "
                             + std::to_string(m_opt.group_count()) + ")";
             }
+            if (local_error.empty()) { local_error = detail::wrapped_step_error(m_opt, g, params, param_at); }
             const std::uint64_t signature = shapes_signature(params, param_at, detail::hash_seed ^ g);
             const auto agreed = agree(m_comm, "xoptim::mpi::data_parallel::step", signature, local_error, weight,
                                       [&] { return shapes_text(params, param_at); });
@@ -229,7 +271,23 @@ namespace xoptim::mpi
             m_stats.check_seconds += detail::seconds_since(t0);
             m_stats.reduce_calls += m_mean(m_comm, grads, grad_at, weight, agreed.total_weight);
             m_stats.reduce_seconds += detail::seconds_since(t1);
-            const bool applied = apply();
+            // Everything the wrapped step checks was agreed on above, and its non-finite check
+            // sees the mean, the same on every rank. Any other failure (memory) may be this
+            // rank's alone while the others go on: it ends the job rather than split the replicas.
+            bool applied = false;
+            try
+            {
+                applied = apply();
+            }
+            catch (const nonfinite_gradient&)
+            {
+                throw;
+            }
+            catch (const std::exception& e)
+            {
+                if (size() == 1) { throw; }
+                abort_job(m_comm.get(), std::string("xoptim::mpi::data_parallel::step: ") + e.what());
+            }
             if (applied) { ++m_stats.steps; }
             m_stats.step_seconds += detail::seconds_since(t0);
             return applied;

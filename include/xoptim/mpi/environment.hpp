@@ -4,6 +4,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -61,6 +63,25 @@ namespace xoptim::mpi
             }
             return static_cast<int>(n);
         }
+    }
+
+    // Ends the whole job from this rank: writes "xoptim::mpi: rank R: <message>" as one line to
+    // standard error and calls MPI_Abort. For an error that the other ranks cannot learn of
+    // (they may already wait in a collective), where returning or finalising would hang them.
+    [[noreturn]] inline void abort_job(MPI_Comm comm, const std::string& message, int status = 1) noexcept
+    {
+        int rank = 0;
+        MPI_Comm_rank(comm, &rank);
+        std::string line = "xoptim::mpi: rank " + std::to_string(rank) + ": " + message;
+        for (char& c : line)
+        {
+            if (c == '\n') { c = ' '; }
+        }
+        line += '\n';
+        std::fwrite(line.data(), 1, line.size(), stderr);
+        std::fflush(stderr);
+        MPI_Abort(comm, status);
+        std::abort();
     }
 
     // The MPI datatype of float, double and 64-bit unsigned integers.
