@@ -12,6 +12,7 @@
 
 #include <xtensor/xtensor.hpp>
 
+#include <xoptim/io/checkpoint.hpp>
 #include <xoptim/mpi/distributed.hpp>
 #include <xoptim/optimizers.hpp>
 
@@ -143,4 +144,74 @@ TEST_CASE("data_parallel: an error of the wrapped step on one rank alone is agre
     CHECK_THROWS_WITH_AS(dp.step(0, w, good), doctest::Contains("state"), std::invalid_argument);
     CHECK(max_relative_difference(w, now) == 0.0);
     CHECK(dp.optimizer().step_count(0) == 1);
+}
+
+namespace
+{
+    // Whether every rank's bytes equal rank 0's; the same answer on every rank.
+    bool same_bytes_on_all_ranks(const xm::communicator& comm, const std::vector<unsigned char>& mine)
+    {
+        std::uint64_t length = mine.size();
+        MPI_Bcast(&length, 1, MPI_UINT64_T, 0, comm.get());
+        std::vector<unsigned char> root = mine;
+        root.resize(length);
+        MPI_Bcast(root.data(), static_cast<int>(length), MPI_BYTE, 0, comm.get());
+        int same = root == mine ? 1 : 0;
+        MPI_Allreduce(MPI_IN_PLACE, &same, 1, MPI_INT, MPI_MIN, comm.get());
+        return same == 1;
+    }
+}
+
+TEST_CASE("data_parallel::broadcast_state carries the whole group: hyperparameters, step, skips and lag")
+{
+    const xm::communicator comm;
+    // The checkpoint rank 0 loads was made with lr 0.1: three steps, one skipped, and its
+    // second tensor sat out one step.
+    auto saved = xoptim::adam<double>({.lr = 0.1, .weight_decay = 0.01});
+    saved.set_nonfinite_policy(xoptim::nonfinite_policy::skip_step);
+    auto p = random_tensors({{3}, {2, 2}}, 5);
+    for (int s = 0; s < 3; ++s)
+    {
+        auto g = rank_gradient(p, 0, s);
+        saved.step(0, p, g);
+    }
+    auto bad = rank_gradient(p, 0, 3);
+    bad[1](0, 1) = not_a_number;
+    CHECK_FALSE(saved.step(0, p, bad));
+    saved.groups()[0].tensors[1].lag = 1;
+    const auto bytes = xoptim::to_bytes(saved);
+
+    // Every rank is built with lr 0.2, as the documented pattern has it.
+    xm::data_parallel dp(xoptim::adam<double>({.lr = 0.2, .weight_decay = 0.01}), comm);
+    if (comm.is_root()) { xoptim::from_bytes(bytes, dp.optimizer()); }
+    dp.broadcast_state();
+    CHECK(dp.optimizer().learning_rate(0) == 0.1);
+    CHECK(dp.optimizer().step_count(0) == 3);
+    CHECK(dp.optimizer().skipped_steps(0) == 1);
+    REQUIRE(dp.optimizer().group(0).tensors.size() == 2);
+    CHECK(dp.optimizer().group(0).tensors[1].lag == 1);
+    CHECK(xoptim::to_bytes(dp.optimizer()) == bytes);
+    CHECK(same_bytes_on_all_ranks(comm, xoptim::to_bytes(dp.optimizer())));
+
+    auto params = p;
+    dp.broadcast_parameters(params);
+    auto g = rank_gradient(params, comm.rank(), 4);
+    CHECK(dp.step(0, params, g));
+    CHECK(same_on_all_ranks(comm, params));
+    CHECK(same_bytes_on_all_ranks(comm, xoptim::to_bytes(dp.optimizer())));
+}
+
+TEST_CASE("data_parallel::broadcast_state: a rank whose groups differ stops every rank, nothing changed")
+{
+    const xm::communicator comm;
+    auto trained = xoptim::sgd<double>({.lr = 0.1, .momentum = 0.9});
+    auto p = random_tensors({{4}}, 9);
+    auto g = rank_gradient(p, 0, 0);
+    trained.step(0, p, g);
+    xm::data_parallel dp(xoptim::sgd<double>({.lr = 0.1, .momentum = 0.9}), comm);
+    if (comm.is_root()) { dp.optimizer() = trained; }
+    if (comm.rank() == comm.size() - 1) { dp.optimizer().add_group({{"lr", 0.05}}); }
+    const auto before = xoptim::to_bytes(dp.optimizer());
+    CHECK_THROWS_WITH_AS(dp.broadcast_state(), doctest::Contains("group count"), std::invalid_argument);
+    CHECK(xoptim::to_bytes(dp.optimizer()) == before);
 }

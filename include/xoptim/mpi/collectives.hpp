@@ -81,10 +81,12 @@ namespace xoptim::mpi
 
     // One MPI_Allgather of (signature, local error, weight) from every rank. If any rank has a
     // local error or a signature that differs from rank 0's, every rank throws
-    // std::invalid_argument naming `who` and listing each rank's `describe()`.
+    // std::invalid_argument naming `who` and `subject` and listing each rank's error or
+    // `describe()`, on one line.
     template <class Describe>
     agreement agree(const communicator& comm, const std::string& who, std::uint64_t signature,
-                    const std::string& local_error, double weight, Describe&& describe)
+                    const std::string& local_error, double weight, Describe&& describe,
+                    const std::string& subject = "the tensors")
     {
         struct entry
         {
@@ -113,14 +115,32 @@ namespace xoptim::mpi
                 mine_text += " (weight " + xoptim::detail::format_value(weight) + ", need finite and >= 0)";
             }
             const auto texts = detail::gather_strings(comm, mine_text);
-            std::string message = who + ": the ranks disagree on the tensors (every rank stops here):";
+            std::string message = who + ": the ranks disagree on " + subject + " (every rank stops here):";
             for (std::size_t r = 0; r < texts.size(); ++r)
             {
-                message += "\n  rank " + std::to_string(r) + ": " + texts[r];
+                message += (r ? "; rank " : " rank ") + std::to_string(r) + ": " + texts[r];
             }
             throw std::invalid_argument(message);
         }
         return out;
+    }
+
+    namespace detail
+    {
+        // Rank 0's bytes on every rank (resized there), in messages of at most 2^30 bytes.
+        inline void broadcast_bytes(const communicator& comm, std::vector<unsigned char>& bytes)
+        {
+            std::uint64_t length = bytes.size();
+            check(MPI_Bcast(&length, 1, MPI_UINT64_T, 0, comm.get()), "MPI_Bcast");
+            bytes.resize(static_cast<std::size_t>(length));
+            std::size_t done = 0;
+            while (done < bytes.size())
+            {
+                const std::size_t n = std::min<std::size_t>(bytes.size() - done, std::size_t{1} << 30);
+                check(MPI_Bcast(bytes.data() + done, static_cast<int>(n), MPI_BYTE, 0, comm.get()), "MPI_Bcast");
+                done += n;
+            }
+        }
     }
 
     // A signature of count tensors' shapes, and the text of them, for `agree`.

@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +18,7 @@
 #include "../core/engine.hpp"
 #include "../core/finite.hpp"
 #include "../core/state.hpp"
+#include "../io/checkpoint.hpp"
 #include "collectives.hpp"
 #include "environment.hpp"
 
@@ -169,62 +172,47 @@ namespace xoptim::mpi
                               "xoptim::mpi::data_parallel::broadcast_parameters");
         }
 
-        // Rank 0's optimizer state (step counts and slots of every group) on every rank, e.g.
-        // after rank 0 alone loaded a checkpoint. Every rank must have the same groups.
+        // Rank 0's whole optimizer on every rank, e.g. after rank 0 alone loaded a checkpoint:
+        // every group's hyperparameters, step count, skip count and tensors' state (slots and
+        // steps sat out), carried as the bytes of a checkpoint (to_bytes / from_bytes). Every
+        // rank must have the same groups (count, registered tensors). Collective. If rank 0
+        // cannot write its state (a non-finite slot) or any rank cannot take it, every rank
+        // throws std::invalid_argument and nothing has changed; the non-finite policy and the
+        // threads stay each rank's own.
         void broadcast_state()
         {
-            auto& groups = m_opt.groups();
-            std::uint64_t group_count = groups.size();
-            detail::check(MPI_Bcast(&group_count, 1, MPI_UINT64_T, 0, m_comm.get()), "MPI_Bcast");
-            const std::string local_error = group_count == groups.size()
-                                                ? std::string()
-                                                : "has " + std::to_string(groups.size()) + " groups, rank 0 has "
-                                                      + std::to_string(group_count);
-            agree(m_comm, "xoptim::mpi::data_parallel::broadcast_state", 0, local_error, 1.0,
-                  [&] { return std::to_string(groups.size()) + " groups"; });
-            for (auto& grp : groups)
+            const std::string who = "xoptim::mpi::data_parallel::broadcast_state";
+            std::vector<unsigned char> bytes;
+            std::string error;
+            if (is_root())
             {
-                std::vector<std::uint64_t> header{grp.step, grp.tensors.size()};
-                detail::check(MPI_Bcast(header.data(), 2, MPI_UINT64_T, 0, m_comm.get()), "MPI_Bcast");
-                grp.step = header[0];
-                std::vector<std::uint64_t> shapes;
-                if (is_root())
+                try
                 {
-                    for (const auto& t : grp.tensors)
-                    {
-                        shapes.push_back(t.shape.size());
-                        shapes.insert(shapes.end(), t.shape.begin(), t.shape.end());
-                    }
+                    bytes = to_bytes(m_opt);
                 }
-                std::uint64_t length = shapes.size();
-                detail::check(MPI_Bcast(&length, 1, MPI_UINT64_T, 0, m_comm.get()), "MPI_Bcast");
-                shapes.resize(length);
-                detail::check(MPI_Bcast(shapes.data(), detail::count_of(length, "the state's shapes"), MPI_UINT64_T,
-                                        0, m_comm.get()),
-                              "MPI_Bcast");
-                if (!is_root())
+                catch (const std::exception& e)
                 {
-                    std::vector<typename Optimizer::state_type> made;
-                    std::size_t i = 0;
-                    for (std::uint64_t t = 0; t < header[1]; ++t)
-                    {
-                        const std::size_t dims = shapes[i++];
-                        std::vector<std::size_t> shape(shapes.begin() + static_cast<std::ptrdiff_t>(i),
-                                                       shapes.begin() + static_cast<std::ptrdiff_t>(i + dims));
-                        i += dims;
-                        made.push_back(detail::make_tensor_state<Optimizer>(grp.rule, std::move(shape)));
-                    }
-                    grp.tensors = std::move(made);
-                }
-                for (auto& t : grp.tensors)
-                {
-                    for (auto& s : t.slots)
-                    {
-                        broadcast_tensors(m_comm, 1, [&](std::size_t) -> auto& { return s; },
-                                          "xoptim::mpi::data_parallel::broadcast_state");
-                    }
+                    error = e.what();
                 }
             }
+            agree(m_comm, who, 0, error, 1.0, [] { return std::string("ready"); }, "rank 0's state");
+            detail::broadcast_bytes(m_comm, bytes);
+            std::optional<Optimizer> taken;
+            if (!is_root())
+            {
+                try
+                {
+                    // Into a copy: every rank changes only once all of them have taken the bytes.
+                    taken.emplace(m_opt);
+                    from_bytes(std::span<const unsigned char>(bytes), *taken);
+                }
+                catch (const std::exception& e)
+                {
+                    error = e.what();
+                }
+            }
+            agree(m_comm, who, 0, error, 1.0, [] { return std::string("took it"); }, "rank 0's state");
+            if (taken) { m_opt = std::move(*taken); }
         }
 
         // One step of group g: grads (this rank's, overwritten by the mean over ranks) then
