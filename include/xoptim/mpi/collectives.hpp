@@ -127,19 +127,31 @@ namespace xoptim::mpi
 
     namespace detail
     {
-        // Rank 0's bytes on every rank (resized there), in messages of at most 2^30 bytes.
-        inline void broadcast_bytes(const communicator& comm, std::vector<unsigned char>& bytes)
+        // The bytes of rank `root` on every rank (resized there), in messages of at most 2^30 bytes.
+        inline void broadcast_bytes(const communicator& comm, std::vector<unsigned char>& bytes, int root = 0)
         {
             std::uint64_t length = bytes.size();
-            check(MPI_Bcast(&length, 1, MPI_UINT64_T, 0, comm.get()), "MPI_Bcast");
+            check(MPI_Bcast(&length, 1, MPI_UINT64_T, root, comm.get()), "MPI_Bcast");
             bytes.resize(static_cast<std::size_t>(length));
             std::size_t done = 0;
             while (done < bytes.size())
             {
                 const std::size_t n = std::min<std::size_t>(bytes.size() - done, std::size_t{1} << 30);
-                check(MPI_Bcast(bytes.data() + done, static_cast<int>(n), MPI_BYTE, 0, comm.get()), "MPI_Bcast");
+                check(MPI_Bcast(bytes.data() + done, static_cast<int>(n), MPI_BYTE, root, comm.get()), "MPI_Bcast");
                 done += n;
             }
+        }
+
+        // The error of the lowest rank that has one (local_error non-empty), on every rank, or
+        // "" when no rank has one. Collective: one MPI_Allreduce, and a broadcast on failure.
+        inline std::string first_error(const communicator& comm, const std::string& local_error)
+        {
+            int first = local_error.empty() ? comm.size() : comm.rank();
+            check(MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, comm.get()), "MPI_Allreduce");
+            if (first == comm.size()) { return {}; }
+            std::vector<unsigned char> text(local_error.begin(), local_error.end());
+            broadcast_bytes(comm, text, first);
+            return std::string(text.begin(), text.end());
         }
     }
 
