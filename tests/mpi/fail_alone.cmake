@@ -58,6 +58,22 @@ elseif(CASE STREQUAL "data")
   expect_failure(2 "xoptim-viz fit: [^\n]*the data set is 4 rows of 2 columns[^\n]*on rank 0 but"
     ${mpi} ${NP_FLAG} 1 "${VIZ_MPI}" ${args} --data "${WORK_DIR}/a.csv"
          : ${NP_FLAG} 1 "${VIZ_MPI}" ${args} --data "${WORK_DIR}/b.csv")
+elseif(CASE STREQUAL "resume")
+  # A checkpoint one host has and another lacks.
+  execute_process(COMMAND "${VIZ_MPI}" fit --seed-data --optimizer adam --epochs 3 --checkpoint "${WORK_DIR}/run.ckpt"
+    OUTPUT_QUIET RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "making the checkpoint failed: ${rc}")
+  endif()
+  set(args fit --seed-data --optimizer adam --epochs 2)
+  expect_failure(2 "xoptim-viz fit: rank 1: --resume [^\n]*missing.ckpt"
+    ${mpi} ${NP_FLAG} 1 "${VIZ_MPI}" ${args} --resume "${WORK_DIR}/run.ckpt"
+         : ${NP_FLAG} 1 "${VIZ_MPI}" ${args} --resume "${WORK_DIR}/missing.ckpt")
+elseif(CASE STREQUAL "few_rows")
+  # Fewer rows than ranks: the same error on every rank after the gate, one line from rank 0.
+  file(WRITE "${WORK_DIR}/two.csv" "x,y\n0.1,3.5\n0.2,4.1\n")
+  expect_failure(2 "xoptim-viz fit: [^\n]*2 samples for 3 ranks"
+    ${mpi} ${NP_FLAG} 3 "${VIZ_MPI}" fit --data "${WORK_DIR}/two.csv" --optimizer sgd --epochs 2)
 elseif(CASE STREQUAL "unwind")
   expect_failure(nonzero "xoptim::mpi: rank 2: an exception is unwinding" ${mpi} ${NP_FLAG} 3 "${FAIL_ALONE}")
 else()
