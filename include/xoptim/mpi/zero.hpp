@@ -208,17 +208,23 @@ namespace xoptim::mpi
                 }
             }
             throw_if_any(error);
-            // 2. Every rank's parameters have rank 0's shapes, which are the file's.
+            // 2. Every rank's parameters have rank 0's shapes, which are the file's, and can be
+            //    broadcast where they are.
             std::uint64_t signature = detail::hash_seed;
             std::string shapes_text = std::to_string(param_total(params)) + " parameters";
+            std::string local_error;
             for (std::size_t k = 0; k < param_total(params); ++k)
             {
-                const auto& shape = param_ref(params, k).shape();
-                detail::hash_add(signature, shape.size());
-                for (const auto d : shape) { detail::hash_add(signature, static_cast<std::uint64_t>(d)); }
-                shapes_text += (k ? ", " : " ") + xoptim::detail::shape_string(shape);
+                const auto& p = param_ref(params, k);
+                detail::hash_add(signature, p.shape().size());
+                for (const auto d : p.shape()) { detail::hash_add(signature, static_cast<std::uint64_t>(d)); }
+                shapes_text += (k ? ", " : " ") + xoptim::detail::shape_string(p.shape());
+                if (local_error.empty() && p.size() != 0 && xoptim::detail::contiguous_data(p) == nullptr)
+                {
+                    local_error = "parameter " + std::to_string(k) + " is not contiguous";
+                }
             }
-            agree(m_comm, who, signature, "", 1.0, [&] { return shapes_text; }, "the parameters");
+            agree(m_comm, who, signature, local_error, 1.0, [&] { return shapes_text; }, "the parameters");
             // 3. The groups without their state (hyperparameters, step and skip counts) as
             //    checkpoint bytes, and the tensors' shapes and steps sat out, from rank 0.
             std::vector<std::vector<state_type>> states;
@@ -227,9 +233,17 @@ namespace xoptim::mpi
             if (is_root())
             {
                 for (auto& grp : whole->groups()) { states.push_back(std::move(grp.tensors)); }
-                bare = xoptim::to_bytes(*whole);
+                try
+                {
+                    bare = xoptim::to_bytes(*whole);
+                }
+                catch (const std::exception& e)
+                {
+                    error = e.what();
+                }
                 shapes = encode_shapes(states);
             }
+            throw_if_any(error);
             detail::broadcast_bytes(m_comm, bare);
             detail::broadcast_bytes(m_comm, shapes);
             if (!is_root())
