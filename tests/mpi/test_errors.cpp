@@ -40,6 +40,8 @@ namespace
         }
         CAPTURE(message);
         CHECK(message.find("disagree") != std::string::npos);
+        // One line, as a command-line tool reports an error.
+        CHECK(message.find('\n') == std::string::npos);
         CHECK(message.find(expected) != std::string::npos);
         CHECK(message.find("rank 0: ") != std::string::npos);
         CHECK(message.find("rank " + std::to_string(comm.size() - 1) + ": ") != std::string::npos);

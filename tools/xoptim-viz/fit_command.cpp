@@ -143,7 +143,22 @@ struct run_settings {
     std::optional<std::string> checkpoint; ///< --checkpoint FILE
     std::optional<std::string> resume;     ///< --resume FILE
     bool writes_files = true;              ///< false on MPI ranks other than 0
+    settings_list settings;                ///< what every MPI rank must share
+    start_gate* gate = nullptr;            ///< where the MPI ranks agree to start
 };
+
+/// The flags that decide the run, for the ranks to compare: all but the paths, which may
+/// differ between hosts (the data and the resumed state are compared by content instead).
+settings_list run_flags(const parsed_flags& given)
+{
+    settings_list out;
+    for (const auto& name : given.names()) {
+        if (name != "--data" && name != "--checkpoint" && name != "--resume") {
+            out.emplace_back(name, *given.get(name));
+        }
+    }
+    return out;
+}
 
 template <class Problem>
 int run(const Problem& problem, run_settings& s, std::ostream& out, std::ostream& err)
@@ -155,7 +170,11 @@ int run(const Problem& problem, run_settings& s, std::ostream& out, std::ostream
             throw usage_error("--resume " + *s.resume + ": " + e.what());
         }
         s.options.first_step = s.optimizer.step_count();
+        s.settings.emplace_back("the state resumed from", "step " + std::to_string(s.options.first_step) + ", theta "
+                                    + digest(s.theta.data(), s.theta.size() * sizeof(double)));
     }
+    // Under mpirun: every rank has its settings (or has stopped with its error): agree.
+    s.gate->start(s.settings);
     xoptim::fit_result result;
     try {
         // Under mpirun (xoptim-viz-mpi) a regression's rows are split across the ranks.
@@ -244,6 +263,12 @@ int fit_regression(const parsed_flags& given, run_settings& s, std::ostream& out
     } else {
         data = xoptim::seed_data(s.options.seed);
     }
+    // What the ranks compare: one host's file may differ from another's of the same name.
+    const std::string inputs = digest(data.x.data(), data.x.size() * sizeof(double));
+    const std::string targets = digest(data.y.data(), data.y.size() * sizeof(double));
+    s.settings.emplace_back("the data set", std::to_string(data.size()) + " rows of "
+                                                + std::to_string(data.features() + 1) + " columns, digests "
+                                                + inputs + " " + targets);
     const std::size_t dim = data.features() + 1;
     s.theta = read_init(given, dim, xt::zeros<double>({dim}));
     const auto fit_with = [&](auto l) {
@@ -274,9 +299,12 @@ int fit_command(std::span<const std::string> args, std::ostream& all_out, std::o
     // Under mpirun every rank runs; only rank 0 writes.
     std::ostream& out = rank0_stream(all_out);
     std::ostream& err = rank0_stream(all_err);
+    // Every rank passes here once: started (the settings agree) or stopped (one failed).
+    start_gate gate;
     try {
         for (const auto& a : args) {
             if (a == "--help") {
+                gate.start({{"--help", ""}});
                 print_fit_help(out);
                 return exit_ok;
             }
@@ -290,6 +318,8 @@ int fit_command(std::span<const std::string> args, std::ostream& all_out, std::o
                               + ")");
         }
         run_settings s;
+        s.gate = &gate;
+        s.settings = run_flags(given);
         s.optimizer = make_optimizer(*optimizer, given);
         if (const auto epochs = given.get("--epochs")) {
             s.options.epochs = parse_unsigned("--epochs", *epochs);
@@ -318,8 +348,15 @@ int fit_command(std::span<const std::string> args, std::ostream& all_out, std::o
         }
         return fit_regression(given, s, out, err);
     } catch (const usage_error& e) {
+        // Before the ranks agreed to start, this rank may be the only one to fail: it tells
+        // the others, and says why in one line (the lowest failing rank does).
+        if (distributed() && !gate.passed()) {
+            return gate.stop(e.what());
+        }
         err << "xoptim-viz fit: " << e.what() << "\n";
         return exit_usage;
+    } catch (const agreed_stop& stop) {
+        return stop.status;
     }
 }
 

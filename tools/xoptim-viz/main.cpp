@@ -91,8 +91,8 @@ int main(int argc, char** argv)
                 std::cout.flush();
                 return status;
             } catch (const std::exception& e) {
-                std::cerr << "xoptim-viz " << s.name << ": error: " << e.what() << "\n";
-                return exit_failure;
+                // Under mpirun the other ranks may wait for this one: unexpected_error ends the job.
+                return unexpected_error("xoptim-viz " + std::string(s.name) + ": error: " + e.what(), exit_failure);
             }
         }
     }

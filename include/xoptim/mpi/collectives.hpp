@@ -5,6 +5,7 @@
 // in buckets, so that many small tensors cost few calls.
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -14,6 +15,7 @@
 
 
 #include "../core/engine.hpp"
+#include "../core/validate.hpp"
 #include "environment.hpp"
 
 namespace xoptim::mpi
@@ -79,10 +81,12 @@ namespace xoptim::mpi
 
     // One MPI_Allgather of (signature, local error, weight) from every rank. If any rank has a
     // local error or a signature that differs from rank 0's, every rank throws
-    // std::invalid_argument naming `who` and listing each rank's `describe()`.
+    // std::invalid_argument naming `who` and `subject` and listing each rank's error or
+    // `describe()`, on one line.
     template <class Describe>
     agreement agree(const communicator& comm, const std::string& who, std::uint64_t signature,
-                    const std::string& local_error, double weight, Describe&& describe)
+                    const std::string& local_error, double weight, Describe&& describe,
+                    const std::string& subject = "the tensors")
     {
         struct entry
         {
@@ -99,22 +103,56 @@ namespace xoptim::mpi
         agreement out;
         for (const entry& e : all)
         {
-            ok = ok && e.failed == 0 && e.signature == all[0].signature && e.weight >= 0.0;
+            // A weight must be finite and >= 0: an infinite one would make every rank's mean NaN.
+            ok = ok && e.failed == 0 && e.signature == all[0].signature && std::isfinite(e.weight) && e.weight >= 0.0;
             out.total_weight += e.weight;
         }
         if (!ok)
         {
             std::string mine_text = local_error.empty() ? describe() : local_error;
-            if (!(weight >= 0.0)) { mine_text += " (weight " + std::to_string(weight) + ")"; }
+            if (!(std::isfinite(weight) && weight >= 0.0))
+            {
+                mine_text += " (weight " + xoptim::detail::format_value(weight) + ", need finite and >= 0)";
+            }
             const auto texts = detail::gather_strings(comm, mine_text);
-            std::string message = who + ": the ranks disagree on the tensors (every rank stops here):";
+            std::string message = who + ": the ranks disagree on " + subject + " (every rank stops here):";
             for (std::size_t r = 0; r < texts.size(); ++r)
             {
-                message += "\n  rank " + std::to_string(r) + ": " + texts[r];
+                message += (r ? "; rank " : " rank ") + std::to_string(r) + ": " + texts[r];
             }
             throw std::invalid_argument(message);
         }
         return out;
+    }
+
+    namespace detail
+    {
+        // The bytes of rank `root` on every rank (resized there), in messages of at most 2^30 bytes.
+        inline void broadcast_bytes(const communicator& comm, std::vector<unsigned char>& bytes, int root = 0)
+        {
+            std::uint64_t length = bytes.size();
+            check(MPI_Bcast(&length, 1, MPI_UINT64_T, root, comm.get()), "MPI_Bcast");
+            bytes.resize(static_cast<std::size_t>(length));
+            std::size_t done = 0;
+            while (done < bytes.size())
+            {
+                const std::size_t n = std::min<std::size_t>(bytes.size() - done, std::size_t{1} << 30);
+                check(MPI_Bcast(bytes.data() + done, static_cast<int>(n), MPI_BYTE, root, comm.get()), "MPI_Bcast");
+                done += n;
+            }
+        }
+
+        // The error of the lowest rank that has one (local_error non-empty), on every rank, or
+        // "" when no rank has one. Collective: one MPI_Allreduce, and a broadcast on failure.
+        inline std::string first_error(const communicator& comm, const std::string& local_error)
+        {
+            int first = local_error.empty() ? comm.size() : comm.rank();
+            check(MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, comm.get()), "MPI_Allreduce");
+            if (first == comm.size()) { return {}; }
+            std::vector<unsigned char> text(local_error.begin(), local_error.end());
+            broadcast_bytes(comm, text, first);
+            return std::string(text.begin(), text.end());
+        }
     }
 
     // A signature of count tensors' shapes, and the text of them, for `agree`.

@@ -7,13 +7,18 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
+#include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
 
 #include "../core/engine.hpp"
+#include "../core/finite.hpp"
 #include "../core/state.hpp"
+#include "../io/checkpoint.hpp"
 #include "collectives.hpp"
 #include "environment.hpp"
 
@@ -84,6 +89,45 @@ namespace xoptim::mpi
             return {};
         }
 
+        // What would make the wrapped optimizer's step of group g throw before it changes
+        // anything, as text ("" when nothing would): checked on every rank and agreed on, so
+        // that a rank whose optimizer differs (state made on one rank only, an eager policy
+        // without init()) stops every rank instead of letting the replicas diverge.
+        template <class Optimizer, class PAt>
+        std::string wrapped_step_error(const Optimizer& opt, std::size_t g, std::size_t count, PAt&& param_at)
+        {
+            const auto& grp = opt.groups()[g];
+            const std::string name = "group " + std::to_string(g);
+            if (!grp.params.empty()) { return name + " has registered tensors; step it with step(grads)"; }
+            if constexpr (Optimizer::rule_type::group_reduction_first)
+            {
+                if (count > 1) { return "a chain led by a group-wide reduction steps several tensors only when registered"; }
+            }
+            if (grp.tensors.empty())
+            {
+                if (count > 0 && !Optimizer::policy_type::lazy)
+                {
+                    return name + " has no state; call init() first (eager_state)";
+                }
+                return {};
+            }
+            if (grp.tensors.size() != count)
+            {
+                return name + " has state for " + std::to_string(grp.tensors.size()) + " tensors, got "
+                     + std::to_string(count);
+            }
+            for (std::size_t k = 0; k < count; ++k)
+            {
+                if (!xoptim::detail::same_shape(grp.tensors[k].shape, param_at(k).shape()))
+                {
+                    return "parameter " + std::to_string(k) + " has shape "
+                         + xoptim::detail::shape_string(param_at(k).shape()) + " but its state has shape "
+                         + xoptim::detail::shape_string(grp.tensors[k].shape);
+                }
+            }
+            return {};
+        }
+
         inline double seconds_since(std::chrono::steady_clock::time_point t0)
         {
             return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -128,87 +172,76 @@ namespace xoptim::mpi
                               "xoptim::mpi::data_parallel::broadcast_parameters");
         }
 
-        // Rank 0's optimizer state (step counts and slots of every group) on every rank, e.g.
-        // after rank 0 alone loaded a checkpoint. Every rank must have the same groups.
+        // Rank 0's whole optimizer on every rank, e.g. after rank 0 alone loaded a checkpoint:
+        // every group's hyperparameters, step count, skip count and tensors' state (slots and
+        // steps sat out), carried as the bytes of a checkpoint (to_bytes / from_bytes). Every
+        // rank must have the same groups (count, registered tensors). Collective. If rank 0
+        // cannot write its state (a non-finite slot) or any rank cannot take it, every rank
+        // throws std::invalid_argument and nothing has changed; the non-finite policy and the
+        // threads stay each rank's own.
         void broadcast_state()
         {
-            auto& groups = m_opt.groups();
-            std::uint64_t group_count = groups.size();
-            detail::check(MPI_Bcast(&group_count, 1, MPI_UINT64_T, 0, m_comm.get()), "MPI_Bcast");
-            const std::string local_error = group_count == groups.size()
-                                                ? std::string()
-                                                : "has " + std::to_string(groups.size()) + " groups, rank 0 has "
-                                                      + std::to_string(group_count);
-            agree(m_comm, "xoptim::mpi::data_parallel::broadcast_state", 0, local_error, 1.0,
-                  [&] { return std::to_string(groups.size()) + " groups"; });
-            for (auto& grp : groups)
+            const std::string who = "xoptim::mpi::data_parallel::broadcast_state";
+            std::vector<unsigned char> bytes;
+            std::string error;
+            if (is_root())
             {
-                std::vector<std::uint64_t> header{grp.step, grp.tensors.size()};
-                detail::check(MPI_Bcast(header.data(), 2, MPI_UINT64_T, 0, m_comm.get()), "MPI_Bcast");
-                grp.step = header[0];
-                std::vector<std::uint64_t> shapes;
-                if (is_root())
+                try
                 {
-                    for (const auto& t : grp.tensors)
-                    {
-                        shapes.push_back(t.shape.size());
-                        shapes.insert(shapes.end(), t.shape.begin(), t.shape.end());
-                    }
+                    bytes = to_bytes(m_opt);
                 }
-                std::uint64_t length = shapes.size();
-                detail::check(MPI_Bcast(&length, 1, MPI_UINT64_T, 0, m_comm.get()), "MPI_Bcast");
-                shapes.resize(length);
-                detail::check(MPI_Bcast(shapes.data(), detail::count_of(length, "the state's shapes"), MPI_UINT64_T,
-                                        0, m_comm.get()),
-                              "MPI_Bcast");
-                if (!is_root())
+                catch (const std::exception& e)
                 {
-                    std::vector<typename Optimizer::state_type> made;
-                    std::size_t i = 0;
-                    for (std::uint64_t t = 0; t < header[1]; ++t)
-                    {
-                        const std::size_t dims = shapes[i++];
-                        std::vector<std::size_t> shape(shapes.begin() + static_cast<std::ptrdiff_t>(i),
-                                                       shapes.begin() + static_cast<std::ptrdiff_t>(i + dims));
-                        i += dims;
-                        made.push_back(detail::make_tensor_state<Optimizer>(grp.rule, std::move(shape)));
-                    }
-                    grp.tensors = std::move(made);
-                }
-                for (auto& t : grp.tensors)
-                {
-                    for (auto& s : t.slots)
-                    {
-                        broadcast_tensors(m_comm, 1, [&](std::size_t) -> auto& { return s; },
-                                          "xoptim::mpi::data_parallel::broadcast_state");
-                    }
+                    error = e.what();
                 }
             }
+            agree(m_comm, who, 0, error, 1.0, [] { return std::string("ready"); }, "rank 0's state");
+            detail::broadcast_bytes(m_comm, bytes);
+            std::optional<Optimizer> taken;
+            if (!is_root())
+            {
+                try
+                {
+                    // Into a copy: every rank changes only once all of them have taken the bytes.
+                    taken.emplace(m_opt);
+                    from_bytes(std::span<const unsigned char>(bytes), *taken);
+                }
+                catch (const std::exception& e)
+                {
+                    error = e.what();
+                }
+            }
+            agree(m_comm, who, 0, error, 1.0, [] { return std::string("took it"); }, "rank 0's state");
+            if (taken) { m_opt = std::move(*taken); }
         }
 
         // One step of group g: grads (this rank's, overwritten by the mean over ranks) then
         // the optimizer's step. `weight` is what this rank's gradients count for (the number
-        // of samples they average; 1 when every rank's batch has the same size).
+        // of samples they average; 1 when every rank's batch has the same size). Returns false,
+        // on every rank, if the wrapped optimizer skipped the step for a non-finite gradient:
+        // its policy sees the mean, which is the same on every rank.
         template <class Ps, class Gs>
-        void step(std::size_t g, Ps& params, Gs& grads, double weight = 1.0)
+        bool step(std::size_t g, Ps& params, Gs& grads, double weight = 1.0)
         {
-            step_impl(g, params.size(), grads.size(), [&](std::size_t k) -> decltype(auto) { return (params[k]); },
-                      [&](std::size_t k) -> decltype(auto) { return (grads[k]); }, weight,
-                      [&] { m_opt.step(g, params, grads); });
+            return step_impl(g, params.size(), grads.size(),
+                             [&](std::size_t k) -> decltype(auto) { return (params[k]); },
+                             [&](std::size_t k) -> decltype(auto) { return (grads[k]); }, weight,
+                             [&] { return m_opt.step(g, params, grads); });
         }
 
         // One step on a single tensor (group 0).
         template <class E, class G>
             requires requires(E& e, G& gr) { e.shape(); gr.shape(); }
-        void step(E& param, G& grad, double weight = 1.0)
+        bool step(E& param, G& grad, double weight = 1.0)
         {
-            step_impl(0, 1, 1, [&](std::size_t) -> auto& { return param; }, [&](std::size_t) -> auto& { return grad; },
-                      weight, [&] { m_opt.step(param, grad); });
+            return step_impl(0, 1, 1, [&](std::size_t) -> auto& { return param; },
+                             [&](std::size_t) -> auto& { return grad; }, weight,
+                             [&] { return m_opt.step(param, grad); });
         }
 
     private:
         template <class PAt, class GAt, class Apply>
-        void step_impl(std::size_t g, std::size_t params, std::size_t grads, PAt&& param_at, GAt&& grad_at,
+        bool step_impl(std::size_t g, std::size_t params, std::size_t grads, PAt&& param_at, GAt&& grad_at,
                        double weight, Apply&& apply)
         {
             const auto t0 = std::chrono::steady_clock::now();
@@ -218,6 +251,7 @@ namespace xoptim::mpi
                 local_error = "group " + std::to_string(g) + " out of range (have "
                             + std::to_string(m_opt.group_count()) + ")";
             }
+            if (local_error.empty()) { local_error = detail::wrapped_step_error(m_opt, g, params, param_at); }
             const std::uint64_t signature = shapes_signature(params, param_at, detail::hash_seed ^ g);
             const auto agreed = agree(m_comm, "xoptim::mpi::data_parallel::step", signature, local_error, weight,
                                       [&] { return shapes_text(params, param_at); });
@@ -225,9 +259,26 @@ namespace xoptim::mpi
             m_stats.check_seconds += detail::seconds_since(t0);
             m_stats.reduce_calls += m_mean(m_comm, grads, grad_at, weight, agreed.total_weight);
             m_stats.reduce_seconds += detail::seconds_since(t1);
-            apply();
-            ++m_stats.steps;
+            // Everything the wrapped step checks was agreed on above, and its non-finite check
+            // sees the mean, the same on every rank. Any other failure (memory) may be this
+            // rank's alone while the others go on: it ends the job rather than split the replicas.
+            bool applied = false;
+            try
+            {
+                applied = apply();
+            }
+            catch (const nonfinite_gradient&)
+            {
+                throw;
+            }
+            catch (const std::exception& e)
+            {
+                if (size() == 1) { throw; }
+                abort_job(m_comm.get(), std::string("xoptim::mpi::data_parallel::step: ") + e.what());
+            }
+            if (applied) { ++m_stats.steps; }
             m_stats.step_seconds += detail::seconds_since(t0);
+            return applied;
         }
 
         Optimizer m_opt;

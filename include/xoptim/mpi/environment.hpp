@@ -4,6 +4,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -63,6 +66,25 @@ namespace xoptim::mpi
         }
     }
 
+    // Ends the whole job from this rank: writes "xoptim::mpi: rank R: <message>" as one line to
+    // standard error and calls MPI_Abort. For an error that the other ranks cannot learn of
+    // (they may already wait in a collective), where returning or finalising would hang them.
+    [[noreturn]] inline void abort_job(MPI_Comm comm, const std::string& message, int status = 1) noexcept
+    {
+        int rank = 0;
+        MPI_Comm_rank(comm, &rank);
+        std::string line = "xoptim::mpi: rank " + std::to_string(rank) + ": " + message;
+        for (char& c : line)
+        {
+            if (c == '\n') { c = ' '; }
+        }
+        line += '\n';
+        std::fwrite(line.data(), 1, line.size(), stderr);
+        std::fflush(stderr);
+        MPI_Abort(comm, status);
+        std::abort();
+    }
+
     // The MPI datatype of float, double and 64-bit unsigned integers.
     template <class V>
     MPI_Datatype datatype()
@@ -75,12 +97,20 @@ namespace xoptim::mpi
 
     // Initialises MPI unless it already is, and finalises it on destruction if it initialised
     // it. A program started without mpirun runs as one process (Open MPI's singleton mode).
+    //
+    // MPI_Finalize waits for every rank. Destroyed while an exception unwinds past it, on more
+    // than one rank, the environment cannot know whether the other ranks wait in a collective
+    // for this one (they usually do: the exception left the loop they are still in), so it
+    // ends the job with MPI_Abort after one line on standard error instead of hanging them.
+    // A program that catches an error and returns normally must first make every rank learn
+    // of it (agree on it collectively), or call abort_job.
     class environment
     {
     public:
         environment() : environment(nullptr, nullptr) {}
 
         environment(int* argc, char*** argv)
+            : m_uncaught(std::uncaught_exceptions())
         {
             int initialised = 0;
             detail::check(MPI_Initialized(&initialised), "MPI_Initialized");
@@ -100,12 +130,22 @@ namespace xoptim::mpi
             {
                 int finalised = 0;
                 MPI_Finalized(&finalised);
-                if (!finalised) { MPI_Finalize(); }
+                if (finalised) { return; }
+                int size = 1;
+                MPI_Comm_size(MPI_COMM_WORLD, &size);
+                if (size > 1 && std::uncaught_exceptions() > m_uncaught)
+                {
+                    abort_job(MPI_COMM_WORLD, "an exception is unwinding past xoptim::mpi::environment; ending the "
+                                              "job instead of waiting in MPI_Finalize for ranks that may wait for "
+                                              "this one");
+                }
+                MPI_Finalize();
             }
         }
 
     private:
         bool m_owner = false;
+        int m_uncaught = 0;
     };
 
     // A communicator handle (not owned) with its rank and size looked up once.
