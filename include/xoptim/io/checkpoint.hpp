@@ -362,8 +362,10 @@ namespace xoptim
         // Format version 2: hyperparameters by name. A name the chain does not declare, or one
         // given twice, is an error; a declared one the file lacks (added after the file was
         // written) keeps the value of the optimizer being loaded into.
-        template <class Chain>
-        void read_fields_by_name(reader& r, Chain& rule, const std::string& gname)
+        // walk(leaf) calls leaf(name, field&, since) for every stored hyperparameter of the
+        // optimizer being loaded into.
+        template <class Walk>
+        void read_named_fields(reader& r, const std::string& gname, Walk&& walk)
         {
             const std::uint32_t nfields = r.u32(gname + " hyperparameter count");
             if (nfields > checkpoint_format::max_fields || std::size_t(nfields) * 13 > r.remaining())
@@ -396,7 +398,7 @@ namespace xoptim
                 found.push_back(std::move(f));
             }
             std::vector<std::string> declared;
-            walk_chain_stored(rule, [&](const std::string& path, auto& x, std::uint32_t) {
+            walk([&](const std::string& path, auto& x, std::uint32_t) {
                 declared.push_back(path);
                 for (auto& f : found)
                 {
@@ -416,6 +418,12 @@ namespace xoptim
                                            + xoptim::detail::names_text(declared) + ")");
                 }
             }
+        }
+
+        template <class Chain>
+        void read_fields_by_name(reader& r, Chain& rule, const std::string& gname)
+        {
+            read_named_fields(r, gname, [&](auto&& leaf) { walk_chain_stored(rule, leaf); });
         }
 
         template <class Opt, class Params>
