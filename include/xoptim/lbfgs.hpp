@@ -242,6 +242,18 @@ namespace xoptim
         std::uint64_t skipped_steps() const noexcept { return m_skipped; }
 
         const state_type& state() const noexcept { return m_state; }
+        // Forgets the history and the counters, as a new optimizer with these hyperparameters
+        // would have them, keeping the memory already allocated for them.
+        void reset() noexcept
+        {
+            m_state.func_evals = 0;
+            m_state.n_iter = 0;
+            m_state.steps = 0;
+            m_state.t = 0;
+            m_state.prev_loss = 0;
+            m_state.h_diag = 1;
+            m_state.history.clear();
+        }
         // For checkpoints (io/lbfgs_checkpoint.hpp); replacing it keeps its history's capacity.
         void set_state(state_type s) { m_state = std::move(s); }
 
