@@ -111,27 +111,7 @@ namespace xoptim
                 throw checkpoint_error("format version: expected 2 for an lbfgs checkpoint, found "
                                        + std::to_string(file_version));
             }
-            const std::string kind = r.str("optimizer kind", checkpoint_format::max_kind_length);
-            if (kind != lbfgs<V>::kind)
-            {
-                throw checkpoint_error("optimizer kind: expected \"lbfgs\", found \"" + kind + "\"");
-            }
-            const std::uint8_t etag = r.u8("element type");
-            if (etag != element_tag<V>)
-            {
-                throw checkpoint_error("element type: expected " + tag_name(element_tag<V>) + ", found " + tag_name(etag));
-            }
-            const std::uint8_t flags = r.u8("flags");
-            if ((flags & ~checkpoint_format::flag_parameters) != 0)
-            {
-                throw checkpoint_error("flags: expected only " + hex(checkpoint_format::flag_parameters, 2)
-                                       + " to be possible, found " + hex(flags, 2));
-            }
-            const bool has_params = (flags & checkpoint_format::flag_parameters) != 0;
-            if (params != nullptr && !has_params)
-            {
-                throw checkpoint_error("parameters: expected the checkpoint to hold them, found none");
-            }
+            const bool has_params = read_kind_and_flags<V>(r, std::string(lbfgs<V>::kind), params != nullptr);
 
             lbfgs_options options = opt.options();
             read_named_fields(r, "lbfgs", [&](auto&& leaf) { xoptim::detail::walk_stored(options, {}, leaf); });

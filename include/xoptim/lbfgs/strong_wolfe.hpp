@@ -91,14 +91,18 @@ namespace xoptim::detail::lbfgs_ops
         std::size_t size = 0;
         while (ls_iter < max_ls)
         {
-            if (f_new > (f + c1 * t * gtd) || (ls_iter > 1 && f_new >= f_prev))
-            {
-                // Armijo fails, or no lower than the previous trial: the minimum is before t.
+            // [t_prev, t] holds a point meeting the conditions.
+            const auto bracket_previous = [&] {
                 bracket = {t_prev, t};
                 bracket_f = {f_prev, f_new};
                 bracket_g = {g_prev, g_new};
                 bracket_gtd = {gtd_prev, gtd_new};
                 size = 2;
+            };
+            if (f_new > (f + c1 * t * gtd) || (ls_iter > 1 && f_new >= f_prev))
+            {
+                // Armijo fails, or no lower than the previous trial: the minimum is before t.
+                bracket_previous();
                 break;
             }
             if (std::abs(gtd_new) <= -c2 * gtd)
@@ -113,11 +117,7 @@ namespace xoptim::detail::lbfgs_ops
             if (gtd_new >= 0)
             {
                 // The slope turned: the minimum is between t_prev and t.
-                bracket = {t_prev, t};
-                bracket_f = {f_prev, f_new};
-                bracket_g = {g_prev, g_new};
-                bracket_gtd = {gtd_prev, gtd_new};
-                size = 2;
+                bracket_previous();
                 break;
             }
 
