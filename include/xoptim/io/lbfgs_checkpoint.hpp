@@ -13,6 +13,7 @@
 // file's hyperparameters replace the optimizer's, as for the elementwise optimizers. A run
 // resumed from a checkpoint continues bit for bit as the uninterrupted run.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
