@@ -68,6 +68,7 @@ int main(int argc, char** argv)
     xoptim_bench::register_seed();
     xoptim_bench::register_threads();
     xoptim_bench::register_any();
+    xoptim_bench::register_lbfgs();
 
     // A short default minimum time per benchmark, unless the command line sets one.
     std::vector<char*> args(argv, argv + argc);

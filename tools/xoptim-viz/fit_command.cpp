@@ -24,6 +24,7 @@
 
 #include "cli.hpp"
 #include "distributed.hpp"
+#include "lbfgs_fit.hpp"
 #include "optimizer_table.hpp"
 
 namespace xoptim_viz {
@@ -80,6 +81,7 @@ std::vector<flag> all_flags()
     std::vector<flag> flags(std::begin(problem_flags), std::end(problem_flags));
     const auto hyper = hyperparameter_flags();
     flags.insert(flags.end() - 1, hyper.begin(), hyper.end());
+    flags.insert(flags.end() - 1, std::begin(lbfgs_flags), std::end(lbfgs_flags));
     return flags;
 }
 
@@ -91,12 +93,17 @@ void print_fit_help(std::ostream& out)
         out << "  " << name << ": " << optimizer_summary(name) << "\n      "
             << optimizer_defaults(name) << "\n";
     }
+    out << "  lbfgs: L-BFGS (torch.optim.LBFGS); each row is one step(closure) of up to --max-iter\n"
+           "      iterations, with func_evals,n_iter columns; full batch only\n"
+           "      --lr 1 --max-iter 20 --max-eval 25 --tolerance-grad 1e-07 --tolerance-change 1e-09\n"
+           "      --history-size 100 [--line-search strong_wolfe]\n";
     out << "\nobjectives (--objective): " << join(xoptim::test_function_names) << "\n"
         << "\nexamples:\n"
            "  xoptim-viz fit --optimizer sgd --lr 0.1 --loss mse --init -10,-20\n"
            "  xoptim-viz fit --seed-data --seed 7 --optimizer adam --lr 0.1 --loss rmse\n"
            "  xoptim-viz fit --data points.csv --optimizer lamb --lr 0.1 --batch-size 10\n"
-           "  xoptim-viz fit --objective rosenbrock --optimizer adam --lr 0.01 --epochs 2000\n";
+           "  xoptim-viz fit --objective rosenbrock --optimizer adam --lr 0.01 --epochs 2000\n"
+           "  xoptim-viz fit --objective rosenbrock --optimizer lbfgs --line-search strong_wolfe --epochs 5\n";
 }
 
 /// Writes each record as a CSV row as soon as it exists.
@@ -145,6 +152,7 @@ struct run_settings {
     bool writes_files = true;              ///< false on MPI ranks other than 0
     settings_list settings;                ///< what every MPI rank must share
     start_gate* gate = nullptr;            ///< where the MPI ranks agree to start
+    std::optional<lbfgs_run> lbfgs;        ///< --optimizer lbfgs, which fit() does not drive
 };
 
 /// The flags that decide the run, for the ranks to compare: all but the paths, which may
@@ -163,6 +171,11 @@ settings_list run_flags(const parsed_flags& given)
 template <class Problem>
 int run(const Problem& problem, run_settings& s, std::ostream& out, std::ostream& err)
 {
+    if (s.lbfgs) {
+        // Under mpirun every rank runs the same L-BFGS on the whole data (rank 0 writes).
+        s.gate->start(s.settings);
+        return run_lbfgs(problem, *s.lbfgs, s.theta, out, err);
+    }
     if (s.resume) {
         try {
             s.optimizer.resume(*s.resume, s.theta);
@@ -314,13 +327,21 @@ int fit_command(std::span<const std::string> args, std::ostream& all_out, std::o
 
         const auto optimizer = given.get("--optimizer");
         if (!optimizer) {
-            throw usage_error("--optimizer is required (choose from: " + join(optimizer_names())
+            throw usage_error("--optimizer is required (choose from: " + join(optimizer_names()) + ", lbfgs"
                               + ")");
         }
         run_settings s;
         s.gate = &gate;
         s.settings = run_flags(given);
-        s.optimizer = make_optimizer(*optimizer, given);
+        if (*optimizer == "lbfgs") {
+            if (given.has("--batch-size")) {
+                throw usage_error("--batch-size does not apply to lbfgs (each step evaluates the whole data set)");
+            }
+            s.lbfgs.emplace(lbfgs_run{make_lbfgs(given), 100, std::nullopt, std::nullopt, true});
+        } else {
+            reject_lbfgs_flags(*optimizer, given);
+            s.optimizer = make_optimizer(*optimizer, given);
+        }
         if (const auto epochs = given.get("--epochs")) {
             s.options.epochs = parse_unsigned("--epochs", *epochs);
         }
@@ -337,6 +358,12 @@ int fit_command(std::span<const std::string> args, std::ostream& all_out, std::o
         s.checkpoint = given.get("--checkpoint");
         s.resume = given.get("--resume");
         s.writes_files = &out == &all_out;
+        if (s.lbfgs) {
+            s.lbfgs->steps = s.options.epochs;
+            s.lbfgs->checkpoint = s.checkpoint;
+            s.lbfgs->resume = s.resume;
+            s.lbfgs->writes_files = s.writes_files;
+        }
         if (s.resume) {
             if (given.has("--init")) {
                 throw usage_error("--init does not apply with --resume (the checkpoint holds theta)");

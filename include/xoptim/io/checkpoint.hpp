@@ -362,8 +362,10 @@ namespace xoptim
         // Format version 2: hyperparameters by name. A name the chain does not declare, or one
         // given twice, is an error; a declared one the file lacks (added after the file was
         // written) keeps the value of the optimizer being loaded into.
-        template <class Chain>
-        void read_fields_by_name(reader& r, Chain& rule, const std::string& gname)
+        // walk(leaf) calls leaf(name, field&, since) for every stored hyperparameter of the
+        // optimizer being loaded into.
+        template <class Walk>
+        void read_named_fields(reader& r, const std::string& gname, Walk&& walk)
         {
             const std::uint32_t nfields = r.u32(gname + " hyperparameter count");
             if (nfields > checkpoint_format::max_fields || std::size_t(nfields) * 13 > r.remaining())
@@ -396,7 +398,7 @@ namespace xoptim
                 found.push_back(std::move(f));
             }
             std::vector<std::string> declared;
-            walk_chain_stored(rule, [&](const std::string& path, auto& x, std::uint32_t) {
+            walk([&](const std::string& path, auto& x, std::uint32_t) {
                 declared.push_back(path);
                 for (auto& f : found)
                 {
@@ -418,19 +420,18 @@ namespace xoptim
             }
         }
 
-        template <class Opt, class Params>
-        void read_into(std::span<const unsigned char> bytes, Opt& opt, Params* params)
+        template <class Chain>
+        void read_fields_by_name(reader& r, Chain& rule, const std::string& gname)
         {
-            using Chain = typename Opt::rule_type;
-            using V = typename Opt::value_type;
-            using group_type = typename Opt::group_type;
-            using state_type = typename Opt::state_type;
+            read_named_fields(r, gname, [&](auto&& leaf) { walk_chain_stored(rule, leaf); });
+        }
 
-            std::uint32_t file_version = 0;
-            reader r = open_payload(bytes, file_version);
-
+        // The payload's kind, element type and flags, checked against the optimizer being loaded
+        // into; returns whether parameters follow (required when want_params).
+        template <class V>
+        bool read_kind_and_flags(reader& r, const std::string& want_kind, bool want_params)
+        {
             const std::string kind = r.str("optimizer kind", checkpoint_format::max_kind_length);
-            const std::string want_kind = kind_of<Chain>();
             if (kind != want_kind)
             {
                 throw checkpoint_error("optimizer kind: expected \"" + want_kind + "\", found \"" + kind + "\"");
@@ -448,10 +449,25 @@ namespace xoptim
                                        + " to be possible, found " + hex(flags, 2));
             }
             const bool has_params = (flags & checkpoint_format::flag_parameters) != 0;
-            if (params != nullptr && !has_params)
+            if (want_params && !has_params)
             {
                 throw checkpoint_error("parameters: expected the checkpoint to hold them, found none");
             }
+            return has_params;
+        }
+
+        template <class Opt, class Params>
+        void read_into(std::span<const unsigned char> bytes, Opt& opt, Params* params)
+        {
+            using Chain = typename Opt::rule_type;
+            using V = typename Opt::value_type;
+            using group_type = typename Opt::group_type;
+            using state_type = typename Opt::state_type;
+
+            std::uint32_t file_version = 0;
+            reader r = open_payload(bytes, file_version);
+
+            const bool has_params = read_kind_and_flags<V>(r, kind_of<Chain>(), params != nullptr);
             const std::uint32_t groups = r.u32("group count");
             if (groups != opt.group_count())
             {
