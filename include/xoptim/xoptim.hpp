@@ -36,6 +36,7 @@
 #include "schedules.hpp"
 
 #include "clip_grad_norm.hpp"
+#include "lbfgs.hpp"
 #include "reduce_on_plateau.hpp"
 
 #include "losses/huber.hpp"
@@ -55,3 +56,4 @@
 #include "fit.hpp"
 
 #include "io/checkpoint.hpp"
+#include "io/lbfgs_checkpoint.hpp"
