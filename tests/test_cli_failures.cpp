@@ -145,5 +145,60 @@ TEST_CASE("cli failures: report from a start where the loss is not finite is bad
     CHECK(ros.status == 2);
 }
 
+TEST_CASE("cli failures: standard output that cannot be written is an I/O error (status 1, one line)")
+{
+    const fs::path d = fresh("stdout");
+    for (const std::string args : {"fit --optimizer sgd --lr 0.1", "fit --optimizer adam --lr 0.1 --epochs 5000", "fit --help",
+                                   "--help", "report --iterations 5 --grid 5 --optimizers sgd --out r"})
+    {
+        INFO(args);
+        const auto r = run_script(d, viz + " " + args + " > /dev/full");
+        CHECK(r.status == 1);
+        CHECK(count_newlines(r.err) == 1);
+        CHECK(contains(r.err, "standard output"));
+        CHECK(contains(r.err, "No space left on device"));
+    }
+}
+
+TEST_CASE("cli failures: a file size limit is reported, not a SIGXFSZ death, and leaves no partial file")
+{
+    const fs::path d = fresh("ulimit");
+    // Standard output to a file that may hold 1 KiB: the rows past it cannot be written.
+    const auto rows = run_script(d, limited(1, viz + " fit --optimizer adam --lr 0.1 --epochs 5000 > rows.csv"));
+    CHECK(rows.status == 1);
+    CHECK(count_newlines(rows.err) == 1);
+    CHECK(contains(rows.err, "standard output"));
+    CHECK(contains(rows.err, "File too large"));
+    CHECK(fs::file_size(d / "rows.csv") <= 1024);
+
+    // A checkpoint that cannot be written: status 1, its path in the message, no file left.
+    const auto ckpt = run_script(d, limited(0, viz + " fit --optimizer adam --lr 0.1 --epochs 3 --checkpoint run.ckpt > /dev/null"));
+    CHECK(ckpt.status == 1);
+    CHECK(count_newlines(ckpt.err) == 1);
+    CHECK(contains(ckpt.err, "run.ckpt"));
+    CHECK(contains(ckpt.err, "File too large"));
+    CHECK_FALSE(fs::exists(d / "run.ckpt"));
+    CHECK_FALSE(fs::exists(d / "run.ckpt.tmp"));
+
+    // A report whose larger files do not fit: status 1, the file named, no "wrote", and every
+    // file that exists is complete (none empty, no temporary left).
+    const auto report = run_script(d, limited(8, viz + " report --iterations 5 --grid 20 --optimizers sgd,adam --out rep > report.out"));
+    const std::string report_out = read_file(d / "report.out");
+    CHECK(report.status == 1);
+    CHECK(count_newlines(report.err) == 1);
+    CHECK(contains(report.err, "rep/"));
+    CHECK(contains(report.err, "File too large"));
+    CHECK_FALSE(contains(report_out, "wrote"));
+    if (fs::exists(d / "rep"))
+    {
+        for (const auto& e : fs::directory_iterator(d / "rep"))
+        {
+            INFO(e.path().string());
+            CHECK(fs::file_size(e.path()) > 0);
+            CHECK(e.path().extension() != ".tmp");
+        }
+    }
+}
+
 
 #endif

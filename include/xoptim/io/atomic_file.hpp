@@ -36,20 +36,23 @@ namespace xoptim::detail::ckpt
         return tmp;
     }
 
-    inline void write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> bytes)
+    // Writes `bytes` to `path` through "<path>.tmp" (see the top of this file); every failure
+    // throws Error naming the file and the reason, with `path` unchanged and no temporary left.
+    template <class Error = checkpoint_error>
+    void write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> bytes)
     {
         const std::filesystem::path tmp = temporary_path(path);
 #if XOPTIM_HAVE_POSIX_FILES
         const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0)
         {
-            throw checkpoint_error("cannot create \"" + tmp.string() + "\": " + errno_text(errno));
+            throw Error("cannot create \"" + tmp.string() + "\": " + errno_text(errno));
         }
         auto fail = [&](const char* what, int e) {
             ::close(fd);
             ::unlink(tmp.c_str());
-            throw checkpoint_error(std::string(what) + " \"" + tmp.string() + "\": " + errno_text(e)
-                                   + " (\"" + path.string() + "\" is unchanged)");
+            throw Error(std::string(what) + " \"" + tmp.string() + "\": " + errno_text(e)
+                        + " (\"" + path.string() + "\" is unchanged)");
         };
         std::size_t done = 0;
         while (done < bytes.size())
@@ -67,15 +70,15 @@ namespace xoptim::detail::ckpt
         {
             const int e = errno;
             ::unlink(tmp.c_str());
-            throw checkpoint_error("cannot close \"" + tmp.string() + "\": " + errno_text(e) + " (\"" + path.string()
-                                   + "\" is unchanged)");
+            throw Error("cannot close \"" + tmp.string() + "\": " + errno_text(e) + " (\"" + path.string()
+                        + "\" is unchanged)");
         }
         if (::rename(tmp.c_str(), path.c_str()) != 0)
         {
             const int e = errno;
             ::unlink(tmp.c_str());
-            throw checkpoint_error("cannot rename \"" + tmp.string() + "\" to \"" + path.string()
-                                   + "\": " + errno_text(e) + " (\"" + path.string() + "\" is unchanged)");
+            throw Error("cannot rename \"" + tmp.string() + "\" to \"" + path.string()
+                        + "\": " + errno_text(e) + " (\"" + path.string() + "\" is unchanged)");
         }
         // Make the rename itself durable (best effort: not every file system allows it).
         std::filesystem::path dir = path.parent_path();
@@ -96,7 +99,7 @@ namespace xoptim::detail::ckpt
                 out.close();
                 std::error_code ignored;
                 std::filesystem::remove(tmp, ignored);
-                throw checkpoint_error("cannot write \"" + tmp.string() + "\" (\"" + path.string() + "\" is unchanged)");
+                throw Error("cannot write \"" + tmp.string() + "\" (\"" + path.string() + "\" is unchanged)");
             }
         }
         std::error_code ec;
@@ -105,7 +108,7 @@ namespace xoptim::detail::ckpt
         {
             std::error_code ignored;
             std::filesystem::remove(tmp, ignored);
-            throw checkpoint_error("cannot rename \"" + tmp.string() + "\" to \"" + path.string() + "\": " + ec.message());
+            throw Error("cannot rename \"" + tmp.string() + "\" to \"" + path.string() + "\": " + ec.message());
         }
 #endif
     }
