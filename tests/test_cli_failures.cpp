@@ -200,5 +200,27 @@ TEST_CASE("cli failures: a file size limit is reported, not a SIGXFSZ death, and
     }
 }
 
+TEST_CASE("cli failures: a stale temporary file that is a symbolic link is not followed")
+{
+    const fs::path d = fresh("symlink");
+    std::ofstream(d / "sentinel") << "keep me\n";
+    fs::create_symlink(d / "sentinel", d / "run.ckpt.tmp");
+    const auto r = xoptim_test::run_viz(dir, "fit --optimizer adam --lr 0.1 --epochs 3 --checkpoint run.ckpt", d);
+    CHECK(r.status == 1);
+    CHECK(count_newlines(r.err) == 1);
+    CHECK(contains(r.err, "run.ckpt.tmp"));
+    CHECK(read_file(d / "sentinel") == "keep me\n");
+    CHECK(fs::is_symlink(d / "run.ckpt.tmp"));
+    CHECK_FALSE(fs::exists(fs::symlink_status(d / "run.ckpt")));
+
+    // A stale regular temporary file of ours is replaced.
+    fs::remove(d / "run.ckpt.tmp");
+    std::ofstream(d / "run.ckpt.tmp") << "half a checkpoint";
+    const auto again = xoptim_test::run_viz(dir, "fit --optimizer adam --lr 0.1 --epochs 3 --checkpoint run.ckpt", d);
+    CHECK(again.status == 0);
+    CHECK(fs::is_regular_file(fs::symlink_status(d / "run.ckpt")));
+    CHECK_FALSE(fs::exists(d / "run.ckpt.tmp"));
+}
+
 
 #endif
