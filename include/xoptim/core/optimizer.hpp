@@ -368,7 +368,7 @@ namespace xoptim
             for (std::size_t k = 0; k < count; ++k)
             {
                 const auto& gr = grad_at(k);
-                if (const auto hit = detail::find_nonfinite(gr))
+                if (const auto hit = detail::find_nonfinite<V>(gr))
                 {
                     if (m_nonfinite == nonfinite_policy::skip_step)
                     {
@@ -742,7 +742,7 @@ namespace xoptim
                 for (std::size_t t = 0; t < m_groups[g].params.size(); ++t, ++k)
                 {
                     if (!grads[k].present()) { continue; }
-                    if (const auto hit = detail::find_nonfinite(grads[k]))
+                    if (const auto hit = detail::find_nonfinite<V>(grads[k]))
                     {
                         if (m_nonfinite == nonfinite_policy::skip_step)
                         {
