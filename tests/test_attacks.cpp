@@ -124,3 +124,64 @@ TEST_CASE("attacks: a gradient finite in double but not in float is non-finite f
     }
 }
 
+TEST_CASE("attacks: a thread pool that cannot be started is refused by name and the old one is kept")
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    MESSAGE("skipped: an address-space limit does not combine with a sanitizer's shadow memory");
+#else
+    // A child process with its address space capped a little above what it uses: each thread
+    // reserves a stack of several MiB, so 200 of them cannot all start. The child reports by
+    // its exit status: 0 all as expected, 1 no error thrown, 2 the wrong error or message,
+    // 3 the old pool lost, 4 the optimizer broken afterwards, 5 the limit could not be set.
+    std::fflush(nullptr);
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0)
+    {
+        int code = 0;
+        try
+        {
+            auto opt = xoptim::sgd<double>(xoptim::sgd_options{0.1});
+            opt.set_threads(2);
+            xt::xtensor<double, 1> w = xt::ones<double>({std::size_t(1) << 17});
+            const xt::xtensor<double, 1> g = xt::ones<double>({std::size_t(1) << 17});
+            std::ifstream statm("/proc/self/statm");
+            unsigned long pages = 0;
+            statm >> pages;
+            const rlim_t used = static_cast<rlim_t>(pages) * static_cast<rlim_t>(::sysconf(_SC_PAGESIZE));
+            const rlimit cap{used + (rlim_t(96) << 20), used + (rlim_t(96) << 20)};
+            if (pages == 0 || ::setrlimit(RLIMIT_AS, &cap) != 0) { ::_exit(5); }
+            try
+            {
+                opt.set_threads(200);
+                code = 1;
+            }
+            catch (const std::system_error& e)
+            {
+                if (!contains(e.what(), "200")) { code = 2; }
+            }
+            catch (...)
+            {
+                code = 2;
+            }
+            if (code == 0 && opt.threads() != 2) { code = 3; }
+            if (code == 0)
+            {
+                opt.step(w, g);
+                const double expected = 1.0 - 0.1 * 1.0;
+                if (!(w(0) == expected && w(w.size() - 1) == expected)) { code = 4; }
+            }
+        }
+        catch (...)
+        {
+            code = 4;
+        }
+        ::_exit(code);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));  // not killed (std::terminate would abort)
+    CHECK(WEXITSTATUS(status) == 0);
+#endif
+}
+
