@@ -185,3 +185,93 @@ TEST_CASE("attacks: a thread pool that cannot be started is refused by name and 
 #endif
 }
 
+TEST_CASE("attacks: schedules whose arguments overflow are refused when made")
+{
+    const std::string cosine = message_of([] { (void)xoptim::sgd<double>({}, xoptim::cosine_decay{1e308, 10}); });
+    CHECK(contains(cosine, "cosine_decay"));
+    CHECK(contains(cosine, "1e+308"));
+    xoptim::one_cycle oc;
+    oc.div_factor = 1e-320;
+    const std::string cycle = message_of([&] { (void)xoptim::sgd<double>({}, oc); });
+    CHECK(contains(cycle, "div_factor"));
+    CHECK(contains(cycle, "e-32"));  // 1e-320 is subnormal: 9.99988867182683e-321
+    xoptim::one_cycle oc2;
+    oc2.final_div_factor = 1e-320;
+    CHECK(contains(message_of([&] { (void)xoptim::sgd<double>({}, oc2); }), "final_div_factor"));
+    // and inside a warm-up
+    const std::string warm = message_of(
+        [] { (void)xoptim::sgd<double>({}, xoptim::linear_warmup<xoptim::cosine_decay>{{1e308, 10}, 3, 0.1}); });
+    CHECK(contains(warm, "1e+308"));
+}
+
+TEST_CASE("attacks: a scheduled rate that overflows is refused at the step that would use it")
+{
+    for (const auto policy : policies)
+    {
+        INFO(xoptim::to_string(policy));
+        // 0.1 * 10^t is finite up to t = 308: the step at t = 309 would use +inf.
+        auto opt = xoptim::adam<double>({}, xoptim::exponential_decay{0.1, 10.0});
+        opt.set_nonfinite_policy(policy);
+        xt::xtensor<double, 1> w{1.0, 2.0, 3.0};
+        const xt::xtensor<double, 1> zero = xt::zeros<double>({std::size_t(3)});
+        for (int k = 0; k < 309; ++k) { REQUIRE(opt.step(w, zero)); }
+        const auto before = xoptim::to_bytes(opt, w);
+        const std::string m = message_of([&] { opt.step(w, zero); });
+        CHECK(contains(m, "exponential_decay"));
+        CHECK(contains(m, "step 310"));
+        CHECK(contains(m, "inf"));
+        CHECK(xoptim::to_bytes(opt, w) == before);
+        CHECK(std::isfinite(w(0)));
+    }
+    // Finite in double, not in float: refused for a float optimizer.
+    {
+        auto opt = xoptim::sgd<float>({}, xoptim::exponential_decay{0.1, 10.0});
+        xt::xtensor<float, 1> w{1.0f};
+        const xt::xtensor<float, 1> zero{0.0f};
+        for (int k = 0; k < 40; ++k) { REQUIRE(opt.step(w, zero)); }
+        const std::string m = message_of([&] { opt.step(w, zero); });
+        CHECK(contains(m, "step 41"));
+        CHECK(contains(m, "e+39"));
+        CHECK(opt.step_count() == 40);
+    }
+    // A schedule of the user's own that turns negative.
+    {
+        auto opt = xoptim::sgd<double>({}, turns_negative{});
+        xt::xtensor<double, 1> w{1.0};
+        const xt::xtensor<double, 1> g{1.0};
+        for (int k = 0; k < 3; ++k) { REQUIRE(opt.step(w, g)); }
+        const double before = w(0);
+        const std::string m = message_of([&] { opt.step(w, g); });
+        CHECK(contains(m, "turns_negative"));
+        CHECK(contains(m, "-1"));
+        CHECK(w(0) == before);
+    }
+    // The first step, lazily allocated: no state is made for a step that is refused.
+    {
+        auto opt = xoptim::adam<double>({}, starts_negative{});
+        xt::xtensor<double, 1> w{1.0};
+        const xt::xtensor<double, 1> g{1.0};
+        CHECK_THROWS_AS(opt.step(w, g), std::domain_error);
+        CHECK(opt.groups()[0].tensors.empty());
+        CHECK(w(0) == 1.0);
+    }
+    // Registered groups: a later group's bad rate leaves the earlier groups unstepped too.
+    {
+        xt::xtensor<double, 1> a{1.0, 2.0};
+        xt::xtensor<double, 2> b{{1.0, 2.0}};
+        auto opt = xoptim::sgd<double>({}, turns_negative{});
+        opt.add_group({a});
+        opt.add_group({b});
+        const xt::xtensor<double, 1> ga{1.0, 1.0};
+        const xt::xtensor<double, 2> gb{{1.0, 1.0}};
+        for (int k = 0; k < 3; ++k) { REQUIRE(opt.step({ga, gb})); }
+        const xt::xtensor<double, 1> a0 = a;
+        const xt::xtensor<double, 2> b0 = b;
+        CHECK_THROWS(opt.step({ga, gb}));
+        CHECK(xrel::same_bits(a, a0));
+        CHECK(xrel::same_bits(b, b0));
+        CHECK(opt.step_count(0) == 3);
+        CHECK(opt.step_count(1) == 3);
+    }
+}
+
