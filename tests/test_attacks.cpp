@@ -275,3 +275,68 @@ TEST_CASE("attacks: a scheduled rate that overflows is refused at the step that 
     }
 }
 
+TEST_CASE("attacks: step counts read from a checkpoint are bounded by 2^53")
+{
+    auto opt = xoptim::adam<double>(xoptim::adam_options{0.1});
+    xt::xtensor<double, 1> w{1.0, 2.0};
+    const xt::xtensor<double, 1> g{0.5, 0.5};
+    opt.step(w, g);
+    auto bytes = xoptim::to_bytes(opt);
+    const std::size_t step_at = 24 + 4 + xrel::read_u32(bytes, 24) + 1 + 1 + 4;
+    REQUIRE(xrel::read_u64(bytes, step_at) == 1);
+    for (const std::uint64_t bad : {~std::uint64_t(0), (std::uint64_t(1) << 53) + 1})
+    {
+        auto edited = bytes;
+        xrel::write_u64(edited, step_at, bad);
+        xrel::reseal(edited);
+        auto target = xoptim::adam<double>(xoptim::adam_options{0.1});
+        const std::string m = message_of([&] { xoptim::from_bytes(edited, target); });
+        CHECK(contains(m, "group 0 step count"));
+        CHECK(contains(m, std::to_string(bad)));
+        CHECK(contains(m, "9007199254740992"));
+        CHECK(target.step_count() == 0);
+    }
+    // the skip count likewise
+    {
+        auto edited = bytes;
+        xrel::write_u64(edited, step_at + 8, ~std::uint64_t(0));
+        xrel::reseal(edited);
+        auto target = xoptim::adam<double>(xoptim::adam_options{0.1});
+        CHECK(contains(message_of([&] { xoptim::from_bytes(edited, target); }), "group 0 skipped count"));
+    }
+    // the bound itself loads
+    {
+        auto edited = bytes;
+        xrel::write_u64(edited, step_at, std::uint64_t(1) << 53);
+        xrel::reseal(edited);
+        auto target = xoptim::adam<double>(xoptim::adam_options{0.1});
+        xoptim::from_bytes(edited, target);
+        CHECK(target.step_count() == (std::uint64_t(1) << 53));
+    }
+}
+
+TEST_CASE("attacks: a mini-batch sampler skips batches arithmetically, as if it had drawn them")
+{
+    xoptim::batch_sampler walked(23, 5, 11);
+    std::vector<std::vector<std::size_t>> seen;
+    for (int k = 0; k < 17; ++k)
+    {
+        const auto b = walked.next();
+        seen.emplace_back(b.begin(), b.end());
+    }
+    for (std::size_t skip : {0, 1, 4, 5, 6, 12})
+    {
+        INFO(skip);
+        xoptim::batch_sampler jumped(23, 5, 11, skip);
+        for (std::size_t k = skip; k < seen.size(); ++k)
+        {
+            const auto b = jumped.next();
+            CHECK(std::vector<std::size_t>(b.begin(), b.end()) == seen[k]);
+            CHECK(jumped.epoch() == k / 5 + 1);
+        }
+    }
+    xoptim::batch_sampler far(100, 10, 3, 1000000000000000ull);
+    CHECK(far.next().size() == 10);
+    CHECK(far.epoch() == 100000000000001ull);
+}
+

@@ -222,5 +222,33 @@ TEST_CASE("cli failures: a stale temporary file that is a symbolic link is not f
     CHECK_FALSE(fs::exists(d / "run.ckpt.tmp"));
 }
 
+TEST_CASE("cli failures: step counts in a checkpoint are bounded, and a resume far into a run does not loop")
+{
+    const fs::path d = fresh("steps");
+    const std::string flags = "--seed-data --optimizer adam --lr 0.1 --batch-size 10 --seed 3";
+    REQUIRE(xoptim_test::run_viz(dir, "fit " + flags + " --epochs 1 --checkpoint run.ckpt", d).status == 0);
+    const auto good = bytes_of(d / "run.ckpt");
+
+    auto huge = good;
+    set_step(huge, ~std::uint64_t(0));
+    write_bytes(d / "huge.ckpt", huge);
+    const auto refused = xoptim_test::run_viz(dir, "fit " + flags + " --epochs 1 --resume huge.ckpt", d);
+    CHECK(refused.status == 2);
+    CHECK(refused.out.empty());
+    CHECK(count_newlines(refused.err) == 1);
+    CHECK(contains(refused.err, "group 0 step count"));
+    CHECK(contains(refused.err, "18446744073709551615"));
+    CHECK(contains(refused.err, "9007199254740992"));
+    CHECK(bytes_of(d / "huge.ckpt") == huge);
+
+    // 10^15 steps taken: the shuffle skips them arithmetically (a loop over 10^15 batches
+    // would never end); `timeout` turns a hang into status 124.
+    auto far = good;
+    set_step(far, 1000000000000000ull);
+    write_bytes(d / "far.ckpt", far);
+    const auto resumed = run_script(d, "timeout --foreground 60 " + viz + " fit " + flags + " --epochs 1 --resume far.ckpt");
+    CHECK(resumed.status == 0);
+    CHECK(contains(resumed.out, "\n1000000000000010,"));
+}
 
 #endif
