@@ -340,3 +340,49 @@ TEST_CASE("attacks: a mini-batch sampler skips batches arithmetically, as if it 
     CHECK(far.epoch() == 100000000000001ull);
 }
 
+TEST_CASE("attacks: a group step on no tensors is not a step")
+{
+    const std::vector<xt::xtensor<double, 1>> none;
+    std::vector<xt::xtensor<double, 1>> no_params;
+    const xt::xtensor<double, 1> g{0.5, -0.25};
+    // typed
+    {
+        auto opt = xoptim::adam<double>(xoptim::adam_options{0.1});
+        auto ref = opt;
+        CHECK(opt.step(0, no_params, none));
+        CHECK(opt.step_count() == 0);
+        xt::xtensor<double, 1> w{1.0, 2.0}, r{1.0, 2.0};
+        opt.step(w, g);
+        ref.step(r, g);
+        CHECK(xrel::same_bits(w, r));
+    }
+    // any_optimizer
+    {
+        auto opt = xoptim::make_optimizer<double>("adam", {{"lr", 0.1}});
+        auto ref = opt;
+        CHECK(opt.step(0, no_params, none));
+        CHECK(opt.step_count() == 0);
+        xt::xtensor<double, 1> w{1.0, 2.0}, r{1.0, 2.0};
+        opt.step(w, g);
+        ref.step(r, g);
+        CHECK(xrel::same_bits(w, r));
+    }
+    // registered: a group whose tensors all sit out does not count either
+    {
+        xt::xtensor<double, 1> a{1.0, 2.0};
+        auto opt = xoptim::adam<double>(xoptim::adam_options{0.1});
+        opt.add_group({a});
+        CHECK(opt.step({xoptim::grad_ref<double>{}}));
+        CHECK(opt.step_count(0) == 0);
+    }
+}
+
+TEST_CASE("attacks: lamb's trust_clip is refused under its own name")
+{
+    const std::string m = message_of([] { (void)xoptim::lamb<double>(xoptim::lamb_options{.trust_clip = inf}); });
+    CHECK(contains(m, "trust_clip"));
+    CHECK(contains(m, "inf"));
+    CHECK_FALSE(contains(m, "max_ratio"));
+    CHECK(contains(message_of([] { (void)xoptim::make_optimizer<double>("lamb", {{"trust_clip", inf}}); }), "trust_clip"));
+    CHECK(contains(message_of([] { (void)xoptim::lamb<double>(xoptim::lamb_options{.trust_clip = -1.0}); }), "trust_clip"));
+}

@@ -447,6 +447,7 @@ namespace xoptim
             // Everything is checked before anything changes.
             const bool has_state = !grp.tensors.empty();
             if (has_state && grp.tensors.size() != count) { throw_count_mismatch(g, grp.tensors.size(), count); }
+            if (count == 0) [[unlikely]] { return true; }  // no tensors: nothing to do, and not a step
             // A group with state is described tensor by tensor as it is checked (one pass over
             // the tensors' headers instead of two); nothing else changes before the step.
             const bool gather = has_state && count > 1 && count <= m_gathered.size() && !m_threads.pooled();
