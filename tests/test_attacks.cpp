@@ -386,3 +386,18 @@ TEST_CASE("attacks: lamb's trust_clip is refused under its own name")
     CHECK(contains(message_of([] { (void)xoptim::make_optimizer<double>("lamb", {{"trust_clip", inf}}); }), "trust_clip"));
     CHECK(contains(message_of([] { (void)xoptim::lamb<double>(xoptim::lamb_options{.trust_clip = -1.0}); }), "trust_clip"));
 }
+
+TEST_CASE("attacks: a checkpoint holding an empty tensor with a non-zero extent ({4, 0}) loads")
+{
+    auto opt = xoptim::adam<double>(xoptim::adam_options{0.1});
+    std::vector<xt::xarray<double>> p{xt::xarray<double>{0.5, -1.0}, xt::xarray<double>::from_shape({4, 0})};
+    const std::vector<xt::xarray<double>> g{xt::xarray<double>{0.1, 0.2}, xt::xarray<double>::from_shape({4, 0})};
+    opt.step(0, p, g);
+    const auto bytes = xoptim::to_bytes(opt, p);
+    auto loaded = xoptim::adam<double>(xoptim::adam_options{0.1});
+    std::vector<xt::xarray<double>> q{xt::xarray<double>{0.0, 0.0}, xt::xarray<double>::from_shape({4, 0})};
+    xoptim::from_bytes(bytes, loaded, q);
+    CHECK(loaded.step_count() == 1);
+    CHECK(xrel::same_bits(q[0], p[0]));
+    CHECK(xoptim::to_bytes(loaded, q) == bytes);
+}
