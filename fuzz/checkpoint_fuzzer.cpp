@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <stdexcept>
 #include <vector>
 
 #include <xtensor/xarray.hpp>
@@ -44,7 +45,16 @@ namespace
                 grads.push_back(xt::xarray<V>::from_shape(t.shape));
                 grads.back().fill(V(0.25));
             }
-            if (!tensors.empty()) { opt.step(g, params, grads); }
+            if (tensors.empty()) { continue; }
+            try
+            {
+                opt.step(g, params, grads);
+            }
+            catch (const std::domain_error&)
+            {
+                // A schedule whose rate at the loaded step is not finite (exponential_decay with
+                // gamma 10 at step 1000) refuses the step, with nothing changed.
+            }
         }
     }
 

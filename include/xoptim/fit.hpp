@@ -196,10 +196,8 @@ fit_result fit(const Problem& problem, Optimizer&& opt, xt::xtensor<double, 1>& 
     if (accept(std::move(record))) {
         std::optional<batch_sampler> sampler;
         if (mini_batch) {
-            sampler.emplace(n, options.batch_size, options.seed);
-            for (std::size_t skipped = 0; skipped < options.first_step; ++skipped) {
-                sampler->next();
-            }
+            // A resumed run starts at the batch it stopped before, reached directly.
+            sampler.emplace(n, options.batch_size, options.seed, options.first_step);
         }
         for (std::size_t k = 1; k <= plan.total_steps; ++k) {
             const double lr = detail::learning_rate_of(opt);

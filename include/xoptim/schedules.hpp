@@ -8,6 +8,7 @@
 #include <concepts>
 #include <cstdint>
 #include <numbers>
+#include <string>
 #include <type_traits>
 #include <string_view>
 
@@ -46,6 +47,14 @@ namespace xoptim
             }
             else if constexpr (declares_hyperparameters<S>) { check_declared<double>(s, owner); }
             else if constexpr (requires { s.validate(); }) { s.validate(); }
+        }
+
+        // The relations of a schedule's arguments (its check_relations, if it has one): what a
+        // declaration of each argument alone cannot say, such as arguments whose rate overflows.
+        template <schedule S>
+        void check_schedule_relations(const S& s, std::string_view owner)
+        {
+            if constexpr (requires { s.check_relations(owner); }) { s.check_relations(owner); }
         }
 
         // The declaration of a member holding a schedule or a number: a tuple of one
@@ -153,6 +162,15 @@ namespace xoptim
             }
             return eta_min + (lr - eta_min) * (1.0 + std::cos(std::numbers::pi * t / len)) / 2.0;
         }
+        // (lr - eta_min) * 2 is computed on the way to every rate: it must not overflow.
+        void check_relations(std::string_view owner) const
+        {
+            if (!std::isfinite((lr - eta_min) * 2.0))
+            {
+                detail::invalid_named(owner, "cosine_decay.lr", lr,
+                                      "such that (lr - eta_min) * 2 is finite (eta_min is " + detail::format_value(eta_min) + ")");
+            }
+        }
         static constexpr auto hyperparameters()
         {
             return std::tuple{param("lr", &cosine_decay::lr, constraints::non_negative, "initial (largest) rate"),
@@ -191,6 +209,7 @@ namespace xoptim
         void check_relations(std::string_view owner) const
         {
             if constexpr (!std::is_arithmetic_v<S> && !declares_hyperparameters<S>) { detail::validate_schedule(inner, owner); }
+            detail::check_schedule_relations(inner, owner);
         }
     };
 
@@ -220,6 +239,23 @@ namespace xoptim
             };
             if (t <= up_end) { return anneal(initial, max_lr, up_end > 0 ? t / up_end : 1.0); }
             return anneal(max_lr, min_lr, (t - up_end) / (down_end - up_end));
+        }
+        // The first and the last rate, max_lr / div_factor and that / final_div_factor, must be
+        // finite: a tiny divisor (1e-320) makes them infinite.
+        void check_relations(std::string_view owner) const
+        {
+            const double initial = max_lr / div_factor;
+            if (!std::isfinite(initial))
+            {
+                detail::invalid_named(owner, "one_cycle.div_factor", div_factor,
+                                      "such that max_lr / div_factor is finite (max_lr is " + detail::format_value(max_lr) + ")");
+            }
+            if (!std::isfinite(initial / final_div_factor))
+            {
+                detail::invalid_named(owner, "one_cycle.final_div_factor", final_div_factor,
+                                      "such that max_lr / div_factor / final_div_factor is finite (max_lr / div_factor is "
+                                          + detail::format_value(initial) + ")");
+            }
         }
         static constexpr auto hyperparameters()
         {

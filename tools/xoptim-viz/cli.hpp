@@ -3,7 +3,11 @@
 // number parsing and help text. Bad input raises usage_error; a subcommand turns it into one
 // line on standard error and exit status 2.
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
@@ -14,6 +18,7 @@
 #include <ostream>
 #include <span>
 #include <stdexcept>
+#include <streambuf>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -26,6 +31,75 @@ inline constexpr int exit_ok = 0;
 inline constexpr int exit_failure = 1; ///< something unexpected went wrong while running
 inline constexpr int exit_usage = 2;   ///< bad input: nothing was written to standard output
 inline constexpr int exit_diverged = 3; ///< the run diverged; the finite rows were written
+
+/// An output stream's buffer over a file descriptor whose every write is checked: a write that
+/// fails (a full disk, /dev/full, a file size limit, a closed pipe) throws std::system_error
+/// naming the stream and, where the system knows it, the file ("standard output (/dev/full):
+/// No space left on device"). An ostream over it that sets exceptions(badbit) passes the error
+/// on to its writer instead of swallowing it.
+class checked_fd_buffer : public std::streambuf {
+public:
+    checked_fd_buffer(int fd, std::string name) : m_fd(fd), m_name(std::move(name))
+    {
+        setp(m_buffer.data(), m_buffer.data() + m_buffer.size());
+    }
+
+    checked_fd_buffer(const checked_fd_buffer&) = delete;
+    checked_fd_buffer& operator=(const checked_fd_buffer&) = delete;
+
+protected:
+    int_type overflow(int_type c) override
+    {
+        drain();
+        if (!traits_type::eq_int_type(c, traits_type::eof())) {
+            *pptr() = traits_type::to_char_type(c);
+            pbump(1);
+        }
+        return traits_type::not_eof(c);
+    }
+
+    int sync() override
+    {
+        drain();
+        return 0;
+    }
+
+private:
+    void drain()
+    {
+        const char* p = pbase();
+        const char* end = pptr();
+        while (p < end) {
+            const ::ssize_t n = ::write(m_fd, p, static_cast<std::size_t>(end - p));
+            if (n < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                const int e = errno;
+                setp(m_buffer.data(), m_buffer.data() + m_buffer.size());
+                throw std::system_error(e, std::generic_category(), "cannot write " + described());
+            }
+            p += n;
+        }
+        setp(m_buffer.data(), m_buffer.data() + m_buffer.size());
+    }
+
+    /// The stream's name and, when it is a file, its path.
+    std::string described() const
+    {
+        char path[4096];
+        const std::string link = "/proc/self/fd/" + std::to_string(m_fd);
+        const ::ssize_t n = ::readlink(link.c_str(), path, sizeof path - 1);
+        if (n <= 0) {
+            return m_name;
+        }
+        return m_name + " (" + std::string(path, static_cast<std::size_t>(n)) + ")";
+    }
+
+    int m_fd;
+    std::string m_name;
+    std::array<char, 1 << 16> m_buffer{};
+};
 
 /// Bad input on the command line (or in a file it names).
 class usage_error : public std::runtime_error {

@@ -1,6 +1,9 @@
 // xoptim-viz: one executable, one subcommand per file (<name>_command.cpp).
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -74,6 +77,14 @@ int main(int argc, char** argv)
         return exit_usage;
     }
     std::ios::sync_with_stdio(false);
+    // A file size limit (ulimit -f) makes a write fail with EFBIG, reported like any other
+    // write error, instead of killing the process without a word.
+    std::signal(SIGXFSZ, SIG_IGN);
+    // Standard output through a buffer whose every write is checked: a failed write throws,
+    // and is reported as an I/O error (status 1) with the file's path.
+    checked_fd_buffer out_buffer(STDOUT_FILENO, "standard output");
+    std::ostream out(&out_buffer);
+    out.exceptions(std::ios::badbit);
     const std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
     if (args.empty()) {
         std::cerr << "xoptim-viz: no subcommand (choose from: " << subcommand_names()
@@ -81,14 +92,20 @@ int main(int argc, char** argv)
         return exit_usage;
     }
     if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-        print_usage(std::cout);
+        try {
+            print_usage(out);
+            out.flush();
+        } catch (const std::exception& e) {
+            std::cerr << "xoptim-viz: error: " << e.what() << "\n";
+            return exit_failure;
+        }
         return exit_ok;
     }
     for (const auto& s : subcommands) {
         if (args[0] == s.name) {
             try {
-                const int status = s.run(std::span(args).subspan(1), std::cout, std::cerr);
-                std::cout.flush();
+                const int status = s.run(std::span(args).subspan(1), out, std::cerr);
+                out.flush();
                 return status;
             } catch (const std::exception& e) {
                 // Under mpirun the other ranks may wait for this one: unexpected_error ends the job.

@@ -298,6 +298,12 @@ run_summary run_variant(const Problem& problem, std::size_t v, double lr, const 
     }
     any_optimizer opt = make_variant(v, lr, s);
     const auto result = xoptim::fit(problem, opt, theta, o, xoptim::stop_on_divergence(divergence_growth));
+    if (result.history.empty()) {
+        // Not even the start is finite: no run can be drawn or measured (every run starts there).
+        throw usage_error("--init " + viz::format_full(start(0)) + "," + viz::format_full(start(1))
+                          + ": the loss or its gradient is not finite at the start (" + result.message
+                          + "), so no run can start");
+    }
     auto& h = r.history;
     h.name = std::string(variants[v].label);
     if (v == minibatch_index) {
@@ -557,7 +563,6 @@ int write_report(const Problem& problem, const problem_info& info, const setting
                  std::ostream& out)
 {
     const auto t0 = std::chrono::steady_clock::now();
-    fs::create_directories(s.out);
     report_writer w(s, info);
     const viz::timeline t = timeline_for(s);
     const auto& main = info.surfaces[info.main_surface];
@@ -580,6 +585,8 @@ int write_report(const Problem& problem, const problem_info& info, const setting
         }
     }
     const auto verdict = conclusion(runs, s, info);
+    // Only now, with every run made, is anything written.
+    fs::create_directories(s.out);
     page.heading(2, "Conclusion", "conclusion");
     for (const auto& line : verdict) {
         page.paragraph(line);

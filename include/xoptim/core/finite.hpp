@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -63,6 +65,17 @@ namespace xoptim
         static std::string describe(double v)
         {
             if (std::isnan(v)) { return "nan"; }
+            if (std::isfinite(v))
+            {
+                // Finite as given, not in the optimizer's value type (1e39 for a float optimizer).
+                char buf[40];
+                for (int digits = 15; digits <= 17; ++digits)
+                {
+                    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+                    if (std::strtod(buf, nullptr) == v) { break; }
+                }
+                return std::string(buf) + " (not finite in the optimizer's value type)";
+            }
             return v > 0 ? "inf" : "-inf";
         }
 
@@ -72,17 +85,32 @@ namespace xoptim
 
     namespace detail
     {
-        // The first non-finite element of expression e in row-major order, and its value.
+        // The first element of expression e, in row-major order, that is not finite once in V
+        // (the parameter's value type: a double 1e39 is not finite for a float optimizer), and
+        // its value as given. V = void: e's own value type.
         struct nonfinite_hit
         {
             std::size_t element;
             double value;
         };
 
-        template <class E>
+        // Whether x is finite once converted to V (compared, not converted: a double beyond
+        // V's range has no defined conversion).
+        template <class V, class T>
+        bool finite_as(T x) noexcept
+        {
+            if constexpr (std::is_floating_point_v<V> && std::is_floating_point_v<T> && sizeof(V) < sizeof(T))
+            {
+                return std::isfinite(x) && std::abs(x) <= static_cast<T>(std::numeric_limits<V>::max());
+            }
+            else { return std::isfinite(x); }
+        }
+
+        template <class V = void, class E>
         std::optional<nonfinite_hit> find_nonfinite(const E& e)
         {
             using value_type = std::remove_cv_t<typename std::decay_t<E>::value_type>;
+            using checked_type = std::conditional_t<std::is_void_v<V>, value_type, V>;
             const std::size_t n = e.size();
             if constexpr (requires { e.data(); e.data_offset(); e.strides(); e.shape(); })
             {
@@ -105,7 +133,7 @@ namespace xoptim
                     const value_type* p = e.data() + e.data_offset();
                     for (std::size_t i = 0; i < n; ++i)
                     {
-                        if (!std::isfinite(p[i])) { return nonfinite_hit{i, static_cast<double>(p[i])}; }
+                        if (!finite_as<checked_type>(p[i])) { return nonfinite_hit{i, static_cast<double>(p[i])}; }
                     }
                     return std::nullopt;
                 }
@@ -114,7 +142,7 @@ namespace xoptim
             for (auto it = e.template cbegin<xt::layout_type::row_major>(); i < n; ++it, ++i)
             {
                 const value_type v = *it;
-                if (!std::isfinite(v)) { return nonfinite_hit{i, static_cast<double>(v)}; }
+                if (!finite_as<checked_type>(v)) { return nonfinite_hit{i, static_cast<double>(v)}; }
             }
             return std::nullopt;
         }

@@ -31,6 +31,22 @@ namespace xoptim
         && has_slot_layout<C> && runs_on<C, V> && runs_on<C, xsimd::batch<V>> && has_learning_rate<C>
         && has_named_hyperparameters<C, V>;
 
+    namespace detail
+    {
+        // Whether a link declares that its rate follows a schedule (scale_by_lr<S>::has_schedule).
+        template <class R>
+        constexpr bool scheduled_link() noexcept
+        {
+            if constexpr (requires { R::has_schedule; }) { return bool(R::has_schedule); }
+            else { return false; }
+        }
+
+        template <class Links>
+        inline constexpr bool has_scheduled_link = false;
+        template <class... R>
+        inline constexpr bool has_scheduled_link<std::tuple<R...>> = (scheduled_link<R>() || ...);
+    }
+
     template <class Chain, class V = double, state_policy Policy = lazy_state>
         requires optimizer_rule<Chain, V>
     class optimizer
@@ -375,7 +391,7 @@ namespace xoptim
             for (std::size_t k = 0; k < count; ++k)
             {
                 const auto& gr = grad_at(k);
-                if (const auto hit = detail::find_nonfinite(gr))
+                if (const auto hit = detail::find_nonfinite<V>(gr))
                 {
                     if (m_nonfinite == nonfinite_policy::skip_step)
                     {
@@ -397,8 +413,32 @@ namespace xoptim
                 throw std::logic_error("xoptim::optimizer::step: group " + std::to_string(g)
                                        + " has no state; call init() first (eager_state)");
             }
+            check_rates(grp);
             grp.tensors = make_states(grp.rule, count, [&](std::size_t k) -> decltype(auto) { return param_at(k).shape(); });
             reserve_gathered(count);
+        }
+
+        // Whether a link's rate follows a schedule (scale_by_lr<S>::has_schedule): its rate is
+        // checked as it is produced, and throws for a step it cannot take (rules/scale_by_lr.hpp).
+        static constexpr bool scheduled = detail::has_scheduled_link<typename Chain::links_type>;
+
+        // The coefficients of group grp's next step, made only to throw if its rate cannot be used.
+        XOPTIM_COLD_PATH static void check_rates(const group_type& grp)
+        {
+            if constexpr (scheduled) { (void)grp.rule.template coefficients<V>(step_info{grp.step + 1}); }
+        }
+
+        // Every registered group that will step checks its rate first, so that a later group's
+        // bad rate leaves the earlier groups unstepped.
+        XOPTIM_COLD_PATH void check_registered_rates(std::span<const grad_ref<V>> grads) const
+        {
+            std::size_t k = 0;
+            for (const auto& grp : m_groups)
+            {
+                const auto mine = grads.subspan(k, grp.params.size());
+                k += grp.params.size();
+                if (any_present(mine)) { check_rates(grp); }
+            }
         }
 
         void reserve_gathered(std::size_t count)
@@ -414,6 +454,7 @@ namespace xoptim
             // Everything is checked before anything changes.
             const bool has_state = !grp.tensors.empty();
             if (has_state && grp.tensors.size() != count) { throw_count_mismatch(g, grp.tensors.size(), count); }
+            if (count == 0) [[unlikely]] { return true; }  // no tensors: nothing to do, and not a step
             // A group with state is described tensor by tensor as it is checked (one pass over
             // the tensors' headers instead of two); nothing else changes before the step.
             const bool gather = has_state && count > 1 && count <= m_gathered.size() && !m_threads.pooled();
@@ -616,6 +657,7 @@ namespace xoptim
                 }
             }
             if (m_nonfinite != nonfinite_policy::propagate && !registered_gradients_finite(grads)) { return false; }
+            if constexpr (scheduled) { check_registered_rates(grads); }
 
             k = 0;
             for (std::size_t g = 0; g < m_groups.size(); ++g)
@@ -802,7 +844,7 @@ namespace xoptim
                 for (std::size_t t = 0; t < m_groups[g].params.size(); ++t, ++k)
                 {
                     if (!grads[k].present()) { continue; }
-                    if (const auto hit = detail::find_nonfinite(grads[k]))
+                    if (const auto hit = detail::find_nonfinite<V>(grads[k]))
                     {
                         if (m_nonfinite == nonfinite_policy::skip_step)
                         {

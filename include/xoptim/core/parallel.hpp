@@ -15,6 +15,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -37,28 +38,38 @@ namespace xoptim
         class thread_pool
         {
         public:
+            // Starts threads - 1 workers, or none: if one cannot be started (a thread or memory
+            // limit), those already running are stopped and joined, and std::system_error says
+            // how many were asked for and how many started.
             explicit thread_pool(std::size_t threads)
                 : m_size(threads)
             {
                 m_workers.reserve(threads - 1);
                 for (std::size_t t = 1; t < threads; ++t)
                 {
-                    m_workers.emplace_back([this, t] { work(t); });
+                    try
+                    {
+                        m_workers.emplace_back([this, t] { work(t); });
+                    }
+                    catch (const std::system_error& e)
+                    {
+                        stop();
+                        throw std::system_error(e.code(), "xoptim::optimizer::set_threads: cannot start a pool of "
+                                                              + std::to_string(threads) + " threads (" + std::to_string(t)
+                                                              + " were running)");
+                    }
+                    catch (...)
+                    {
+                        stop();
+                        throw;
+                    }
                 }
             }
 
             thread_pool(const thread_pool&) = delete;
             thread_pool& operator=(const thread_pool&) = delete;
 
-            ~thread_pool()
-            {
-                {
-                    std::lock_guard<std::mutex> lock(m_mutex);
-                    m_stop = true;
-                }
-                m_start.notify_all();
-                for (auto& w : m_workers) { w.join(); }
-            }
+            ~thread_pool() { stop(); }
 
             // Threads taking part in a job, the caller included.
             std::size_t size() const noexcept { return m_size; }
@@ -82,6 +93,17 @@ namespace xoptim
             }
 
         private:
+            void stop() noexcept
+            {
+                {
+                    std::lock_guard<std::mutex> lock(m_mutex);
+                    m_stop = true;
+                }
+                m_start.notify_all();
+                for (auto& w : m_workers) { w.join(); }
+                m_workers.clear();
+            }
+
             void work(std::size_t index)
             {
                 std::uint64_t seen = 0;
@@ -228,8 +250,11 @@ namespace xoptim
                                                 + std::to_string(threads));
                 }
                 if (threads == m_count && (threads == 1 || m_pool)) { return; }
-                m_pool.reset();
-                if (threads > 1) { m_pool = std::make_unique<thread_pool>(threads); }
+                // The new pool is made whole before the old one goes: if it cannot be started,
+                // the error leaves the old pool and count as they were.
+                std::unique_ptr<thread_pool> pool;
+                if (threads > 1) { pool = std::make_unique<thread_pool>(threads); }
+                m_pool = std::move(pool);
                 m_count = threads;
             }
 

@@ -16,6 +16,7 @@
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #define XOPTIM_HAVE_POSIX_FILES 1
 #else
@@ -36,20 +37,67 @@ namespace xoptim::detail::ckpt
         return tmp;
     }
 
-    inline void write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> bytes)
+    // Opens "<path>.tmp" for writing as a new file: O_EXCL, so an existing name (a stale file,
+    // a symbolic link planted there) is never opened, followed or truncated. A stale regular
+    // file of this user (a crash between creating and renaming it) is removed and the open
+    // retried; anything else in the way is refused. Returns the descriptor, or -1 with `why`.
+    inline int create_temporary(const std::filesystem::path& tmp, std::string& why)
+    {
+#if XOPTIM_HAVE_POSIX_FILES
+        for (int attempt = 0; attempt < 3; ++attempt)
+        {
+            const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+            if (fd >= 0) { return fd; }
+            if (errno != EEXIST)
+            {
+                why = errno_text(errno);
+                return -1;
+            }
+            struct stat st;
+            if (::lstat(tmp.c_str(), &st) != 0) { continue; }  // gone in between: try again
+            if (S_ISLNK(st.st_mode))
+            {
+                why = "a symbolic link is in its place (not followed; remove it to write here)";
+                return -1;
+            }
+            if (!S_ISREG(st.st_mode) || st.st_uid != ::geteuid())
+            {
+                why = "a file that is not a regular file of this user is in its place";
+                return -1;
+            }
+            if (::unlink(tmp.c_str()) != 0 && errno != ENOENT)
+            {
+                why = "cannot remove the stale temporary file: " + errno_text(errno);
+                return -1;
+            }
+        }
+        why = "it keeps reappearing";
+        return -1;
+#else
+        (void)tmp;
+        (void)why;
+        return -1;
+#endif
+    }
+
+    // Writes `bytes` to `path` through "<path>.tmp" (see the top of this file); every failure
+    // throws Error naming the file and the reason, with `path` unchanged and no temporary left.
+    template <class Error = checkpoint_error>
+    void write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> bytes)
     {
         const std::filesystem::path tmp = temporary_path(path);
 #if XOPTIM_HAVE_POSIX_FILES
-        const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        std::string why;
+        const int fd = create_temporary(tmp, why);
         if (fd < 0)
         {
-            throw checkpoint_error("cannot create \"" + tmp.string() + "\": " + errno_text(errno));
+            throw Error("cannot create \"" + tmp.string() + "\": " + why + " (\"" + path.string() + "\" is unchanged)");
         }
         auto fail = [&](const char* what, int e) {
             ::close(fd);
             ::unlink(tmp.c_str());
-            throw checkpoint_error(std::string(what) + " \"" + tmp.string() + "\": " + errno_text(e)
-                                   + " (\"" + path.string() + "\" is unchanged)");
+            throw Error(std::string(what) + " \"" + tmp.string() + "\": " + errno_text(e)
+                        + " (\"" + path.string() + "\" is unchanged)");
         };
         std::size_t done = 0;
         while (done < bytes.size())
@@ -67,15 +115,15 @@ namespace xoptim::detail::ckpt
         {
             const int e = errno;
             ::unlink(tmp.c_str());
-            throw checkpoint_error("cannot close \"" + tmp.string() + "\": " + errno_text(e) + " (\"" + path.string()
-                                   + "\" is unchanged)");
+            throw Error("cannot close \"" + tmp.string() + "\": " + errno_text(e) + " (\"" + path.string()
+                        + "\" is unchanged)");
         }
         if (::rename(tmp.c_str(), path.c_str()) != 0)
         {
             const int e = errno;
             ::unlink(tmp.c_str());
-            throw checkpoint_error("cannot rename \"" + tmp.string() + "\" to \"" + path.string()
-                                   + "\": " + errno_text(e) + " (\"" + path.string() + "\" is unchanged)");
+            throw Error("cannot rename \"" + tmp.string() + "\" to \"" + path.string()
+                        + "\": " + errno_text(e) + " (\"" + path.string() + "\" is unchanged)");
         }
         // Make the rename itself durable (best effort: not every file system allows it).
         std::filesystem::path dir = path.parent_path();
@@ -96,7 +144,7 @@ namespace xoptim::detail::ckpt
                 out.close();
                 std::error_code ignored;
                 std::filesystem::remove(tmp, ignored);
-                throw checkpoint_error("cannot write \"" + tmp.string() + "\" (\"" + path.string() + "\" is unchanged)");
+                throw Error("cannot write \"" + tmp.string() + "\" (\"" + path.string() + "\" is unchanged)");
             }
         }
         std::error_code ec;
@@ -105,7 +153,7 @@ namespace xoptim::detail::ckpt
         {
             std::error_code ignored;
             std::filesystem::remove(tmp, ignored);
-            throw checkpoint_error("cannot rename \"" + tmp.string() + "\" to \"" + path.string() + "\": " + ec.message());
+            throw Error("cannot rename \"" + tmp.string() + "\" to \"" + path.string() + "\": " + ec.message());
         }
 #endif
     }

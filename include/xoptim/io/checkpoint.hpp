@@ -118,6 +118,18 @@ namespace xoptim
         // parameter's values always follow its shape; a tensor's state may have no slot in use).
         // The count is the product of all extents (a zero extent anywhere makes it 0), checked
         // for overflow.
+        // A step or skip count, at most max_step_count (core/step_info.hpp).
+        inline std::uint64_t read_count(reader& r, const std::string& what)
+        {
+            const std::uint64_t n = r.u64(what);
+            if (n > max_step_count)
+            {
+                throw checkpoint_error(what + ": expected at most " + std::to_string(max_step_count) + " (2^53), found "
+                                       + std::to_string(n));
+            }
+            return n;
+        }
+
         inline std::vector<std::size_t> read_shape(reader& r, const std::string& what, std::size_t element_size,
                                                    std::size_t& count, bool values_follow = true)
         {
@@ -481,8 +493,8 @@ namespace xoptim
             {
                 const std::string gname = "group " + std::to_string(g);
                 group_type grp{opt.groups()[g].rule, 0, {}, 0, {}};
-                grp.step = r.u64(gname + " step count");
-                grp.skipped = r.u64(gname + " skipped count");
+                grp.step = read_count(r, gname + " step count");
+                grp.skipped = read_count(r, gname + " skipped count");
 
                 if (file_version == 1) { read_fields_v1(r, grp.rule, gname); }
                 else { read_fields_by_name(r, grp.rule, gname); }

@@ -67,12 +67,24 @@ namespace xoptim
         void check_relations(std::string_view owner) const
         {
             if constexpr (!std::is_arithmetic_v<S> && !declares_hyperparameters<S>) { detail::validate_schedule(lr, owner); }
+            detail::check_schedule_relations(lr, owner);
         }
 
+        // Whether the rate follows a schedule, so that each step's rate is checked as it is made.
+        static constexpr bool has_schedule = !std::is_arithmetic_v<S>;
+
+        // A scheduled rate is checked as it is produced: one that is not finite in V, or is
+        // negative, throws std::domain_error naming the schedule, the step and the value, before
+        // the step changes anything (the optimizer computes the coefficients first).
         template <class V>
         coefficients_type<V> coefficients(const step_info& s) const
         {
-            return {static_cast<V>(learning_rate(s))};
+            const double rate = learning_rate(s);
+            if constexpr (has_schedule)
+            {
+                if (!(rate >= 0.0 && rate <= detail::largest<V>)) [[unlikely]] { throw_bad_rate(s, rate, sizeof(V)); }
+            }
+            return {static_cast<V>(rate)};
         }
 
         template <element T>
@@ -82,6 +94,17 @@ namespace xoptim
         }
 
     private:
+        [[noreturn]] static void throw_bad_rate(const step_info& s, double rate, std::size_t value_size)
+        {
+            std::string schedule = "of the optimizer";
+            if constexpr (requires { S::name; }) { schedule = std::string(S::name); }
+            throw std::domain_error("scale_by_lr: the learning-rate schedule " + schedule + " gives the rate "
+                                    + detail::format_value(rate) + " at step " + std::to_string(s.step)
+                                    + " (schedule position " + std::to_string(s.step - 1) + "); a rate must be >= 0 and "
+                                    + (value_size == sizeof(float) ? "finite in float" : "finite")
+                                    + "; nothing was changed");
+        }
+
         static double scheduled_rate(const scale_by_lr& r, const step_info& next) { return r.learning_rate(next); }
 
         static void set_scheduled_rate(scale_by_lr& r, double value, const step_info& next)

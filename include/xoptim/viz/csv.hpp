@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "contour.hpp"
+#include "file.hpp"
 #include "svg.hpp"
 
 namespace xoptim::viz
@@ -76,15 +77,8 @@ namespace xoptim::viz
         std::size_t rows() const noexcept { return m_rows; }
         const std::string& str() const noexcept { return m_out; }
 
-        void save(const std::string& filename) const
-        {
-            std::ofstream f(filename, std::ios::binary);
-            if (!f)
-            {
-                throw std::invalid_argument("csv_writer::save: cannot open filename '" + filename + "'");
-            }
-            f << m_out;
-        }
+        /// Writes the text as write_text_file does (atomically, every failure thrown).
+        void save(const std::string& filename) const;
 
     private:
         void check(std::size_t n) const
@@ -161,14 +155,5 @@ namespace xoptim::viz
         return w.str();
     }
 
-    /// Writes text to a file, throwing std::invalid_argument naming the file when it cannot be opened.
-    inline void write_text_file(const std::string& filename, std::string_view text)
-    {
-        std::ofstream f(filename, std::ios::binary);
-        if (!f)
-        {
-            throw std::invalid_argument("write_text_file: cannot open filename '" + filename + "'");
-        }
-        f << text;
-    }
+    inline void csv_writer::save(const std::string& filename) const { write_text_file(filename, m_out); }
 }

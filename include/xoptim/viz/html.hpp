@@ -177,15 +177,8 @@ namespace xoptim::viz
             return s;
         }
 
-        void save(const std::string& filename) const
-        {
-            std::ofstream f(filename, std::ios::binary);
-            if (!f)
-            {
-                throw std::invalid_argument("html_page::save: cannot open filename '" + filename + "'");
-            }
-            f << str();
-        }
+        /// Writes the document as write_text_file does (atomically, every failure thrown).
+        void save(const std::string& filename) const { write_text_file(filename, str()); }
 
     private:
         static std::string style()

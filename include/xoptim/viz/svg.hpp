@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "file.hpp"
+
 namespace xoptim::viz
 {
     /// Escapes the five XML special characters (`& < > " '`) for use in text or
@@ -313,15 +315,8 @@ namespace xoptim::viz
             return pos == std::string::npos ? s : s.substr(pos + 3);
         }
 
-        void save(const std::string& filename) const
-        {
-            std::ofstream f(filename, std::ios::binary);
-            if (!f)
-            {
-                throw std::invalid_argument("svg_writer::save: cannot open filename '" + filename + "'");
-            }
-            f << str();
-        }
+        /// Writes the document as write_text_file does (atomically, every failure thrown).
+        void save(const std::string& filename) const { write_text_file(filename, str()); }
 
         /// Formats points as "x1,y1 x2,y2 ..." for polyline/polygon.
         static std::string points_string(const std::vector<point>& pts)
