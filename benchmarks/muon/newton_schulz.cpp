@@ -5,8 +5,6 @@
 // FLOP/s (counter flops_per_s); the Newton-Schulz step reports x_sgemm, its FLOP/s over
 // sgemm's. Wall-clock time, as the BLAS may run threads (OPENBLAS_NUM_THREADS sets how many).
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -14,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+// Also declares cblas_sgemm (xtensor-blas's own CBLAS declarations, which clash with <cblas.h>).
 #include <xoptim/muon/newton_schulz.hpp>
 
 #include "../common.hpp"
