@@ -69,6 +69,9 @@ int main(int argc, char** argv)
     xoptim_bench::register_threads();
     xoptim_bench::register_any();
     xoptim_bench::register_lbfgs();
+#if defined(XOPTIM_BENCH_MUON)
+    xoptim_bench::register_muon();
+#endif
 
     // A short default minimum time per benchmark, unless the command line sets one.
     std::vector<char*> args(argv, argv + argc);

@@ -1,7 +1,8 @@
 #pragma once
 // xoptim: gradient-based optimizers as stateless rules composed at compile time, run by one engine.
-// Everything but two optional parts: the MPI component (xoptim/mpi/distributed.hpp, target
-// xoptim::mpi) and the pictures (xoptim/viz/viz.hpp, standard library only).
+// Everything but three optional parts: the MPI component (xoptim/mpi/distributed.hpp, target
+// xoptim::mpi), Muon (xoptim/muon.hpp, target xoptim::muon: needs a BLAS) and the pictures
+// (xoptim/viz/viz.hpp, standard library only).
 
 #include "version.hpp"
 

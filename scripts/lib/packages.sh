@@ -14,6 +14,8 @@ XOPTIM_PACKAGES=(
   libxml2-utils
   dpkg-dev
   libopenmpi-dev
+  libxtensor-blas-dev
+  libopenblas-dev
   openmpi-bin
   chromium
   fonts-dejavu-core

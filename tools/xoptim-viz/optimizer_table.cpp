@@ -85,6 +85,13 @@ const flag_table& flags()
 
 void require_optimizer(std::string_view name)
 {
+    // Muon (xoptim/muon.hpp) orthogonalises the update of a matrix; every problem here has
+    // one vector of parameters.
+    if (name == "muon") {
+        throw usage_error("muon needs a matrix parameter (it orthogonalises 2-D updates) and this problem's "
+                          "parameters are one vector; use adamw here, or xoptim::muon_with_adamw on a model with "
+                          "weight matrices");
+    }
     if (!is_optimizer(name)) {
         throw usage_error("unknown optimizer '" + std::string(name) + "' (choose from: "
                           + join(optimizer_names()) + ")");

@@ -1,0 +1,271 @@
+#pragma once
+// Muon: momentum, then the update of each 2-D parameter replaced by its orthogonalisation.
+//   B_t = mu B_{t-1} + (1 - mu) g_t                 (B_0 = 0; torch: buf.lerp_(g, 1 - mu))
+//   U_t = (1 - mu) g_t + mu B_t   (Nesterov)  or  B_t                (torch: g.lerp(buf, mu))
+//   O_t = NS_k^{(a,b,c)}(U_t; eps)                                    (muon/newton_schulz.hpp)
+//   p_t = (1 - lr wd) p_{t-1} - lr' O_t,  lr' = lr sqrt(max(1, rows / cols))        ("original")
+//                                         lr' = 0.2 lr sqrt(max(rows, cols))   ("match_rms_adamw")
+// Jordan et al. 2024, "Muon: An optimizer for hidden layers in neural networks"; Liu et al. 2025,
+// "Muon is Scalable for LLM Training" (arXiv:2502.16982) for match_rms_adamw. Names, defaults
+// and order of operations as torch.optim.Muon (torch >= 2.9, torch/optim/_muon.py).
+//
+// Muon is an optimizer of its own family, not a chain: the elementwise momentum pass writes
+// its result into the Newton-Schulz workspace (not into the parameter and the slots, which is
+// the engine's contract), the matrix products run in between, and a second elementwise pass
+// applies decay and update. docs/design.md says why.
+
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include <xtensor/xtensor.hpp>
+
+#include "../core/tensor_ref.hpp"
+#include "../core/validate.hpp"
+#include "newton_schulz.hpp"
+
+namespace xoptim
+{
+    // How the learning rate follows the matrix's shape (torch's adjust_lr_fn).
+    enum class muon_lr_adjustment : std::uint8_t
+    {
+        original = 0,         // sqrt(max(1, rows / cols)) (Keller Jordan's)
+        match_rms_adamw = 1,  // 0.2 sqrt(max(rows, cols)) (Moonshot's: reuse AdamW's lr and decay)
+    };
+
+    // torch.optim.Muon's names and defaults (use_addmm is torch's kernel choice: no meaning here).
+    struct muon_options
+    {
+        double lr = 1e-3;
+        double weight_decay = 0.1;
+        double momentum = 0.95;
+        bool nesterov = true;
+        std::array<double, 3> ns_coefficients = muon_default_ns_coefficients;
+        double eps = 1e-7;
+        std::size_t ns_steps = 5;
+        muon_lr_adjustment adjust_lr_fn = muon_lr_adjustment::original;
+    };
+
+    namespace detail
+    {
+        inline void validate_muon(const muon_options& o)
+        {
+            const char* who = "muon";
+            require_non_negative(who, "lr", o.lr);
+            require_non_negative(who, "weight_decay", o.weight_decay);
+            require_non_negative(who, "momentum", o.momentum);
+            require_positive(who, "eps", o.eps);
+            require_finite(who, "ns_coefficients[0]", o.ns_coefficients[0]);
+            require_finite(who, "ns_coefficients[1]", o.ns_coefficients[1]);
+            require_finite(who, "ns_coefficients[2]", o.ns_coefficients[2]);
+            if (o.ns_steps >= 100) { invalid(who, "ns_steps", static_cast<double>(o.ns_steps), "< 100"); }
+            if (o.adjust_lr_fn != muon_lr_adjustment::original && o.adjust_lr_fn != muon_lr_adjustment::match_rms_adamw)
+            {
+                invalid(who, "adjust_lr_fn", static_cast<double>(o.adjust_lr_fn), "original (0) or match_rms_adamw (1)");
+            }
+        }
+
+        // torch's lerp: a + w (b - a), computed from the nearer end (ATen's lerp kernel).
+        template <class V>
+        V muon_lerp(V a, V b, V w) noexcept
+        {
+            return std::abs(w) < V(0.5) ? a + w * (b - a) : b - (b - a) * (V(1) - w);
+        }
+    }
+
+    // The rate multiplier of an rows x cols matrix.
+    inline double muon_lr_ratio(muon_lr_adjustment f, std::size_t rows, std::size_t cols)
+    {
+        const double r = static_cast<double>(rows), c = static_cast<double>(cols);
+        if (f == muon_lr_adjustment::match_rms_adamw) { return 0.2 * std::sqrt(r > c ? r : c); }
+        return std::sqrt(r / c > 1.0 ? r / c : 1.0);
+    }
+
+    // The per-parameter state: the momentum buffer (checkpointed) and the Newton-Schulz
+    // workspace (scratch, made with the buffer on the first step).
+    template <class V>
+    struct muon_state
+    {
+        std::size_t rows = 0;
+        std::size_t cols = 0;
+        xt::xtensor<V, 2> momentum_buffer;
+        newton_schulz_workspace<V> work;
+
+        // False until the first step of its tensor.
+        bool started() const noexcept { return rows != 0 || cols != 0; }
+    };
+
+    template <class V = double>
+    class muon_optimizer
+    {
+        static_assert(std::is_same_v<V, float> || std::is_same_v<V, double>, "xoptim: V must be float or double");
+
+    public:
+        using value_type = V;
+        using state_type = muon_state<V>;
+
+        explicit muon_optimizer(const muon_options& o = {}) : m_options(o) { detail::validate_muon(o); }
+
+        const muon_options& options() const noexcept { return m_options; }
+        // Replaces the hyperparameters; the state is kept. Invalid options change nothing.
+        void set_options(const muon_options& o)
+        {
+            detail::validate_muon(o);
+            m_options = o;
+        }
+        double learning_rate() const noexcept { return m_options.lr; }
+        void set_lr(double lr)
+        {
+            muon_options o = m_options;
+            o.lr = lr;
+            set_options(o);
+        }
+        std::uint64_t step_count() const noexcept { return m_step; }
+
+        // Registers 2-D tensors (by reference, as optimizer::add_group does); step(grads) then
+        // steps them. A tensor of another rank is an error naming it, and nothing is registered.
+        void add_params(std::vector<tensor_ref<V>> params)
+        {
+            for (std::size_t k = 0; k < params.size(); ++k)
+            {
+                if (!params[k].present() || params[k].dimension() != 2)
+                {
+                    throw std::invalid_argument("muon: parameter " + std::to_string(m_params.size() + k)
+                                                + (params[k].present() ? " has shape " + detail::shape_string(params[k].shape())
+                                                                       : std::string(" is absent"))
+                                                + "; Muon steps 2-D parameters only (route the others to AdamW: "
+                                                  "xoptim::muon_with_adamw)");
+                }
+            }
+            for (auto& p : params) { m_params.push_back(p); }
+            m_states.resize(m_params.size());
+        }
+        std::size_t registered_count() const noexcept { return m_params.size(); }
+
+        // One step of every registered tensor; an absent gradient leaves its tensor and state
+        // as they are (torch's grad is None). Shapes are checked before anything changes.
+        void step(std::span<const grad_ref<V>> grads)
+        {
+            if (grads.size() != m_params.size())
+            {
+                throw std::invalid_argument("muon::step: grads has " + std::to_string(grads.size()) + " tensors, "
+                                            + std::to_string(m_params.size()) + " are registered");
+            }
+            for (std::size_t k = 0; k < grads.size(); ++k)
+            {
+                if (grads[k].present()) { check_shape(k, m_params[k], grads[k]); }
+            }
+            ++m_step;
+            for (std::size_t k = 0; k < grads.size(); ++k)
+            {
+                if (grads[k].present()) { step_one(m_states[k], m_params[k], grads[k]); }
+            }
+        }
+        void step(std::initializer_list<grad_ref<V>> grads) { step(std::span<const grad_ref<V>>(grads.begin(), grads.size())); }
+
+        // One step of a single 2-D contiguous tensor (state 0), without registration.
+        template <class P, class G>
+        void step(P& param, const G& grad)
+        {
+            if (!m_params.empty()) { throw std::logic_error("muon::step: tensors are registered; step them with step(grads)"); }
+            tensor_ref<V> p(param);
+            grad_ref<V> g(grad);
+            if (p.dimension() != 2)
+            {
+                throw std::invalid_argument("muon::step: parameter has shape " + detail::shape_string(p.shape())
+                                            + "; Muon steps 2-D parameters only");
+            }
+            check_shape(0, p, g);
+            if (m_states.empty()) { m_states.resize(1); }
+            ++m_step;
+            step_one(m_states[0], p, g);
+        }
+
+        std::size_t state_count() const noexcept { return m_states.size(); }
+        const state_type& state(std::size_t t = 0) const
+        {
+            if (t >= m_states.size())
+            {
+                throw std::out_of_range("muon::state: tensor index " + std::to_string(t) + " out of range (have "
+                                        + std::to_string(m_states.size()) + ")");
+            }
+            return m_states[t];
+        }
+        // For the checkpoint reader: replaces step count and states at once.
+        void restore(std::uint64_t step, std::vector<state_type> states, const muon_options& o)
+        {
+            detail::validate_muon(o);
+            if (!m_params.empty() && states.size() != m_params.size())
+            {
+                throw std::invalid_argument("muon: a state of " + std::to_string(states.size()) + " tensors for "
+                                            + std::to_string(m_params.size()) + " registered");
+            }
+            m_options = o;
+            m_step = step;
+            m_states = std::move(states);
+        }
+
+    private:
+        static void check_shape(std::size_t k, const tensor_ref<V>& p, const grad_ref<V>& g)
+        {
+            if (!detail::same_shape(p.shape(), g.shape()))
+            {
+                throw std::invalid_argument("muon::step: grad of tensor " + std::to_string(k) + " has shape "
+                                            + detail::shape_string(g.shape()) + ", its parameter "
+                                            + detail::shape_string(p.shape()));
+            }
+        }
+
+        void step_one(state_type& st, const tensor_ref<V>& p, const grad_ref<V>& g)
+        {
+            const std::size_t rows = p.shape()[0], cols = p.shape()[1];
+            if (st.rows != rows || st.cols != cols || st.momentum_buffer.size() != rows * cols)
+            {
+                st.rows = rows;
+                st.cols = cols;
+                st.momentum_buffer = xt::zeros<V>({rows, cols});
+            }
+            if (rows * cols == 0) { return; }
+            st.work.reshape(rows, cols);
+            const muon_options& o = m_options;
+            const V mu = static_cast<V>(o.momentum);
+            const V one_minus_mu = static_cast<V>(1.0 - o.momentum);
+            const std::size_t n = rows * cols;
+            V* buf = st.momentum_buffer.data();
+            V* x = st.work.input().data();
+            const V* gp = g.data();
+            // Pass 1: momentum (and Nesterov) into the workspace.
+            for (std::size_t i = 0; i < n; ++i)
+            {
+                const V b = detail::muon_lerp(buf[i], gp[i], one_minus_mu);
+                buf[i] = b;
+                x[i] = o.nesterov ? detail::muon_lerp(gp[i], b, mu) : b;
+            }
+            // The matrix step.
+            st.work.run(o.ns_coefficients, o.ns_steps, o.eps);
+            // Pass 2: decoupled decay and the orthogonalised update.
+            const V decay = static_cast<V>(1.0 - o.lr * o.weight_decay);
+            const V rate = static_cast<V>(o.lr * muon_lr_ratio(o.adjust_lr_fn, rows, cols));
+            const V* u = st.work.result().data();
+            V* pp = p.data();
+            for (std::size_t i = 0; i < n; ++i) { pp[i] = pp[i] * decay + (-rate) * u[i]; }
+        }
+
+        muon_options m_options;
+        std::uint64_t m_step = 0;
+        std::vector<tensor_ref<V>> m_params;
+        std::vector<state_type> m_states;
+    };
+
+    template <class V = double>
+    muon_optimizer<V> muon(const muon_options& o = {})
+    {
+        return muon_optimizer<V>(o);
+    }
+}
