@@ -69,6 +69,9 @@ namespace xoptim_bench
         static const std::map<std::string, std::size_t> table = {
             {"sgd", 3},     {"momentum", 5}, {"nesterov", 5}, {"adam", 7},    {"adamw", 7},  {"amsgrad", 9},
             {"rmsprop", 5}, {"adagrad", 5},  {"lion", 5},     {"lamb", 10},   {"lars", 7},
+            {"nadam", 7},   {"radam", 7},    {"adamax", 7},   {"adadelta", 7}, {"rprop", 7},
+            // ASGD before t0 (the default 1e6) writes its average without reading it.
+            {"asgd", 4},
         };
         return table.at(optimizer);
     }
@@ -76,7 +79,8 @@ namespace xoptim_bench
     inline const std::vector<std::string>& optimizer_names()
     {
         static const std::vector<std::string> names = {"sgd",  "momentum", "nesterov", "adam",    "adamw", "amsgrad",
-                                                       "lamb", "lars",     "rmsprop",  "adagrad", "lion"};
+                                                       "lamb", "lars",     "rmsprop",  "adagrad", "lion",
+                                                       "nadam", "radam",   "adamax",   "adadelta", "rprop", "asgd"};
         return names;
     }
 

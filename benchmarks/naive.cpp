@@ -2,6 +2,7 @@
 // one `xt::noalias` statement per line of the paper's algorithm, with the same hyperparameters
 // as the library's defaults. Every statement is one pass over memory.
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <functional>
@@ -24,6 +25,7 @@ namespace xoptim_bench
             using T = xt::xtensor<V, 1>;
             T p, g, m, v, vmax, u;
             std::uint64_t t = 0;
+            double mu_product = 1.0;  // NAdam's
 
             explicit naive_data(std::size_t n)
                 : p(std::array<std::size_t, 1>{n}), g(std::array<std::size_t, 1>{n}), m(xt::zeros<V>({n})),
@@ -131,6 +133,85 @@ namespace xoptim_bench
                     const V lr = V(1e-4), b1 = V(0.9), b2 = V(0.99);
                     xt::noalias(d.p) -= lr * xt::sign(b1 * d.m + (V(1) - b1) * d.g);
                     xt::noalias(d.m) = b2 * d.m + (V(1) - b2) * d.g;
+                };
+            }
+            if (name == "nadam")
+            {
+                return [](naive_data<V>& d) {
+                    const V lr = V(2e-3), b1 = V(0.9), b2 = V(0.999), eps = V(1e-8);
+                    ++d.t;
+                    const double mu = 0.9 * (1.0 - 0.5 * std::pow(0.96, double(d.t) * 4e-3));
+                    const double mu_next = 0.9 * (1.0 - 0.5 * std::pow(0.96, double(d.t + 1) * 4e-3));
+                    d.mu_product *= mu;
+                    const V cg = static_cast<V>((1.0 - mu) / (1.0 - d.mu_product));
+                    const V cm = static_cast<V>(mu_next / (1.0 - d.mu_product * mu_next));
+                    const V bc2 = V(1) - static_cast<V>(std::pow(0.999, double(d.t)));
+                    xt::noalias(d.m) = b1 * d.m + (V(1) - b1) * d.g;
+                    xt::noalias(d.v) = b2 * d.v + (V(1) - b2) * d.g * d.g;
+                    xt::noalias(d.p) -= lr * (cg * d.g + cm * d.m) / (xt::sqrt(d.v / bc2) + eps);
+                };
+            }
+            if (name == "radam")
+            {
+                return [](naive_data<V>& d) {
+                    const V lr = V(1e-3), b1 = V(0.9), b2 = V(0.999), eps = V(1e-8);
+                    ++d.t;
+                    const double t = double(d.t), bc2 = 1.0 - std::pow(0.999, t), rho_inf = 2.0 / (1.0 - 0.999) - 1.0;
+                    const double rho = rho_inf - 2.0 * t * std::pow(0.999, t) / bc2;
+                    const V bc1 = V(1) - static_cast<V>(std::pow(0.9, t));
+                    xt::noalias(d.m) = b1 * d.m + (V(1) - b1) * d.g;
+                    xt::noalias(d.v) = b2 * d.v + (V(1) - b2) * d.g * d.g;
+                    if (rho > 5.0)
+                    {
+                        const V r = static_cast<V>(
+                            std::sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho) * bc2));
+                        xt::noalias(d.p) -= lr * (d.m / bc1) * r / (xt::sqrt(d.v) + eps);
+                    }
+                    else { xt::noalias(d.p) -= lr * (d.m / bc1); }
+                };
+            }
+            if (name == "adamax")
+            {
+                return [](naive_data<V>& d) {
+                    const V lr = V(2e-3), b1 = V(0.9), b2 = V(0.999), eps = V(1e-8);
+                    ++d.t;
+                    const V bc1 = V(1) - static_cast<V>(std::pow(0.9, double(d.t)));
+                    xt::noalias(d.m) = b1 * d.m + (V(1) - b1) * d.g;
+                    xt::noalias(d.v) = xt::maximum(b2 * d.v, xt::abs(d.g) + eps);
+                    xt::noalias(d.p) -= (lr / bc1) * d.m / d.v;
+                };
+            }
+            if (name == "adadelta")
+            {
+                return [](naive_data<V>& d) {
+                    const V lr = V(1), rho = V(0.9), eps = V(1e-6);
+                    xt::noalias(d.v) = rho * d.v + (V(1) - rho) * d.g * d.g;
+                    xt::noalias(d.u) = xt::sqrt(d.m + eps) / xt::sqrt(d.v + eps) * d.g;
+                    xt::noalias(d.m) = rho * d.m + (V(1) - rho) * d.u * d.u;
+                    xt::noalias(d.p) -= lr * d.u;
+                };
+            }
+            if (name == "rprop")
+            {
+                return [](naive_data<V>& d) {
+                    const V eta_minus = V(0.5), eta_plus = V(1.2), lo = V(1e-6), hi = V(50);
+                    if (d.t++ == 0) { d.v.fill(V(1e-2)); }
+                    xt::noalias(d.u) = d.g * d.m;  // the sign of the product decides
+                    xt::noalias(d.v) = xt::clip(d.v * xt::where(d.u > V(0), eta_plus, xt::where(d.u < V(0), eta_minus, V(1))), lo, hi);
+                    xt::noalias(d.m) = xt::where(d.u < V(0), V(0), d.g);
+                    xt::noalias(d.p) -= xt::sign(d.m) * d.v;
+                };
+            }
+            if (name == "asgd")
+            {
+                return [](naive_data<V>& d) {
+                    const double lr = 1e-2, lambd = 1e-4, alpha = 0.75, t0 = 1e6;
+                    ++d.t;
+                    const double eta = lr / std::pow(1.0 + lambd * lr * double(d.t - 1), alpha);
+                    const double mu = 1.0 / std::max(1.0, double(d.t - 1) - t0);
+                    xt::noalias(d.p) = d.p * static_cast<V>(1.0 - lambd * eta) - static_cast<V>(eta) * d.g;
+                    if (mu == 1.0) { xt::noalias(d.m) = d.p; }
+                    else { xt::noalias(d.m) += static_cast<V>(mu) * (d.p - d.m); }
                 };
             }
             throw std::invalid_argument("naive_step: unknown optimizer " + name);

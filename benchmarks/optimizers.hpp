@@ -22,6 +22,12 @@ namespace xoptim_bench
         if (name == "rmsprop") { return f(xoptim::rmsprop<V>()); }
         if (name == "adagrad") { return f(xoptim::adagrad<V>()); }
         if (name == "lion") { return f(xoptim::lion<V>()); }
+        if (name == "nadam") { return f(xoptim::nadam<V>()); }
+        if (name == "radam") { return f(xoptim::radam<V>()); }
+        if (name == "adamax") { return f(xoptim::adamax<V>()); }
+        if (name == "adadelta") { return f(xoptim::adadelta<V>()); }
+        if (name == "rprop") { return f(xoptim::rprop<V>()); }
+        if (name == "asgd") { return f(xoptim::asgd<V>()); }
         throw std::invalid_argument("with_optimizer: unknown optimizer " + name);
     }
 }

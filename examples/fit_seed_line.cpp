@@ -45,6 +45,12 @@ int main()
         {"rmsprop", run(xoptim::rmsprop({.lr = lr}))},
         {"adagrad", run(xoptim::adagrad({.lr = lr}))},
         {"lion", run(xoptim::lion({.lr = lr}))},
+        {"nadam", run(xoptim::nadam({.lr = lr}))},
+        {"radam", run(xoptim::radam({.lr = lr}))},
+        {"adamax", run(xoptim::adamax({.lr = lr}))},
+        {"adadelta", run(xoptim::adadelta({.lr = lr}))},
+        {"rprop", run(xoptim::rprop({.lr = lr}))},
+        {"asgd", run(xoptim::asgd({.lr = lr}))},
     };
 
     const double start_loss = problem.value(start);

@@ -13,6 +13,7 @@
 #include <xoptim/problems/seed_data.hpp>
 
 #include "cli_support.hpp"
+#include "reference_csv.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -126,6 +127,50 @@ TEST_CASE("cli fit: reproduces every reference trajectory")
         CHECK(got.x(0, 1) == -10.0);
         CHECK(got.x(0, 2) == -20.0);
         CHECK(worst_gap(got, want) < 1e-9);
+    }
+}
+
+TEST_CASE("cli fit: NAdam, RAdam, Adamax, Adadelta, Rprop and ASGD follow PyTorch through their flags")
+{
+    // Seed cases of tests/data/<file>.csv (scripts/reference/<file>.py), as PyTorch's names.
+    struct reference_case {
+        const char* file;
+        const char* name;
+        const char* flags;
+    };
+    const reference_case cases[] = {
+        {"nadam", "seed_mse_decoupled",
+         "--optimizer nadam --lr 0.1 --weight-decay 0.1 --decoupled-weight-decay --momentum-decay 0.004 --loss mse"},
+        {"radam", "seed_rmse_wd", "--optimizer radam --lr 0.1 --weight-decay 0.1 --loss rmse"},
+        {"adamax", "seed_mse", "--optimizer adamax --lr 0.1 --loss mse"},
+        {"adadelta", "seed_rmse_wd", "--optimizer adadelta --lr 5 --rho 0.95 --weight-decay 0.1 --loss rmse"},
+        {"rprop", "seed_mae",
+         "--optimizer rprop --lr 0.5 --eta-minus 0.3 --eta-plus 1.5 --step-size-min 1e-3 --step-size-max 2 --loss mae"},
+        {"asgd", "seed_rmse_wd",
+         "--optimizer asgd --lr 0.5 --lambd 0.01 --alpha 0.5 --t0 50 --weight-decay 0.1 --loss rmse"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.name);
+        CAPTURE(c.flags);
+        xoptim_test::csv_table want;
+        xoptim_test::read_csv_table(std::string(c.file) + ".csv", want);
+        std::vector<std::vector<double>> theta;
+        for (const auto& row : want.rows) {
+            if (row["case"] == c.name) { theta.push_back(row.numbers("theta")); }
+        }
+        REQUIRE(theta.size() == 101);
+        const auto r = run("fit --data " + quoted(data_dir / "data.csv") + " --init -10,-20 --epochs 100 " + c.flags);
+        REQUIRE(r.status == 0);
+        const auto got = parse_output(r.out);
+        REQUIRE(got.size() == 101);
+        double worst = 0.0;
+        for (std::size_t k = 0; k < 101; ++k) {
+            for (std::size_t i = 0; i < 2; ++i) {
+                worst = std::max(worst, std::fabs(got.x(k, i + 1) - theta[k][i])
+                                            / std::max({std::fabs(theta[k][i]), std::fabs(got.x(k, i + 1)), 1e-12}));
+            }
+        }
+        CHECK(worst < 1e-9);
     }
 }
 
@@ -262,12 +307,15 @@ TEST_CASE("cli fit: help")
                           "--lr", "--epochs", "--batch-size", "--init", "--momentum", "--dampening",
                           "--nesterov", "--weight-decay", "--beta1", "--beta2", "--eps", "--amsgrad",
                           "--alpha", "--trust-clip", "--no-trust-ratio", "--trust-coefficient", "--centered",
-                          "--initial-accumulator-value", "--lr-decay"}) {
+                          "--initial-accumulator-value", "--lr-decay", "--momentum-decay",
+                          "--decoupled-weight-decay", "--rho", "--lambd", "--t0", "--eta-minus", "--eta-plus",
+                          "--step-size-min", "--step-size-max"}) {
         CAPTURE(f);
         CHECK(r.out.find(std::string("\n  ") + f + " ") != std::string::npos);
     }
     for (const char* name : {"sgd", "momentum", "nesterov", "adam", "amsgrad", "adamw", "lamb",
-                             "lars", "rmsprop", "adagrad", "lion"}) {
+                             "lars", "rmsprop", "adagrad", "lion", "nadam", "radam", "adamax", "adadelta",
+                             "rprop", "asgd"}) {
         CHECK(r.out.find(std::string("\n  ") + name + ": ") != std::string::npos);
     }
     const auto top = run("--help");
@@ -287,7 +335,7 @@ TEST_CASE("cli fit: bad input exits 2 with one line and no output")
     // Unknown names.
     check_bad_input("--optimizer sgd --bogus 1", "unknown flag '--bogus'");
     check_bad_input("--optimizer lamb --trust-ratio", "unknown flag '--trust-ratio'");
-    check_bad_input("--optimizer sgdd", "unknown optimizer 'sgdd' (choose from: sgd, momentum, nesterov, adam, amsgrad, adamw, lamb, lars, rmsprop, adagrad, lion)");
+    check_bad_input("--optimizer sgdd", "unknown optimizer 'sgdd' (choose from: sgd, momentum, nesterov, adam, amsgrad, adamw, lamb, lars, rmsprop, adagrad, lion, nadam, radam, adamax, adadelta, rprop, asgd)");
     check_bad_input("--optimizer sgd --loss l3", "unknown loss 'l3' (choose from: mse, rmse, mae, huber)");
     check_bad_input("--optimizer sgd --objective sphere", "unknown objective 'sphere' (choose from: rosenbrock, beale");
     check_bad_input("", "--optimizer is required (choose from: sgd,");

@@ -469,6 +469,18 @@ namespace xoptim
              {{"lr", "schedule.lr"}, {"lr_decay", "schedule.decay"}}},
             {"lion", "Lion; weight_decay is decoupled, theta -= lr*wd*theta",
              [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(lion<V>(), s); }, {}, {}},
+            {"nadam", "NAdam; weight_decay is L2, or decoupled (theta -= lr*wd*theta) with decoupled_weight_decay",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(nadam<V>(), s); }, {}, {}},
+            {"radam", "RAdam; weight_decay is L2, or decoupled (theta -= lr*wd*theta) with decoupled_weight_decay",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(radam<V>(), s); }, {}, {}},
+            {"adamax", "Adamax (Adam with the infinity norm); weight_decay is L2, added to the gradient",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(adamax<V>(), s); }, {}, {}},
+            {"adadelta", "Adadelta; weight_decay is L2, added to the gradient",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(adadelta<V>(), s); }, {}, {}},
+            {"rprop", "Rprop (full-batch): per-element step sizes from the gradient's sign; lr is the first step size",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(rprop<V>(), s); }, {}, {}},
+            {"asgd", "Averaged SGD; weight_decay is L2, added to the gradient; the average ax starts after t0 steps",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(asgd<V>(), s); }, {}, {}},
         };
         return table;
     }
@@ -542,7 +554,7 @@ namespace xoptim
     }
 
     // Named optimizer `name` (sgd, momentum, nesterov, adam, amsgrad, adamw, lamb, lars,
-    // rmsprop, adagrad, lion) with PyTorch's defaults but the hyperparameters in `settings`.
+    // rmsprop, adagrad, lion, nadam, radam, adamax, adadelta, rprop, asgd) with PyTorch's defaults but the hyperparameters in `settings`.
     // An unknown optimizer, a name it does not take, or an invalid value is an
     // std::invalid_argument saying so.
     template <class V = double>

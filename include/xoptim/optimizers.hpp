@@ -14,14 +14,21 @@
 #include "core/state.hpp"
 #include "core/validate.hpp"
 #include "rules/add_decayed_weights.hpp"
+#include "rules/scale_by_adadelta.hpp"
 #include "rules/scale_by_adam.hpp"
+#include "rules/scale_by_adamax.hpp"
+#include "rules/scale_by_asgd.hpp"
 #include "rules/scale_by_lars_ratio.hpp"
 #include "rules/scale_by_lion.hpp"
 #include "rules/scale_by_lr.hpp"
+#include "rules/scale_by_nadam.hpp"
+#include "rules/scale_by_radam.hpp"
 #include "rules/scale_by_rms.hpp"
+#include "rules/scale_by_rprop.hpp"
 #include "rules/scale_by_rss.hpp"
 #include "rules/scale_by_trust_ratio.hpp"
 #include "rules/trace.hpp"
+#include "rules/with_weight_decay.hpp"
 #include "schedules.hpp"
 
 namespace xoptim
@@ -43,6 +50,18 @@ namespace xoptim
     using adagrad_rule = chain<add_weight_decay, scale_by_rss, scale_by_lr<S>>;
     template <schedule S = double>
     using lion_rule = chain<scale_by_lion, add_decayed_weights, scale_by_lr<S>>;
+    template <schedule S = double>
+    using nadam_rule = chain<with_weight_decay<scale_by_nadam>, scale_by_lr<S>>;
+    template <schedule S = double>
+    using radam_rule = chain<with_weight_decay<scale_by_radam>, scale_by_lr<S>>;
+    template <schedule S = double>
+    using adamax_rule = chain<add_weight_decay, scale_by_adamax, scale_by_lr<S>>;
+    template <schedule S = double>
+    using adadelta_rule = chain<add_weight_decay, scale_by_adadelta, scale_by_lr<S>>;
+    // Rprop's lr is the step size each element starts from, not a rate (no schedule).
+    using rprop_rule = chain<scale_by_rprop>;
+    // ASGD's rate is inside its rule: eta_t decays from lr (no schedule).
+    using asgd_rule = chain<add_weight_decay, scale_by_asgd>;
 
     // ---- options (PyTorch's names and defaults) -------------------------------------------
     // The learning rate of an options struct: a number, and whether the user gave it (so that
@@ -145,6 +164,58 @@ namespace xoptim
         lr_option lr = lr_option::defaulted(1e-4);
         double beta1 = 0.9;
         double beta2 = 0.99;
+        double weight_decay = 0.0;
+    };
+
+    struct nadam_options
+    {
+        lr_option lr = lr_option::defaulted(2e-3);
+        double beta1 = 0.9;
+        double beta2 = 0.999;
+        double eps = 1e-8;
+        double weight_decay = 0.0;
+        double momentum_decay = 4e-3;
+        bool decoupled_weight_decay = false;
+    };
+    struct radam_options
+    {
+        lr_option lr = lr_option::defaulted(1e-3);
+        double beta1 = 0.9;
+        double beta2 = 0.999;
+        double eps = 1e-8;
+        double weight_decay = 0.0;
+        bool decoupled_weight_decay = false;
+    };
+    struct adamax_options
+    {
+        lr_option lr = lr_option::defaulted(2e-3);
+        double beta1 = 0.9;
+        double beta2 = 0.999;
+        double eps = 1e-8;
+        double weight_decay = 0.0;
+    };
+    struct adadelta_options
+    {
+        lr_option lr = lr_option::defaulted(1.0);
+        double rho = 0.9;
+        double eps = 1e-6;
+        double weight_decay = 0.0;
+    };
+    // PyTorch's etas = (eta_minus, eta_plus) and step_sizes = (step_size_min, step_size_max).
+    struct rprop_options
+    {
+        double lr = 1e-2;
+        double eta_minus = 0.5;
+        double eta_plus = 1.2;
+        double step_size_min = 1e-6;
+        double step_size_max = 50.0;
+    };
+    struct asgd_options
+    {
+        double lr = 1e-2;
+        double lambd = 1e-4;
+        double alpha = 0.75;
+        double t0 = 1e6;
         double weight_decay = 0.0;
     };
 
@@ -390,5 +461,118 @@ namespace xoptim
     auto lion(const lion_options& o = {})
     {
         return detail::make_lion<V>(o, o.lr.value());
+    }
+
+    namespace detail
+    {
+        template <class V, schedule S>
+        auto make_nadam(const nadam_options& o, S lr)
+        {
+            with_weight_decay<scale_by_nadam> core;
+            core.beta1 = o.beta1;
+            core.beta2 = o.beta2;
+            core.eps = o.eps;
+            core.momentum_decay = o.momentum_decay;
+            core.weight_decay = o.weight_decay;
+            core.decoupled_weight_decay = o.decoupled_weight_decay;
+            return named<V>("nadam", nadam_rule<S>(core, scale_by_lr<S>{lr}));
+        }
+        template <class V, schedule S>
+        auto make_radam(const radam_options& o, S lr)
+        {
+            with_weight_decay<scale_by_radam> core;
+            core.beta1 = o.beta1;
+            core.beta2 = o.beta2;
+            core.eps = o.eps;
+            core.weight_decay = o.weight_decay;
+            core.decoupled_weight_decay = o.decoupled_weight_decay;
+            return named<V>("radam", radam_rule<S>(core, scale_by_lr<S>{lr}));
+        }
+        template <class V, schedule S>
+        auto make_adamax(const adamax_options& o, S lr)
+        {
+            return named<V>("adamax", adamax_rule<S>(add_weight_decay{o.weight_decay}, scale_by_adamax{o.beta1, o.beta2, o.eps},
+                                                     scale_by_lr<S>{lr}));
+        }
+        template <class V, schedule S>
+        auto make_adadelta(const adadelta_options& o, S lr)
+        {
+            return named<V>("adadelta", adadelta_rule<S>(add_weight_decay{o.weight_decay}, scale_by_adadelta{o.rho, o.eps},
+                                                         scale_by_lr<S>{lr}));
+        }
+    }
+
+    // NAdam; decoupled_weight_decay as in PyTorch 2.x (theta *= 1 - lr * weight_decay).
+    template <class V = double, schedule S>
+    auto nadam(const nadam_options& o, S lr)
+    {
+        detail::check_no_rate_with<S>("nadam", o.lr, lr);
+        return detail::make_nadam<V>(o, lr);
+    }
+    template <class V = double>
+    auto nadam(const nadam_options& o = {})
+    {
+        return detail::make_nadam<V>(o, o.lr.value());
+    }
+
+    // RAdam; decoupled_weight_decay as in PyTorch 2.x (theta *= 1 - lr * weight_decay).
+    template <class V = double, schedule S>
+    auto radam(const radam_options& o, S lr)
+    {
+        detail::check_no_rate_with<S>("radam", o.lr, lr);
+        return detail::make_radam<V>(o, lr);
+    }
+    template <class V = double>
+    auto radam(const radam_options& o = {})
+    {
+        return detail::make_radam<V>(o, o.lr.value());
+    }
+
+    template <class V = double, schedule S>
+    auto adamax(const adamax_options& o, S lr)
+    {
+        detail::check_no_rate_with<S>("adamax", o.lr, lr);
+        return detail::make_adamax<V>(o, lr);
+    }
+    template <class V = double>
+    auto adamax(const adamax_options& o = {})
+    {
+        return detail::make_adamax<V>(o, o.lr.value());
+    }
+
+    template <class V = double, schedule S>
+    auto adadelta(const adadelta_options& o, S lr)
+    {
+        detail::check_no_rate_with<S>("adadelta", o.lr, lr);
+        return detail::make_adadelta<V>(o, lr);
+    }
+    template <class V = double>
+    auto adadelta(const adadelta_options& o = {})
+    {
+        return detail::make_adadelta<V>(o, o.lr.value());
+    }
+
+    template <class V = double>
+    auto rprop(const rprop_options& o = {})
+    {
+        return detail::named<V>("rprop", rprop_rule(scale_by_rprop{o.lr, o.eta_minus, o.eta_plus, o.step_size_min,
+                                                                   o.step_size_max}));
+    }
+
+    template <class V = double>
+    auto asgd(const asgd_options& o = {})
+    {
+        return detail::named<V>("asgd", asgd_rule(add_weight_decay{o.weight_decay},
+                                                  scale_by_asgd{o.lr, o.lambd, o.alpha, o.t0}));
+    }
+
+    // ASGD's averaged parameters ax (PyTorch's state['ax']) of tensor t of group g: the
+    // parameters to evaluate once averaging has started (step > t0 + 1); before, ax is the
+    // parameter itself.
+    template <class V, class Policy>
+    const slot_tensor<V>& averaged_parameters(const optimizer<asgd_rule, V, Policy>& opt, std::size_t g = 0,
+                                              std::size_t t = 0)
+    {
+        return opt.state(g, t).slots[asgd_rule::slot_offset[1] + scale_by_asgd::averaged_slot];
     }
 }
