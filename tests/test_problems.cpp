@@ -350,6 +350,10 @@ TEST_CASE("csv: malformed input names the file and the line")
     CHECK(message("x,y\nnan,2\n") == "d.csv:2: column 1: 'nan' is not finite");
     CHECK(message("x,y\n1,-inf\n") == "d.csv:2: column 2: '-inf' is not finite");
     CHECK(message("x,y\n1,1e999\n") == "d.csv:2: column 2: '1e999' is out of range for a double");
+    // A NUL or control byte in a field is shown escaped: what() is a C string, and a raw NUL
+    // would cut the message short.
+    CHECK(message(std::string("x,y\n1,2\0003\n", 10)) == "d.csv:2: column 2: '2\\x003' is not a number");
+    CHECK(message("x,y\n1,\x1b[2J\n") == "d.csv:2: column 2: '\\x1b[2J' is not a number");
 
     try {
         (void)xoptim::load_csv("/nonexistent/file.csv");

@@ -64,6 +64,25 @@ inline std::vector<std::string_view> split_commas(std::string_view line)
     }
 }
 
+/// A field as the error message shows it: bytes outside printable ASCII as \xNN, so that a
+/// NUL or a control character in the input neither cuts nor garbles the message.
+inline std::string printable(std::string_view field)
+{
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    for (const char c : field) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u >= 0x20 && u < 0x7f && c != '\\') {
+            out += c;
+        } else {
+            out += "\\x";
+            out += digits[u >> 4];
+            out += digits[u & 0xf];
+        }
+    }
+    return out;
+}
+
 } // namespace detail
 
 /// Parses CSV text from `in`; `name` is used in error messages (normally the file name).
@@ -112,17 +131,17 @@ inline dataset parse_csv(std::istream& in, const std::string& name)
                 std::from_chars(digits.data(), digits.data() + digits.size(), v);
             if (ec == std::errc::result_out_of_range && end == digits.data() + digits.size()) {
                 throw csv_error(name, line_no,
-                                "column " + std::to_string(c + 1) + ": '" + std::string(f)
+                                "column " + std::to_string(c + 1) + ": '" + detail::printable(f)
                                     + "' is out of range for a double");
             }
             if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size()) {
                 throw csv_error(name, line_no,
-                                "column " + std::to_string(c + 1) + ": '" + std::string(f)
+                                "column " + std::to_string(c + 1) + ": '" + detail::printable(f)
                                     + "' is not a number");
             }
             if (!std::isfinite(v)) {
                 throw csv_error(name, line_no,
-                                "column " + std::to_string(c + 1) + ": '" + std::string(f)
+                                "column " + std::to_string(c + 1) + ": '" + detail::printable(f)
                                     + "' is not finite");
             }
             values.push_back(v);
