@@ -563,8 +563,11 @@ namespace xoptim
         const auto& e = detail::find_optimizer<V>(name);
         const auto options = optimizer_options<V>(name);
         std::vector<hyperparameter_setting> chain_settings;
-        for (const auto& [key, value] : settings)
+        for (const auto& setting : settings)
         {
+            // Named, not a structured binding: clang 14 cannot capture a binding in a lambda.
+            const std::string& key = setting.first;
+            const double value = setting.second;
             const bool taken = std::any_of(options.begin(), options.end(), [&](const auto& o) { return o.name == key; });
             if (!taken)
             {
