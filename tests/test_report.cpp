@@ -8,6 +8,7 @@
 
 #ifdef XOPTIM_VIZ_EXE
 
+#include <xoptim/any_optimizer.hpp>
 #include <xoptim/core/chain.hpp>
 #include <xoptim/core/optimizer.hpp>
 #include <xoptim/fit.hpp>
@@ -343,6 +344,35 @@ TEST_CASE("report: flags choose the rates, iterations, loss, start, optimizers, 
     CHECK(slurp(dir / "loss_lr0.5.svg").find("(log scale)") != std::string::npos);
 }
 
+TEST_CASE("report: --optimizers adds the library's optimizers to the seed's variants")
+{
+    const fs::path dir = fresh("library_optimizers");
+    const auto r = run_report("--out " + quoted(dir) + " --lr 0.1 --iterations 30 --loss mse --optimizers seed,nadam,rprop");
+    REQUIRE_MESSAGE(r.status == 0, r.err);
+    const auto rows = read_summary(dir / "summary.csv");
+    REQUIRE(rows.size() == 10);
+    CHECK(rows[0].at("optimizer") == "sgd");
+    CHECK(rows[7].at("optimizer") == "minibatch_sgd");
+    CHECK(rows[8].at("optimizer") == "nadam");
+    CHECK(rows[9].at("optimizer") == "rprop");
+    CHECK(fs::is_regular_file(dir / "anim_lr0.1_nadam.svg"));
+    CHECK(slurp(dir / "index.html").find("nadam") != std::string::npos);
+    // Each ran with the library's defaults but the rate, as a step loop by hand shows.
+    const xoptim::linear_regression<xoptim::mse> problem(xoptim::seed_data(0));
+    for (const std::size_t row : {std::size_t(8), std::size_t(9)}) {
+        const std::string name = rows[row].at("optimizer");
+        auto opt = xoptim::make_optimizer<double>(name, {{"lr", 0.1}});
+        vec theta{-20.0, -10.0};
+        vec g;
+        for (int k = 0; k < 30; ++k) {
+            problem.gradient(theta, g);
+            opt.step(theta, g);
+        }
+        INFO(name);
+        CHECK(std::stod(rows[row].at("final_loss")) == doctest::Approx(problem.value(theta)).epsilon(1e-12));
+    }
+}
+
 TEST_CASE("report: a 2-D test function has no data panel and one surface")
 {
     const fs::path dir = fresh("objective");
@@ -395,7 +425,8 @@ TEST_CASE("report: bad flags exit 2 with one line on standard error")
 {
     const fs::path dir = fresh("bad");
     for (const std::string args :
-         {"--lr abc", "--lr 0", "--lr 0.1,0.1", "--optimizers sgd,nope", "--optimizers sgd,sgd", "--loss huber",
+         {"--lr abc", "--lr 0", "--lr 0.1,0.1", "--optimizers sgd,nope", "--optimizers sgd,sgd",
+          "--optimizers seed,sgd", "--optimizers lbfgs", "--optimizers nadam,nadam", "--loss huber",
           "--frames 1", "--iterations 0", "--init 1", "--objective nope", "--no-such-flag",
           "--objective rosenbrock --optimizers minibatch_sgd", "--objective rosenbrock --loss mse",
           "--momentum 1", "--eps 0", "--grid 2", "positional"}) {

@@ -86,7 +86,7 @@ const flag report_flags[] = {
     {"--iterations", "N", "optimizer steps per run (default 100)"},
     {"--loss", "NAME", "regression loss of the runs: mse, rmse (default) or mae"},
     {"--init", "A,B", "start theta0,theta1 (default -20,-10; with --objective its start)"},
-    {"--optimizers", "NAME,...", "the variants to run (default: all, see below)"},
+    {"--optimizers", "NAME,...", "the runs: variants, seed (all of them, the default), library optimizers"},
     {"--frames", "N", "animation frames (default iterations + 1, at most 201)"},
     {"--objective", "NAME", "a 2-D test function instead of the regression"},
     {"--log-scale", "", "draw the loss per iteration on a log scale"},
@@ -123,6 +123,45 @@ constexpr std::size_t minibatch_index = 7;
 constexpr std::size_t lamb_index = 6;
 constexpr std::size_t adam_index = 5;
 constexpr std::size_t sgd_index = 0;
+
+/// Beyond the notebook's variants, --optimizers takes every optimizer make_optimizer names
+/// (with the library's defaults but the report's rates): run index variant_count + k is the
+/// k-th of them. The notebook's ids come first, so "sgd", "adam" and "lamb" are its variants.
+const std::vector<std::string_view>& library_names()
+{
+    static const std::vector<std::string_view> names = [] {
+        std::vector<std::string_view> out;
+        for (const auto name : xoptim::optimizer_names<double>()) {
+            const bool notebook = std::any_of(std::begin(variants), std::end(variants),
+                                              [&](const variant_info& v) { return v.id == name; });
+            if (!notebook) {
+                out.push_back(name);
+            }
+        }
+        return out;
+    }();
+    return names;
+}
+
+/// Colours of the library's optimizers in the report, in turn: none of the notebook's, each
+/// visible on white and on viridis.
+constexpr viz::rgb library_colours[] = {
+    {0x6a, 0x3d, 0x9a}, {0x8c, 0x56, 0x4b}, {0xd6, 0x27, 0x28}, {0x17, 0x8a, 0x9e}, {0x9a, 0x9a, 0x10},
+    {0xe3, 0x77, 0xc2}, {0x2c, 0xa0, 0x2c}, {0x1f, 0x3b, 0x73}, {0xb8, 0x6b, 0x0b},
+};
+
+std::string_view variant_id(std::size_t v)
+{
+    return v < variant_count ? variants[v].id : library_names().at(v - variant_count);
+}
+
+std::string_view variant_label(std::size_t v) { return v < variant_count ? variants[v].label : variant_id(v); }
+
+viz::rgb variant_colour(std::size_t v)
+{
+    return v < variant_count ? variants[v].colour
+                             : library_colours[(v - variant_count) % std::size(library_colours)];
+}
 
 constexpr std::string_view loss_names[] = {"mse", "rmse", "mae"};
 constexpr double divergence_growth = 1e4;
@@ -201,7 +240,11 @@ any_optimizer make_variant(std::size_t v, double lr, const settings& s)
         return any_optimizer(xoptim::make_optimizer<double>(
             "lamb", {{"lr", lr}, {"beta1", s.momentum}, {"beta2", s.beta2}, {"eps", s.eps},
                      {"weight_decay", s.weight_decay}, {"trust_clip", 10.0}}));
-    default: throw std::logic_error("make_variant: no variant " + std::to_string(v));
+    default:
+        if (v >= variant_count && v - variant_count < library_names().size()) {
+            return any_optimizer(xoptim::make_optimizer<double>(variant_id(v), {{"lr", lr}}));
+        }
+        throw std::logic_error("make_variant: no variant " + std::to_string(v));
     }
 }
 
@@ -305,13 +348,13 @@ run_summary run_variant(const Problem& problem, std::size_t v, double lr, const 
                           + "), so no run can start");
     }
     auto& h = r.history;
-    h.name = std::string(variants[v].label);
+    h.name = std::string(variant_label(v));
     if (v == minibatch_index) {
         h.name += " (batch " + std::to_string(s.batch_size) + ")";
     }
     h.planned = s.iterations;
     h.diverged = result.reason == xoptim::stop_reason::diverged;
-    h.colour = variants[v].colour;
+    h.colour = variant_colour(v);
     for (const auto& rec : result.history) {
         h.theta0.push_back(rec.theta(0));
         h.theta1.push_back(rec.theta(1));
@@ -484,7 +527,7 @@ std::vector<std::string> summary_row(const run_summary& r, const problem_info& i
 {
     const auto opt = [](const std::optional<std::size_t>& v) { return v ? std::to_string(*v) : std::string(); };
     return {viz::format_full(r.lr),
-            std::string(variants[r.variant].id),
+            std::string(variant_id(r.variant)),
             r.history.name,
             std::to_string(r.history.loss.size() - 1),
             viz::format_full(r.final_loss),
@@ -526,7 +569,7 @@ std::vector<std::pair<std::string, std::string>> settings_rows(const settings& s
     std::string opts;
     for (std::size_t v : s.chosen) {
         opts += opts.empty() ? "" : "; ";
-        opts += variants[v].label;
+        opts += variant_label(v);
     }
     std::vector<std::pair<std::string, std::string>> rows{
         {"problem", info.name},
@@ -684,7 +727,7 @@ int write_report(const Problem& problem, const problem_info& info, const setting
             std::vector<std::string> header{"iteration"};
             std::vector<std::vector<double>> columns{viz::detail::counting(s.iterations + 1)};
             for (const auto* r : these) {
-                header.push_back(std::string(variants[r->variant].id));
+                header.push_back(std::string(variant_id(r->variant)));
                 std::vector<double> c = r->history.loss;
                 c.resize(s.iterations + 1, std::numeric_limits<double>::quiet_NaN());
                 columns.push_back(std::move(c));
@@ -703,7 +746,7 @@ int write_report(const Problem& problem, const problem_info& info, const setting
             viz::csv_writer csv({"optimizer", "iteration", "theta0", "theta1", "loss"});
             for (const auto* r : these) {
                 for (std::size_t k = 0; k < r->history.loss.size(); ++k) {
-                    csv.row({std::string(variants[r->variant].id), std::to_string(k),
+                    csv.row({std::string(variant_id(r->variant)), std::to_string(k),
                              viz::format_full(r->history.theta0[k]), viz::format_full(r->history.theta1[k]),
                              viz::format_full(r->history.loss[k])});
                 }
@@ -723,7 +766,7 @@ int write_report(const Problem& problem, const problem_info& info, const setting
 
         page.heading(3, "Each optimizer, animated");
         for (const auto* r : these) {
-            const std::string id(variants[r->variant].id);
+            const std::string id(variant_id(r->variant));
             viz::run_figure_options fo;
             fo.title = r->history.name + ", lr = " + human(lr);
             fo.time = t;
@@ -971,43 +1014,52 @@ settings read_settings(const parsed_flags& given)
         }
         s.init = std::array<double, 2>{values[0], values[1]};
     }
+    const auto add = [&](std::size_t v, std::string_view name) {
+        if (std::find(s.chosen.begin(), s.chosen.end(), v) != s.chosen.end()) {
+            throw usage_error("--optimizers: '" + std::string(name) + "' is given twice");
+        }
+        s.chosen.push_back(v);
+    };
+    const auto add_notebook = [&] {
+        for (std::size_t i = 0; i < variant_count; ++i) {
+            if (!(i == minibatch_index && s.objective)) {
+                add(i, variants[i].id);
+            }
+        }
+    };
     if (const auto v = given.get("--optimizers")) {
         std::string_view text = *v;
         for (;;) {
             const auto comma = text.find(',');
             const std::string_view name = text.substr(0, comma);
-            std::size_t found = variant_count;
-            for (std::size_t i = 0; i < variant_count; ++i) {
-                if (variants[i].id == name) {
+            std::size_t found = variant_count + library_names().size();
+            for (std::size_t i = 0; i < found; ++i) {
+                if (variant_id(i) == name) {
                     found = i;
                 }
             }
-            if (found == variant_count) {
-                std::vector<std::string_view> names;
-                for (const auto& x : variants) {
-                    names.push_back(x.id);
+            if (name == "seed") {
+                add_notebook();
+            } else if (found == variant_count + library_names().size()) {
+                std::vector<std::string_view> names{"seed"};
+                for (std::size_t i = 0; i < found; ++i) {
+                    names.push_back(variant_id(i));
                 }
-                throw usage_error("--optimizers: unknown optimizer '" + std::string(name) + "' (choose from: "
-                                  + join(names) + ")");
-            }
-            if (std::find(s.chosen.begin(), s.chosen.end(), found) != s.chosen.end()) {
-                throw usage_error("--optimizers: '" + std::string(name) + "' is given twice");
-            }
-            if (found == minibatch_index && s.objective) {
+                const std::string hint = name == "lbfgs" ? " (lbfgs takes a closure: use xoptim-viz fit)" : "";
+                throw usage_error("--optimizers: unknown optimizer '" + std::string(name) + "'" + hint
+                                  + " (choose from: " + join(names) + ")");
+            } else if (found == minibatch_index && s.objective) {
                 throw usage_error("--optimizers: minibatch_sgd needs the data set, not --objective");
+            } else {
+                add(found, name);
             }
-            s.chosen.push_back(found);
             if (comma == std::string_view::npos) {
                 break;
             }
             text.remove_prefix(comma + 1);
         }
     } else {
-        for (std::size_t i = 0; i < variant_count; ++i) {
-            if (!(i == minibatch_index && s.objective)) {
-                s.chosen.push_back(i);
-            }
-        }
+        add_notebook();
     }
     if (const auto v = given.get("--frames")) {
         s.frames = parse_unsigned("--frames", *v);
@@ -1064,10 +1116,17 @@ void print_report_help(std::ostream& out)
     for (const auto& v : variants) {
         out << "  " << v.id << std::string(18 - v.id.size(), ' ') << v.label << ": " << v.formula << "\n";
     }
+    out << "  seed              all of the above (the default)\n"
+           "  and the library's optimizers, with their defaults but --lr:\n   ";
+    for (const auto name : library_names()) {
+        out << " " << name;
+    }
+    out << "\n";
     out << "\nobjectives (--objective): " << join(xoptim::test_function_names) << "\n"
         << "\nexamples:\n"
            "  xoptim-viz report --out build/report\n"
            "  xoptim-viz report --lr 0.1,1,3 --optimizers sgd,adam,lamb --log-scale\n"
+           "  xoptim-viz report --optimizers seed,nadam,radam,adamax\n"
            "  xoptim-viz report --objective rosenbrock --lr 0.001,0.01 --iterations 500\n";
 }
 
