@@ -30,13 +30,13 @@ int main()
 
     // Two registered tensors: the slope and the intercept (no weight decay on the intercept).
     xt::xtensor<double, 1> weight{0.0}, bias{0.0};
-    auto opt = xoptim::adamw_schedule_free({.lr = 0.05, .weight_decay = 1e-4, .warmup_steps = 20});
+    auto opt = xoptim::adamw_schedule_free({.lr = 0.5, .weight_decay = 1e-4, .warmup_steps = 20});
     opt.add_group({weight});
     opt.add_group({bias}, {{"weight_decay", 0.0}});
 
     const std::size_t batch = 16;
     xt::xtensor<double, 1> gw{0.0}, gb{0.0};
-    for (int epoch = 1; epoch <= 10; ++epoch)
+    for (int epoch = 1; epoch <= 20; ++epoch)
     {
         opt.train();  // y: where gradients are taken (a no-op on the first epoch)
         for (std::size_t first = 0; first < xs.size(); first += batch)
