@@ -13,6 +13,10 @@
 #include <vector>
 
 #include <xoptim/any_optimizer.hpp>
+#include <xoptim/fit.hpp>
+#include <xoptim/losses/mse.hpp>
+#include <xoptim/problems/csv.hpp>
+#include <xoptim/problems/linear_regression.hpp>
 #include <xoptim/io/checkpoint.hpp>
 #include <xoptim/xoptim.hpp>
 #include <xtensor/xarray.hpp>
@@ -483,4 +487,31 @@ TEST_CASE("schedule-free: hyperparameters, names and defaults")
     // The scheduled rate of the next step is readable (the reference's group['scheduled_lr'] after it).
     auto s = xoptim::sgd_schedule_free({.lr = 0.4, .warmup_steps = 4});
     CHECK(s.learning_rate() == doctest::Approx(0.1).epsilon(1e-15));
+}
+
+TEST_CASE("schedule-free: fit records the evaluation point x and the loss there, gradients at y")
+{
+    // The typed optimizer (eval(theta) and train(theta), no has_eval_mode) through xoptim::fit.
+    const auto cases = read_cases();
+    const auto it = std::find_if(cases.begin(), cases.end(),
+                                 [](const sf_case& c) { return c.name == "sgd_seed_warmup" && c.dtype == "double"; });
+    REQUIRE(it != cases.end());
+    const xoptim::linear_regression<xoptim::mse> problem(xoptim::load_csv(std::string(XOPTIM_TEST_DATA_DIR) + "/data.csv"));
+    xt::xtensor<double, 1> theta = {-10.0, -20.0};
+    auto opt = xoptim::sgd_schedule_free({.lr = 0.1, .momentum = 0.8, .weight_decay = 0.01, .warmup_steps = 10, .r = 0.5});
+    const auto result = xoptim::fit(problem, opt, theta, {.epochs = 100});
+    REQUIRE(result.history.size() == 101);
+    double worst = 0.0, worst_loss = 0.0;
+    for (std::size_t k = 0; k <= 100; ++k)
+    {
+        const auto& r = result.history[k];
+        worst = std::max(worst, worst_of({r.theta(0), r.theta(1)}, it->x[k]));
+        worst_loss = std::max(worst_loss, relative_error(r.loss, it->loss[k]));
+    }
+    CHECK(worst < 1e-9);
+    CHECK(worst_loss < 1e-9);
+    // theta itself is y, in train mode: the stored trajectory.
+    CHECK(opt.train_mode());
+    CHECK(worst_of({theta(0), theta(1)}, it->theta[100]) < 1e-9);
+    CHECK(worst_of({theta(0), theta(1)}, it->x[100]) > 1e-6);
 }
