@@ -72,6 +72,8 @@ namespace xoptim_bench
             {"nadam", 7},   {"radam", 7},    {"adamax", 7},   {"adadelta", 7}, {"rprop", 7},
             // ASGD before t0 (the default 1e6) writes its average without reading it.
             {"asgd", 4},
+            // Schedule-free: d = z - y (and AdamW's v) read and written, as momentum (and Adam's m, v).
+            {"sgd_schedule_free", 5}, {"adamw_schedule_free", 7},
         };
         return table.at(optimizer);
     }

@@ -3,8 +3,10 @@
 // statements' version) counters. step_unaligned/: parameter and gradient 16 bytes past a
 // 64-byte boundary.
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "common.hpp"
 #include "optimizers.hpp"
@@ -13,6 +15,17 @@ namespace xoptim_bench
 {
     namespace
     {
+        // Schedule-free SGD and AdamW are in step/ only (no naive, many or any counterpart).
+        const std::vector<std::string>& schedule_free_names()
+        {
+            static const std::vector<std::string> names = {"sgd_schedule_free", "adamw_schedule_free"};
+            return names;
+        }
+        bool schedule_free(const std::string& name)
+        {
+            return std::find(schedule_free_names().begin(), schedule_free_names().end(), name) != schedule_free_names().end();
+        }
+
         template <class V>
         void bm_step(benchmark::State& state, std::string name)
         {
@@ -28,7 +41,7 @@ namespace xoptim_bench
             });
             record_reference("step/" + name + "/" + dtype_name<V>() + "/" + std::to_string(n), bw, state);
             state.counters["x_axpy"] = bw / axpy_reference<V>(n);
-            state.counters["x_naive"] = bw / naive_reference<V>(name, n);
+            if (!schedule_free(name)) { state.counters["x_naive"] = bw / naive_reference<V>(name, n); }
         }
 
         // The parameter and the gradient start 16 bytes past a 64-byte boundary.
@@ -53,7 +66,9 @@ namespace xoptim_bench
         template <class V>
         void register_dtype()
         {
-            for (const auto& name : optimizer_names())
+            std::vector<std::string> names = optimizer_names();
+            names.insert(names.end(), schedule_free_names().begin(), schedule_free_names().end());
+            for (const auto& name : names)
             {
                 auto* b = benchmark::RegisterBenchmark(("step/" + name + "/" + dtype_name<V>()).c_str(),
                                                        [name](benchmark::State& s) { bm_step<V>(s, name); });

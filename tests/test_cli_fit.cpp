@@ -174,6 +174,65 @@ TEST_CASE("cli fit: NAdam, RAdam, Adamax, Adadelta, Rprop and ASGD follow PyTorc
     }
 }
 
+TEST_CASE("cli fit: schedule-free rows are the evaluation point x, as the reference's")
+{
+    // tests/data/schedule_free.csv (scripts/reference/schedule_free.py): its x and the loss there.
+    struct reference_case {
+        const char* name;
+        const char* flags;
+    };
+    const reference_case cases[] = {
+        {"sgd_seed_warmup", "--optimizer sgd_schedule_free --lr 0.1 --momentum 0.8 --weight-decay 0.01 "
+                            "--warmup-steps 10 --r 0.5"},
+        {"adamw_seed_warmup", "--optimizer adamw_schedule_free --lr 1 --beta1 0.85 --beta2 0.99 --weight-decay 0.05 "
+                              "--warmup-steps 20 --r 0.5"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(std::string(c.name));
+        xoptim_test::csv_table want;
+        xoptim_test::read_csv_table("schedule_free.csv", want);
+        std::vector<std::vector<double>> x;
+        std::vector<double> loss;
+        for (const auto& row : want.rows) {
+            if (row["case"] == c.name && row["dtype"] == "double") {
+                x.push_back(row.numbers("x"));
+                loss.push_back(row.number("loss"));
+            }
+        }
+        REQUIRE(x.size() == 101);
+        const std::string flags = "fit --data " + quoted(data_dir / "data.csv") + " " + c.flags;
+        const auto r = run(flags + " --init -10,-20 --epochs 100");
+        REQUIRE(r.status == 0);
+        const auto got = parse_output(r.out);
+        REQUIRE(got.size() == 101);
+        double worst = 0.0;
+        for (std::size_t k = 0; k < 101; ++k) {
+            for (std::size_t i = 0; i < 2; ++i) {
+                worst = std::max(worst, std::fabs(got.x(k, i + 1) - x[k][i])
+                                            / std::max({std::fabs(x[k][i]), std::fabs(got.x(k, i + 1)), 1e-12}));
+            }
+            worst = std::max(worst, std::fabs(got.y(k) - loss[k]) / std::max(std::fabs(loss[k]), 1e-12));
+        }
+        CHECK(worst < 1e-9);
+        // A run checkpointed after 40 steps (train mode: theta is y) and resumed for 60 prints the
+        // same rows, bit for bit.
+        const auto file = std::filesystem::path(XOPTIM_TEST_OUTPUT_DIR) / (std::string(c.name) + "_cli.ckpt");
+        const auto first = run(flags + " --init -10,-20 --epochs 40 --checkpoint " + quoted(file));
+        REQUIRE(first.status == 0);
+        const auto second = run(flags + " --epochs 60 --resume " + quoted(file));
+        REQUIRE(second.status == 0);
+        const auto a = parse_output(first.out), b = parse_output(second.out);
+        REQUIRE(b.size() == 61);
+        for (std::size_t k = 1; k <= 60; ++k) {
+            for (std::size_t j = 0; j < 3; ++j) {
+                CHECK(b.x(k, j) == got.x(40 + k, j));
+            }
+            CHECK(b.y(k) == got.y(40 + k));
+        }
+        CHECK(a.x(40, 1) == got.x(40, 1));
+    }
+}
+
 TEST_CASE("cli fit: numbers are printed with 17 significant digits")
 {
     const auto r = run("fit --data " + quoted(data_dir / "data.csv")
@@ -309,13 +368,13 @@ TEST_CASE("cli fit: help")
                           "--alpha", "--trust-clip", "--no-trust-ratio", "--trust-coefficient", "--centered",
                           "--initial-accumulator-value", "--lr-decay", "--momentum-decay",
                           "--decoupled-weight-decay", "--rho", "--lambd", "--t0", "--eta-minus", "--eta-plus",
-                          "--step-size-min", "--step-size-max"}) {
+                          "--step-size-min", "--step-size-max", "--warmup-steps", "--r", "--weight-lr-power"}) {
         CAPTURE(f);
         CHECK(r.out.find(std::string("\n  ") + f + " ") != std::string::npos);
     }
     for (const char* name : {"sgd", "momentum", "nesterov", "adam", "amsgrad", "adamw", "lamb",
                              "lars", "rmsprop", "adagrad", "lion", "nadam", "radam", "adamax", "adadelta",
-                             "rprop", "asgd"}) {
+                             "rprop", "asgd", "sgd_schedule_free", "adamw_schedule_free"}) {
         CHECK(r.out.find(std::string("\n  ") + name + ": ") != std::string::npos);
     }
     const auto top = run("--help");
@@ -335,7 +394,7 @@ TEST_CASE("cli fit: bad input exits 2 with one line and no output")
     // Unknown names.
     check_bad_input("--optimizer sgd --bogus 1", "unknown flag '--bogus'");
     check_bad_input("--optimizer lamb --trust-ratio", "unknown flag '--trust-ratio'");
-    check_bad_input("--optimizer sgdd", "unknown optimizer 'sgdd' (choose from: sgd, momentum, nesterov, adam, amsgrad, adamw, lamb, lars, rmsprop, adagrad, lion, nadam, radam, adamax, adadelta, rprop, asgd)");
+    check_bad_input("--optimizer sgdd", "unknown optimizer 'sgdd' (choose from: sgd, momentum, nesterov, adam, amsgrad, adamw, lamb, lars, rmsprop, adagrad, lion, nadam, radam, adamax, adadelta, rprop, asgd, sgd_schedule_free, adamw_schedule_free)");
     check_bad_input("--optimizer sgd --loss l3", "unknown loss 'l3' (choose from: mse, rmse, mae, huber)");
     check_bad_input("--optimizer sgd --objective sphere", "unknown objective 'sphere' (choose from: rosenbrock, beale");
     check_bad_input("", "--optimizer is required (choose from: sgd,");

@@ -231,6 +231,37 @@ static_assert(xoptim::replayable_rule<xoptim::scale_by_adam, batchf>);
 static_assert(xoptim::replayable_rule<scale_by_two, float>);  // stateless
 static_assert(!xoptim::replayable_rule<xoptim::scale_by_lion, float>);
 
+// keeps_group_state, switches_mode: running numbers per group, and an evaluation mode
+namespace
+{
+    // Group state whose advance does not return the state type.
+    struct bad_advance : xoptim::schedule_free_sgd
+    {
+        void advanced(const group_state&, const xoptim::step_info&) const {}
+    };
+    // Group state without a mode.
+    struct counted
+    {
+        struct group_state
+        {
+            double n = 0;
+            bool operator==(const group_state&) const = default;
+            template <class Self, class F>
+            static void each(Self& s, F&& f) { f("n", s.n); }
+        };
+        group_state advanced(const group_state& g, const xoptim::step_info&) const { return {g.n + 1}; }
+        template <class V>
+        int coefficients(const xoptim::step_info&, const group_state&) const { return 0; }
+    };
+}
+static_assert(xoptim::keeps_group_state<xoptim::schedule_free_sgd> && xoptim::keeps_group_state<counted>);
+static_assert(!xoptim::keeps_group_state<xoptim::scale_by_adam> && !xoptim::keeps_group_state<bad_advance>);
+static_assert(xoptim::switches_mode<xoptim::schedule_free_adamw> && !xoptim::switches_mode<counted>);
+static_assert(xoptim::adamw_schedule_free_rule::has_group_state && xoptim::adamw_schedule_free_rule::group_state_link == 2);
+static_assert(xoptim::sgd_schedule_free_rule::has_mode_switch && !xoptim::adam_rule<>::has_group_state);
+static_assert(std::is_same_v<xoptim::adam_rule<>::group_state_type, xoptim::detail::no_group_state>);
+static_assert(xoptim::optimizer_rule<xoptim::adamw_schedule_free_rule, float>);
+
 // state_policy
 static_assert(xoptim::state_policy<xoptim::lazy_state>);
 static_assert(xoptim::state_policy<xoptim::eager_state>);

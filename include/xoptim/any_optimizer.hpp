@@ -161,6 +161,30 @@ namespace xoptim
             self().init(g, refs);
         }
 
+        // ---- train and eval modes (schedule-free; core/optimizer.hpp) ------------------------
+        // eval() moves the registered tensors to the point a user evaluates, train() back to
+        // where gradients are taken; eval(w) / train(w) and eval(g, params) / train(g, params)
+        // for tensors stepped without registration. An optimizer without modes has one point:
+        // these do nothing and has_eval_mode() is false.
+        bool has_eval_mode() const { return self().has_eval_mode(); }
+        bool train_mode(std::size_t g = 0) const { return self().train_mode(g); }
+        void eval() { self().switch_registered(false); }
+        void train() { self().switch_registered(true); }
+        template <class E>
+        void eval(E&& param)
+        {
+            tensor_ref<V> p(param);
+            self().switch_one(p, false);
+        }
+        template <class E>
+        void train(E&& param)
+        {
+            tensor_ref<V> p(param);
+            self().switch_one(p, true);
+        }
+        void eval(std::size_t g, std::span<const tensor_ref<V>> params) { self().switch_group(g, params, false); }
+        void train(std::size_t g, std::span<const tensor_ref<V>> params) { self().switch_group(g, params, true); }
+
         // ---- checkpoints (io/checkpoint.hpp's format; the same bytes as the typed optimizer's)
         std::string checkpoint_kind() const { return self().kind(); }
         std::vector<unsigned char> to_bytes() const { return self().to_bytes(nullptr); }
@@ -231,6 +255,11 @@ namespace xoptim
             virtual std::vector<unsigned char> to_bytes(std::vector<tensor_ref<V>>* params) const = 0;
             virtual void from_bytes(std::span<const unsigned char> bytes, std::vector<tensor_ref<V>>* params) = 0;
             virtual std::string difference(const interface& other, std::size_t g) const = 0;
+            virtual bool has_eval_mode() const = 0;
+            virtual bool train_mode(std::size_t g) const = 0;
+            virtual void switch_registered(bool to_train) = 0;
+            virtual void switch_one(tensor_ref<V>& param, bool to_train) = 0;
+            virtual void switch_group(std::size_t g, std::span<const tensor_ref<V>> params, bool to_train) = 0;
         };
 
         template <class O>
@@ -288,6 +317,25 @@ namespace xoptim
                 const auto* same = dynamic_cast<const model*>(&other);
                 if (same == nullptr) { return "optimizer kind: expected " + kind() + ", found " + other.kind(); }
                 return xoptim::hyperparameter_difference(opt.rule(g), same->opt.rule(g));
+            }
+            static constexpr bool modes = O::rule_type::has_mode_switch;
+            bool has_eval_mode() const override { return modes; }
+            bool train_mode(std::size_t g) const override
+            {
+                if constexpr (modes) { return opt.train_mode(g); }
+                else { return (void)opt.group(g), true; }
+            }
+            void switch_registered(bool to_train) override
+            {
+                if constexpr (modes) { to_train ? opt.train() : opt.eval(); }
+            }
+            void switch_one(tensor_ref<V>& param, bool to_train) override
+            {
+                if constexpr (modes) { to_train ? opt.train(param) : opt.eval(param); }
+            }
+            void switch_group(std::size_t g, std::span<const tensor_ref<V>> params, bool to_train) override
+            {
+                if constexpr (modes) { to_train ? opt.train(g, params) : opt.eval(g, params); }
             }
             O opt;
         };
@@ -481,6 +529,10 @@ namespace xoptim
              [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(rprop<V>(), s); }, {}, {}},
             {"asgd", "Averaged SGD; weight_decay is L2, added to the gradient; the average ax starts after t0 steps",
              [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(asgd<V>(), s); }, {}, {}},
+            {"sgd_schedule_free", "Schedule-free SGD; weight_decay is L2 at y; eval() gives the averaged x",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(sgd_schedule_free<V>(), s); }, {}, {}},
+            {"adamw_schedule_free", "Schedule-free AdamW; weight_decay is taken at y after the normalisation; eval() gives x",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(adamw_schedule_free<V>(), s); }, {}, {}},
         };
         return table;
     }
@@ -554,7 +606,8 @@ namespace xoptim
     }
 
     // Named optimizer `name` (sgd, momentum, nesterov, adam, amsgrad, adamw, lamb, lars,
-    // rmsprop, adagrad, lion, nadam, radam, adamax, adadelta, rprop, asgd) with PyTorch's defaults but the hyperparameters in `settings`.
+    // rmsprop, adagrad, lion, nadam, radam, adamax, adadelta, rprop, asgd, sgd_schedule_free,
+    // adamw_schedule_free) with PyTorch's (or the reference's) defaults but the hyperparameters in `settings`.
     // An unknown optimizer, a name it does not take, or an invalid value is an
     // std::invalid_argument saying so.
     template <class V = double>

@@ -88,6 +88,34 @@ double learning_rate_of(const O& opt)
     }
 }
 
+/// Whether `opt` has an evaluation point apart from the point gradients are taken at
+/// (schedule-free: x and y): it has eval(theta) and train(theta), and says so if it can tell.
+template <class O>
+bool has_eval_point(const O& opt)
+{
+    if constexpr (!requires(O& o, xt::xtensor<double, 1>& t) { o.eval(t); o.train(t); }) {
+        return false;
+    } else if constexpr (requires { { opt.has_eval_mode() } -> std::convertible_to<bool>; }) {
+        return opt.has_eval_mode();
+    } else {
+        return true;
+    }
+}
+
+/// The evaluation point of parameters `theta` (left as they are): a copy switched to eval mode,
+/// then the optimizer's mode switched back on the copy, so the optimizer ends as it began.
+template <class O>
+xt::xtensor<double, 1> eval_point(O& opt, const xt::xtensor<double, 1>& theta)
+{
+    xt::xtensor<double, 1> x = theta;
+    if constexpr (requires { opt.eval(x); opt.train(x); }) {
+        opt.eval(x);
+        xt::xtensor<double, 1> back = x;
+        opt.train(back);
+    }
+    return x;
+}
+
 inline double norm2(const xt::xtensor<double, 1>& v)
 {
     double s = 0.0;
@@ -113,7 +141,10 @@ inline bool all_finite(const xt::xtensor<double, 1>& v)
 /// every record. Full batch: step k uses the gradient at theta_{k-1}. Mini-batch (a
 /// separable objective and 0 < batch_size < its size): each epoch shuffles the samples
 /// (seeded by options.seed) and takes one step per batch, the last batch holding what is left.
-/// Each record holds the loss and gradient norm over the whole data set. A record whose loss,
+/// Each record holds the loss and gradient norm over the whole data set. For an optimizer with
+/// an evaluation point (schedule-free: the gradient is taken at y, the user evaluates x), a
+/// record's theta, loss and gradient norm are those at x, the point eval() gives, while the
+/// next step's gradient is still taken at the stored parameters y. A record whose loss,
 /// gradient or parameters are not finite is never kept: the run stops as diverged instead.
 /// Throws std::invalid_argument (before any step) on a theta of the wrong size or a batch size
 /// for an objective without batches.
@@ -166,6 +197,17 @@ fit_result fit(const Problem& problem, Optimizer&& opt, xt::xtensor<double, 1>& 
     record.loss = value_and_gradient(problem, theta, grad);
     record.gradient_norm = detail::norm2(grad);
     record.learning_rate = detail::learning_rate_of(opt);
+    const bool at_eval_point = detail::has_eval_point(opt);
+    vec eval_grad = xt::zeros<double>({dim});
+    // The record of parameters y at x (an optimizer with an evaluation point), in place.
+    const auto to_eval_point = [&](fit_record& r) {
+        if (at_eval_point) {
+            r.theta = detail::eval_point(opt, theta);
+            r.loss = value_and_gradient(problem, r.theta, eval_grad);
+            r.gradient_norm = detail::norm2(eval_grad);
+        }
+    };
+    to_eval_point(record);
 
     // Keeps a finite record and asks the callbacks; false when the run must stop.
     const auto accept = [&](fit_record&& r) {
@@ -218,6 +260,7 @@ fit_result fit(const Problem& problem, Optimizer&& opt, xt::xtensor<double, 1>& 
             next.loss = value_and_gradient(problem, theta, grad);
             next.gradient_norm = detail::norm2(grad);
             next.learning_rate = lr;
+            to_eval_point(next);
             if (!accept(std::move(next))) {
                 break;
             }

@@ -18,6 +18,7 @@
 #include "rules/scale_by_adam.hpp"
 #include "rules/scale_by_adamax.hpp"
 #include "rules/scale_by_asgd.hpp"
+#include "rules/scale_by_bias_corrected_rms.hpp"
 #include "rules/scale_by_lars_ratio.hpp"
 #include "rules/scale_by_lion.hpp"
 #include "rules/scale_by_lr.hpp"
@@ -27,6 +28,7 @@
 #include "rules/scale_by_rprop.hpp"
 #include "rules/scale_by_rss.hpp"
 #include "rules/scale_by_trust_ratio.hpp"
+#include "rules/schedule_free.hpp"
 #include "rules/trace.hpp"
 #include "rules/with_weight_decay.hpp"
 #include "schedules.hpp"
@@ -574,5 +576,54 @@ namespace xoptim
                                               std::size_t t = 0)
     {
         return opt.state(g, t).slots[asgd_rule::slot_offset[1] + scale_by_asgd::averaged_slot];
+    }
+
+    // ---- schedule-free SGD and AdamW (Defazio et al. 2024; facebookresearch/schedule_free) ----
+    // Weight decay is taken at y, the point of the gradient; the rate is warmed up inside the
+    // last link; the averaging numbers are group state (core/group_state.hpp). The parameters
+    // a user evaluates are x: opt.eval() before evaluating, opt.train() before stepping again.
+    using sgd_schedule_free_rule = chain<add_decayed_weights, schedule_free_sgd>;
+    using adamw_schedule_free_rule = chain<scale_by_bias_corrected_rms, add_decayed_weights, schedule_free_adamw>;
+
+    // SGDScheduleFree's names and defaults.
+    struct sgd_schedule_free_options
+    {
+        double lr = 1.0;
+        double momentum = 0.9;
+        double weight_decay = 0.0;
+        std::uint64_t warmup_steps = 0;
+        double r = 0.0;
+        double weight_lr_power = 2.0;
+    };
+    // AdamWScheduleFree's names and defaults (betas split into beta1, beta2).
+    struct adamw_schedule_free_options
+    {
+        double lr = 0.0025;
+        double beta1 = 0.9;
+        double beta2 = 0.999;
+        double eps = 1e-8;
+        double weight_decay = 0.0;
+        std::uint64_t warmup_steps = 0;
+        double r = 0.0;
+        double weight_lr_power = 2.0;
+    };
+
+    template <class V = double>
+    auto sgd_schedule_free(const sgd_schedule_free_options& o = {})
+    {
+        return detail::named<V>("sgd_schedule_free",
+                                sgd_schedule_free_rule(add_decayed_weights{o.weight_decay},
+                                                       schedule_free_sgd{o.lr, o.momentum, o.warmup_steps, o.r,
+                                                                         o.weight_lr_power}));
+    }
+
+    template <class V = double>
+    auto adamw_schedule_free(const adamw_schedule_free_options& o = {})
+    {
+        return detail::named<V>("adamw_schedule_free",
+                                adamw_schedule_free_rule(scale_by_bias_corrected_rms{o.beta2, o.eps},
+                                                         add_decayed_weights{o.weight_decay},
+                                                         schedule_free_adamw{o.lr, o.beta1, o.warmup_steps, o.r,
+                                                                             o.weight_lr_power}));
     }
 }

@@ -38,6 +38,10 @@ public:
     void step(vector& theta, const vector& grad) { m_opt.step(theta, grad); }
     double learning_rate() const { return m_opt.learning_rate(); }
     std::uint64_t step_count() const { return m_opt.step_count(); }
+    /// Schedule-free's modes (xoptim::any_optimizer): an optimizer without them has one point.
+    bool has_eval_mode() const { return m_opt.has_eval_mode(); }
+    void eval(vector& theta) { m_opt.eval(theta); }
+    void train(vector& theta) { m_opt.train(theta); }
 
     /// Sets hyperparameters by the names their rules declare; usage_error if one is invalid.
     void set(const std::vector<xoptim::hyperparameter_setting>& values);

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "group_state.hpp"
 #include "hyperparameters.hpp"
 #include "reducing_rule.hpp"
 #include "update_rule.hpp"
@@ -98,6 +99,29 @@ namespace xoptim
 
         template <class V>
         using coefficients_type = std::tuple<coefficients_t<R, V>...>;
+
+        // The link that keeps group state (core/group_state.hpp), or size if none does; at most
+        // one may. The optimizer keeps a group_state_type per group and advances it once a step.
+        static constexpr std::size_t group_state_link = [] {
+            std::size_t k = 0, found = size;
+            ((found = (found == size && keeps_group_state<R>) ? k : found, ++k), ...);
+            return found;
+        }();
+        static_assert(((keeps_group_state<R> ? 1 : 0) + ...) <= 1,
+                      "xoptim::chain: at most one link may keep group state");
+        static constexpr bool has_group_state = group_state_link < size;
+        // Whether that link has an evaluation mode (schedule-free's train/eval switch).
+        static constexpr bool has_mode_switch = [] {
+            if constexpr (has_group_state) { return switches_mode<std::tuple_element_t<group_state_link, links_type>>; }
+            else { return false; }
+        }();
+        using group_state_type = typename decltype([] {
+            if constexpr (has_group_state)
+            {
+                return std::type_identity<typename std::tuple_element_t<group_state_link, links_type>::group_state>{};
+            }
+            else { return std::type_identity<detail::no_group_state>{}; }
+        }())::type;
 
         chain() = default;
 
@@ -195,6 +219,48 @@ namespace xoptim
                               m_links);
         }
 
+        // The group state after step s (the state itself for a chain without one).
+        group_state_type advanced(const group_state_type& before, const step_info& s) const
+        {
+            if constexpr (has_group_state) { return std::get<group_state_link>(m_links).advanced(before, s); }
+            else
+            {
+                (void)s;
+                return before;
+            }
+        }
+
+        // The coefficients of step s, the group-state link's made from the state after the step.
+        template <class V>
+        coefficients_type<V> coefficients(const step_info& s, const group_state_type& after) const
+        {
+            if constexpr (has_group_state)
+            {
+                return [&]<std::size_t... I>(std::index_sequence<I...>) {
+                    return coefficients_type<V>(link_coefficients<I, V>(s, after)...);
+                }(std::make_index_sequence<size>{});
+            }
+            else
+            {
+                (void)after;
+                return coefficients<V>(s);
+            }
+        }
+
+        // One element of a parameter between its train point and its eval point, from its slots.
+        template <class T>
+            requires(has_mode_switch)
+        T to_eval(const T& w, const slot_view<T>& state) const
+        {
+            return std::get<group_state_link>(m_links).to_eval(w, state.advanced(slot_offset[group_state_link]));
+        }
+        template <class T>
+            requires(has_mode_switch)
+        T to_train(const T& w, const slot_view<T>& state) const
+        {
+            return std::get<group_state_link>(m_links).to_train(w, state.advanced(slot_offset[group_state_link]));
+        }
+
         // The learning rate the chain uses at step s: that of its first link with a rate.
         double learning_rate(const step_info& s) const
         {
@@ -230,6 +296,13 @@ namespace xoptim
         }
 
     private:
+        template <std::size_t I, class V>
+        auto link_coefficients(const step_info& s, const group_state_type& after) const
+        {
+            if constexpr (I == group_state_link) { return std::get<I>(m_links).template coefficients<V>(s, after); }
+            else { return std::get<I>(m_links).template coefficients<V>(s); }
+        }
+
         template <std::size_t... I>
         bool slot_active_impl(std::size_t k, std::index_sequence<I...>) const
         {

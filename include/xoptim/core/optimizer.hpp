@@ -68,6 +68,9 @@ namespace xoptim
             // The tensors registered with the group (add_group with tensors), stepped by
             // step(grads); empty for a group stepped with step(g, params, grads).
             std::vector<tensor_ref<V>> params;
+            // The chain's running numbers for the group (core/group_state.hpp; empty for most
+            // chains), advanced once per step.
+            typename Chain::group_state_type group_state{};
         };
 
         explicit optimizer(Chain rule = {}, Policy policy = {}, std::string name = {})
@@ -75,7 +78,7 @@ namespace xoptim
         {
             rule.template validate<V>(m_name);
             m_defaults = rule;
-            m_groups.push_back(group_type{std::move(rule), 0, {}, 0, {}});
+            m_groups.push_back(group_type{std::move(rule), 0, {}, 0, {}, {}});
         }
 
         // What errors call this optimizer ("adam" for xoptim::adam(...)); empty for an
@@ -86,7 +89,7 @@ namespace xoptim
         std::size_t add_group(Chain rule)
         {
             rule.template validate<V>(m_name);
-            m_groups.push_back(group_type{std::move(rule), 0, {}, 0, {}});
+            m_groups.push_back(group_type{std::move(rule), 0, {}, 0, {}, {}});
             return m_groups.size() - 1;
         }
 
@@ -138,7 +141,7 @@ namespace xoptim
             }
             else
             {
-                m_groups.push_back(group_type{std::move(rule), 0, {}, 0, std::move(params)});
+                m_groups.push_back(group_type{std::move(rule), 0, {}, 0, std::move(params), {}});
                 g = m_groups.size() - 1;
             }
             m_registered = 0;
@@ -290,6 +293,55 @@ namespace xoptim
             return step_registered(std::span<const grad_ref<V>>(grads.begin(), grads.size()));
         }
 
+        // ---- the train and eval modes of a chain with a mode switch (schedule-free) ----------
+        // eval() moves every registered tensor to the point a user evaluates (schedule-free's
+        // average x) and train() back to the point gradients are taken at (y), as the reference's
+        // optimizer.eval() and .train(). A group already in that mode is left as it is (twice in a
+        // row is once), a tensor not stepped yet is at both points, and a step in eval mode is
+        // refused (std::logic_error). A group stepped with step(w, g) or step(g, params, grads)
+        // is switched with its tensors: eval(w) / train(w) for group 0's one tensor,
+        // eval(g, params) / train(g, params) for group g. Groups start in train mode.
+        void eval()
+            requires(Chain::has_mode_switch)
+        {
+            switch_registered(false, "eval");
+        }
+        void train()
+            requires(Chain::has_mode_switch)
+        {
+            switch_registered(true, "train");
+        }
+        template <class E>
+            requires(Chain::has_mode_switch)
+        void eval(E&& param)
+        {
+            switch_unregistered(0, false, 1, [&](std::size_t) -> decltype(auto) { return (param); }, "eval");
+        }
+        template <class E>
+            requires(Chain::has_mode_switch)
+        void train(E&& param)
+        {
+            switch_unregistered(0, true, 1, [&](std::size_t) -> decltype(auto) { return (param); }, "train");
+        }
+        template <class Ps>
+            requires(Chain::has_mode_switch)
+        void eval(std::size_t g, Ps& params)
+        {
+            switch_unregistered(g, false, params.size(), [&](std::size_t k) -> decltype(auto) { return (params[k]); }, "eval");
+        }
+        template <class Ps>
+            requires(Chain::has_mode_switch)
+        void train(std::size_t g, Ps& params)
+        {
+            switch_unregistered(g, true, params.size(), [&](std::size_t k) -> decltype(auto) { return (params[k]); }, "train");
+        }
+        // Whether group g's parameters are the train point (true) or the eval point.
+        bool train_mode(std::size_t g = 0) const
+            requires(Chain::has_mode_switch)
+        {
+            return group(g).group_state.train_mode;
+        }
+
         // Makes the state of group g for tensors of these shapes (eager policy; also allowed lazily).
         template <class Ps>
         void init(std::size_t g, const Ps& params)
@@ -307,6 +359,17 @@ namespace xoptim
         }
 
     private:
+        template <class ParamAt>
+        void switch_unregistered(std::size_t g, bool to_train, std::size_t count, ParamAt&& param_at, const char* what)
+        {
+            if (!m_groups.at(check_group(g)).params.empty())
+            {
+                throw std::invalid_argument(std::string(owner()) + "::" + what + ": group " + std::to_string(g)
+                                            + " has registered tensors; switch them with " + what + "()");
+            }
+            switch_group(g, to_train, count, param_at, what);
+        }
+
         std::string_view owner() const noexcept
         {
             return m_name.empty() ? std::string_view("xoptim::optimizer") : std::string_view(m_name);
@@ -451,6 +514,10 @@ namespace xoptim
         {
             auto& grp = m_groups[check_group(g)];
             if (!grp.params.empty()) [[unlikely]] { throw_registered_group(g); }
+            if constexpr (Chain::has_mode_switch)
+            {
+                if (!grp.group_state.train_mode) [[unlikely]] { throw_eval_mode(g); }
+            }
             // Everything is checked before anything changes.
             const bool has_state = !grp.tensors.empty();
             if (has_state && grp.tensors.size() != count) { throw_count_mismatch(g, grp.tensors.size(), count); }
@@ -481,11 +548,42 @@ namespace xoptim
             {
                 // One tensor: the whole step inline, as a tiny tensor needs.
                 const auto slots = slot_pointers(grp, 0);
-                apply_chain(grp.rule, grp.rule.template coefficients<V>(info), param_at(0), grad_at(0), slots.data());
+                apply_chain(grp.rule, step_coefficients(grp, info), param_at(0), grad_at(0), slots.data());
             }
             else { step_tensors(grp, info, count, gather, param_at, grad_at); }
-            ++grp.step;
+            finish_step(grp, info);
             return true;
+        }
+
+        // The coefficients of group grp's step `info`; a chain with group state makes them from
+        // the state that step leaves (core/group_state.hpp), which finish_step then keeps.
+        auto step_coefficients(const group_type& grp, const step_info& info) const
+        {
+            if constexpr (Chain::has_group_state)
+            {
+                return grp.rule.template coefficients<V>(info, grp.rule.advanced(grp.group_state, info));
+            }
+            else { return grp.rule.template coefficients<V>(info); }
+        }
+
+        // The coefficients of a tensor that sat out `lag` of its group's steps: those of its own
+        // count (PyTorch's per-tensor step), but for a chain with group state, whose running
+        // numbers are the group's (the schedule-free reference counts steps per group).
+        auto own_coefficients_of(const group_type& grp, const step_info& info, std::uint64_t lag) const
+        {
+            if constexpr (Chain::has_group_state)
+            {
+                (void)lag;
+                return step_coefficients(grp, info);
+            }
+            else { return grp.rule.template coefficients<V>(step_info{info.step - lag}); }
+        }
+
+        // The end of a group's step: its group state advanced, its count incremented.
+        void finish_step(group_type& grp, const step_info& info)
+        {
+            if constexpr (Chain::has_group_state) { grp.group_state = grp.rule.advanced(grp.group_state, info); }
+            ++grp.step;
         }
 
         // The state of tensor k as the engine takes it: one pointer per slot, null if unused.
@@ -541,7 +639,7 @@ namespace xoptim
         void step_tensors(group_type& grp, const step_info& info, std::size_t count, bool described,
                           ParamAt& param_at, GradAt& grad_at)
         {
-            const auto coefficients = grp.rule.template coefficients<V>(info);
+            const auto coefficients = step_coefficients(grp, info);
             if (described)
             {
                 step_described(grp, coefficients, m_gathered.data(), 0, count, param_at, grad_at);
@@ -563,7 +661,7 @@ namespace xoptim
         XOPTIM_OUT_OF_LINE void step_threaded(group_type& grp, const step_info& info, std::size_t count,
                                               ParamAt& param_at, GradAt& grad_at)
         {
-            const auto coefficients = grp.rule.template coefficients<V>(info);
+            const auto coefficients = step_coefficients(grp, info);
             for (std::size_t k = 0; k < count; ++k)
             {
                 const auto slots = slot_pointers(grp, k);
@@ -614,6 +712,79 @@ namespace xoptim
                                         + std::to_string(m_registered) + " registered tensors");
         }
 
+        [[noreturn]] XOPTIM_COLD_PATH void throw_eval_mode(std::size_t g) const
+        {
+            throw std::logic_error(std::string(owner()) + ": step in eval mode (group " + std::to_string(g)
+                                   + "): its parameters are the evaluation point x, not the point y gradients are "
+                                     "taken at; call train() before stepping");
+        }
+
+        // Moves the tensors of group g to the train point (to_train) or the eval point, count
+        // tensors given by param_at (the group's state must match them), and sets its mode. A
+        // group already in that mode is untouched. Checked first; nothing changes on an error.
+        template <class ParamAt>
+        void switch_group(std::size_t g, bool to_train, std::size_t count, ParamAt&& param_at, const char* what)
+        {
+            auto& grp = m_groups.at(check_group(g));
+            if (grp.group_state.train_mode == to_train) { return; }
+            if (!grp.tensors.empty())
+            {
+                if (grp.tensors.size() != count)
+                {
+                    throw std::invalid_argument(std::string(owner()) + "::" + what + ": group " + std::to_string(g)
+                                                + " has state for " + std::to_string(grp.tensors.size())
+                                                + " tensors, got " + std::to_string(count));
+                }
+                for (std::size_t t = 0; t < count; ++t)
+                {
+                    const auto& p = param_at(t);
+                    if (!detail::same_shape(p.shape(), grp.tensors[t].shape))
+                    {
+                        throw std::invalid_argument(std::string(owner()) + "::" + what + ": tensor " + std::to_string(t)
+                                                    + " of group " + std::to_string(g) + " has shape "
+                                                    + detail::shape_string(p.shape()) + " but its state has shape "
+                                                    + detail::shape_string(grp.tensors[t].shape));
+                    }
+                }
+                for (std::size_t t = 0; t < count; ++t) { switch_tensor(grp, t, to_train, param_at(t)); }
+            }
+            grp.group_state.train_mode = to_train;
+        }
+
+        template <class P>
+        void switch_tensor(group_type& grp, std::size_t t, bool to_train, P&& p)
+        {
+            const auto slots = slot_pointers(grp, t);
+            const std::size_t n = static_cast<std::size_t>(p.size());
+            auto it = p.template begin<xt::layout_type::row_major>();
+            for (std::size_t i = 0; i < n; ++i, ++it)
+            {
+                const slot_view<V> state(slots.data(), i);
+                const V w = *it;
+                *it = to_train ? grp.rule.to_train(w, state) : grp.rule.to_eval(w, state);
+            }
+        }
+
+        void switch_registered(bool to_train, const char* what)
+        {
+            for (std::size_t g = 0; g < m_groups.size(); ++g)
+            {
+                const auto& grp = m_groups[g];
+                if (grp.group_state.train_mode != to_train && !grp.tensors.empty() && grp.params.empty())
+                {
+                    throw std::invalid_argument(std::string(owner()) + "::" + what + ": group " + std::to_string(g)
+                                                + " has state but no registered tensors; pass its tensors: " + what
+                                                + "(w) for group 0's one tensor, " + what + "(g, params) for a group");
+                }
+            }
+            for (std::size_t g = 0; g < m_groups.size(); ++g)
+            {
+                auto& grp = m_groups[g];
+                switch_group(g, to_train, grp.params.size(), [&](std::size_t t) -> tensor_ref<V>& { return grp.params[t]; },
+                             what);
+            }
+        }
+
         [[noreturn]] XOPTIM_COLD_PATH static void throw_needs_registration()
         {
             throw std::logic_error("xoptim::optimizer::step: a chain led by a group-wide reduction "
@@ -639,6 +810,10 @@ namespace xoptim
             for (std::size_t g = 0; g < m_groups.size(); ++g)
             {
                 const auto& grp = m_groups[g];
+                if constexpr (Chain::has_mode_switch)
+                {
+                    if (!grp.group_state.train_mode && any_present(grads.subspan(k, grp.params.size()))) { throw_eval_mode(g); }
+                }
                 const bool has_state = !grp.tensors.empty();
                 if (has_state && grp.tensors.size() != grp.params.size())
                 {
@@ -736,7 +911,7 @@ namespace xoptim
                 m_group_sums[g] = {};
                 const std::size_t first = m_group_first[g];
                 if (d == first) { continue; }
-                const auto c = grp.rule.template coefficients<V>(step_info{grp.step + 1});
+                const auto c = step_coefficients(grp, step_info{grp.step + 1});
                 for_each_run(first, d, [&](std::size_t i, std::size_t n) {
                     accumulate_group(grp.rule, c, m_described.data() + i, n, m_group_sums[g].data());
                 }, [&](std::size_t i) {
@@ -761,11 +936,11 @@ namespace xoptim
                 }
                 if (first == last) { continue; }
                 const step_info info{grp.step + 1};
-                auto c = grp.rule.template coefficients<V>(info);
+                auto c = step_coefficients(grp, info);
                 grp.rule.template finish<0>(c, across_groups(grp) ? shared.data() : m_group_sums[g].data());
                 // A tensor that sat out steps is stepped with its own count but the group's norm.
                 auto own_coefficients = [&](std::size_t i) {
-                    auto mine = grp.rule.template coefficients<V>(step_info{info.step - grp.tensors[m_described_tensor[i]].lag});
+                    auto mine = own_coefficients_of(grp, info, grp.tensors[m_described_tensor[i]].lag);
                     std::get<0>(mine) = std::get<0>(c);
                     return mine;
                 };
@@ -778,7 +953,7 @@ namespace xoptim
                     apply_after_group_tensor(grp.rule, lags(i) ? own_coefficients(i) : c, p,
                                              grads[m_described_grad[i]], m_described[i].slots.data());
                 }, lags);
-                ++grp.step;
+                finish_step(grp, info);
             }
         }
 
@@ -809,7 +984,7 @@ namespace xoptim
         void step_registered_group(group_type& grp, std::span<const grad_ref<V>> grads)
         {
             const step_info info{grp.step + 1};
-            const auto coefficients = grp.rule.template coefficients<V>(info);
+            const auto coefficients = step_coefficients(grp, info);
             std::size_t n = 0;
             for (std::size_t t = 0; t < grp.params.size(); ++t)
             {
@@ -823,7 +998,7 @@ namespace xoptim
                 // stepped alone; so is every tensor on the thread pool.
                 if (st.lag != 0 || m_threads.pooled() || !grp.params[t].contiguous() || !grads[t].contiguous())
                 {
-                    const auto own = grp.rule.template coefficients<V>(step_info{info.step - st.lag});
+                    const auto own = own_coefficients_of(grp, info, st.lag);
                     const auto slots = slot_pointers(grp, t);
                     tensor_ref<V> p = grp.params[t];
                     if (m_threads.pooled()) { m_threads.apply(grp.rule, own, p, grads[t], slots.data()); }
@@ -833,7 +1008,7 @@ namespace xoptim
                 m_described[n++] = {grp.params[t].data(), grads[t].data(), grp.params[t].size(), slot_pointers(grp, t)};
             }
             if (n > 0) { apply_chain_contiguous(grp.rule, coefficients, m_described.data(), n); }
-            ++grp.step;
+            finish_step(grp, info);
         }
 
         XOPTIM_COLD_PATH bool registered_gradients_finite(std::span<const grad_ref<V>> grads)

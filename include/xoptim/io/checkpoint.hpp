@@ -214,6 +214,7 @@ namespace xoptim
                     w.u8(f.tag);
                     w.u64(f.bits);
                 }
+                if constexpr (Chain::has_group_state) { write_group_state(w, grp.group_state, g); }
                 w.u64(grp.tensors.size());
                 for (std::size_t t = 0; t < grp.tensors.size(); ++t)
                 {
@@ -238,6 +239,38 @@ namespace xoptim
                     }
                 }
             }
+        }
+
+        // A chain's group state (core/group_state.hpp), only for a chain that keeps one: its
+        // numbers by name, as the hyperparameters are stored (count, then name, tag, bits).
+        template <class S>
+        void write_group_state(writer& w, const S& gs, std::size_t g)
+        {
+            std::uint32_t n = 0;
+            S::each(gs, [&](std::string_view, const auto&) { ++n; });
+            w.u32(n);
+            S::each(gs, [&](std::string_view name, const auto& x) {
+                if (!field_finite(x))
+                {
+                    throw checkpoint_error("group " + std::to_string(g) + " running state " + std::string(name)
+                                           + ": expected a finite number, found a non-finite one");
+                }
+                w.str(name);
+                w.u8(field_tag<std::remove_cvref_t<decltype(x)>>());
+                w.u64(field_bits(x));
+            });
+        }
+
+        template <class S>
+        void read_group_state(reader& r, S& gs, const std::string& gname)
+        {
+            const std::string what = gname + " running state";
+            read_named_fields(r, what, [&](auto&& leaf) {
+                S::each(gs, [&](std::string_view name, auto& x) { leaf(std::string(name), x, std::uint32_t{2}); });
+            });
+            S::each(gs, [&](std::string_view name, const auto& x) {
+                if (!field_finite(x)) { throw checkpoint_error(what + " " + std::string(name) + ": expected a finite number"); }
+            });
         }
 
         template <class Opt, class Params>
@@ -492,12 +525,13 @@ namespace xoptim
             for (std::size_t g = 0; g < groups; ++g)
             {
                 const std::string gname = "group " + std::to_string(g);
-                group_type grp{opt.groups()[g].rule, 0, {}, 0, {}};
+                group_type grp{opt.groups()[g].rule, 0, {}, 0, {}, {}};
                 grp.step = read_count(r, gname + " step count");
                 grp.skipped = read_count(r, gname + " skipped count");
 
                 if (file_version == 1) { read_fields_v1(r, grp.rule, gname); }
                 else { read_fields_by_name(r, grp.rule, gname); }
+                if constexpr (Chain::has_group_state) { read_group_state(r, grp.group_state, gname); }
                 try
                 {
                     grp.rule.template validate<V>(opt.name());
@@ -654,6 +688,7 @@ namespace xoptim
                 live[g].rule = std::move(staged[g].rule);
                 live[g].step = staged[g].step;
                 live[g].skipped = staged[g].skipped;
+                live[g].group_state = staged[g].group_state;
                 live[g].tensors.swap(staged[g].tensors);
             }
             if (params != nullptr)

@@ -46,6 +46,10 @@ namespace xoptim::mpi
         using optimizer_type = Optimizer;
         using value_type = typename Optimizer::value_type;
         using rule_type = typename Optimizer::rule_type;
+        // A chain with per-group running state (schedule-free) would need it advanced and its
+        // modes switched across the shards; ZeRO-1 does not do that yet.
+        static_assert(!rule_type::has_group_state,
+                      "xoptim::mpi::zero1: chains with group state (schedule-free) are not sharded; use data_parallel");
 
         explicit zero1(Optimizer opt, communicator comm = communicator())
             : m_opt(std::move(opt)), m_comm(comm)
