@@ -138,7 +138,7 @@ TEST_CASE("cli checkpoint: bad and mismatched files are bad input and stay untou
     };
     const bad_case cases[] = {
         {"--optimizer adam --lr 0.1 --resume garbage.ckpt", "not an xoptim checkpoint (magic: expected"},
-        {"--optimizer adam --lr 0.1 --resume flipped.ckpt", "checksum (FNV-1a 64): expected"},
+        {"--optimizer adam --lr 0.1 --resume flipped.ckpt", "checksum (XXH3-64): expected"},
         {"--optimizer adam --lr 0.1 --resume short.ckpt", "payload size: the header says"},
         {"--optimizer adam --lr 0.1 --resume missing.ckpt", "no such file"},
         {"--optimizer sgd --lr 0.1 --resume good.ckpt", "optimizer kind: expected"},
