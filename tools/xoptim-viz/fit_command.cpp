@@ -53,9 +53,10 @@ constexpr std::string_view description =
     "errors.\n"
     "\n"
     "--checkpoint FILE saves the optimizer's state and theta after the last step (atomically:\n"
-    "an existing FILE is replaced only by a complete checkpoint). --resume FILE starts from one,\n"
-    "made with the same optimizer and hyperparameter flags on the same problem (and the same\n"
-    "--batch-size and --seed for mini-batches): --epochs N then takes N more epochs (N more\n"
+    "an existing FILE is replaced only by a complete checkpoint) with the problem, optimizer and\n"
+    "parameter count it was made on. --resume FILE starts from one, made with the same optimizer\n"
+    "and hyperparameter flags on the same problem, which it checks (and the same --batch-size and\n"
+    "--seed for mini-batches): --epochs N then takes N more epochs (N more\n"
     "steps in full batch), the step numbers and the mini-batch order continue, and the rows\n"
     "equal those of an uninterrupted run. A bad or mismatched FILE is bad input (status 2).";
 
