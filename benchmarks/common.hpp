@@ -229,6 +229,7 @@ namespace xoptim_bench
     void register_threads();
     void register_any();
     void register_lbfgs();
+    void register_checkpoint();
     void register_muon();  // benchmarks/muon/, with the xoptim::muon component
 
     // Bandwidth of the in-place axpy at N (recorded by baseline/axpy_inplace or measured now).

@@ -22,7 +22,7 @@ endif()
 run_step("dpkg-deb -f" "${DPKG_DEB}" -f "${deb}" Package Architecture Version Depends)
 set(fields "${step_output}")
 foreach(expected "Package: libxoptim-dev" "Architecture: all" "Version: ${EXPECTED_VERSION}"
-    "xtensor-dev" "libxsimd-dev" "xtl-dev")
+    "xtensor-dev" "libxsimd-dev" "xtl-dev" "libxxhash-dev")
   string(FIND "${fields}" "${expected}" at)
   if(at EQUAL -1)
     message(FATAL_ERROR "package.deb: control fields lack '${expected}':\n${fields}")

@@ -15,7 +15,7 @@ set(CPACK_DEBIAN_PACKAGE_NAME "libxoptim-dev")
 set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE "all")
 set(CPACK_DEBIAN_PACKAGE_SECTION "libdevel")
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-  "xtensor-dev (>= ${XOPTIM_XTENSOR_MIN_VERSION}), libxsimd-dev (>= ${XOPTIM_XSIMD_MIN_VERSION}), xtl-dev (>= ${XOPTIM_XTL_MIN_VERSION})")
+  "xtensor-dev (>= ${XOPTIM_XTENSOR_MIN_VERSION}), libxsimd-dev (>= ${XOPTIM_XSIMD_MIN_VERSION}), xtl-dev (>= ${XOPTIM_XTL_MIN_VERSION}), libxxhash-dev (>= ${XOPTIM_XXHASH_MIN_VERSION})")
 set(CPACK_DEBIAN_FILE_NAME "libxoptim-dev_${PROJECT_VERSION}_all.deb")
 
 include(CPack)

@@ -7,6 +7,7 @@
 #include <xoptim/schedules.hpp>
 
 #include <xtensor/xtensor.hpp>
+#include <xxhash.h>
 
 #include <cstdint>
 #include <cstring>
@@ -160,10 +161,14 @@ namespace xrel
         return h;
     }
 
-    // Recomputes the trailing checksum of a checkpoint after a test has edited its bytes.
+    // Recomputes the trailing checksum of a checkpoint after a test has edited its bytes: the
+    // system's XXH3-64 (libxxhash, checked against published vectors in test_checkpoint.cpp)
+    // from format 3 on, FNV-1a 64 before.
     inline void reseal(std::vector<unsigned char>& b)
     {
-        const std::uint64_t h = fnv1a(b.data(), b.size() - 8);
+        const std::uint32_t version = std::uint32_t(b[8]) | std::uint32_t(b[9]) << 8 | std::uint32_t(b[10]) << 16
+                                      | std::uint32_t(b[11]) << 24;
+        const std::uint64_t h = version >= 3 ? std::uint64_t(XXH3_64bits(b.data(), b.size() - 8)) : fnv1a(b.data(), b.size() - 8);
         for (int i = 0; i < 8; ++i) { b[b.size() - 8 + static_cast<std::size_t>(i)] = static_cast<unsigned char>(h >> (8 * i)); }
     }
 
@@ -172,6 +177,23 @@ namespace xrel
         std::uint64_t v = 0;
         for (int i = 0; i < 8; ++i) { v |= std::uint64_t(b[at + static_cast<std::size_t>(i)]) << (8 * i); }
         return v;
+    }
+
+    // Where the optimizer kind (its u32 length) starts: after the 24-byte header and, from
+    // format 3 on, the identity (u32 tag length, tag, u32 name count, each: u32 length, name).
+    inline std::size_t kind_at(const std::vector<unsigned char>& b)
+    {
+        const auto u32 = [&](std::size_t at) {
+            std::uint32_t v = 0;
+            for (int i = 0; i < 4; ++i) { v |= std::uint32_t(b.at(at + static_cast<std::size_t>(i))) << (8 * i); }
+            return v;
+        };
+        if (u32(8) < 3) { return 24; }
+        std::size_t at = 24 + 4 + u32(24);
+        const std::uint32_t names = u32(at);
+        at += 4;
+        for (std::uint32_t k = 0; k < names; ++k) { at += 4 + u32(at); }
+        return at;
     }
 
     inline std::uint32_t read_u32(const std::vector<unsigned char>& b, std::size_t at)
@@ -184,5 +206,10 @@ namespace xrel
     inline void write_u64(std::vector<unsigned char>& b, std::size_t at, std::uint64_t v)
     {
         for (int i = 0; i < 8; ++i) { b[at + static_cast<std::size_t>(i)] = static_cast<unsigned char>(v >> (8 * i)); }
+    }
+
+    inline void write_u32(std::vector<unsigned char>& b, std::size_t at, std::uint32_t v)
+    {
+        for (int i = 0; i < 4; ++i) { b[at + static_cast<std::size_t>(i)] = static_cast<unsigned char>(v >> (8 * i)); }
     }
 }

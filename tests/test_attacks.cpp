@@ -282,7 +282,7 @@ TEST_CASE("attacks: step counts read from a checkpoint are bounded by 2^53")
     const xt::xtensor<double, 1> g{0.5, 0.5};
     opt.step(w, g);
     auto bytes = xoptim::to_bytes(opt);
-    const std::size_t step_at = 24 + 4 + xrel::read_u32(bytes, 24) + 1 + 1 + 4;
+    const std::size_t step_at = xrel::kind_at(bytes) + 4 + xrel::read_u32(bytes, xrel::kind_at(bytes)) + 1 + 1 + 4;
     REQUIRE(xrel::read_u64(bytes, step_at) == 1);
     for (const std::uint64_t bad : {~std::uint64_t(0), (std::uint64_t(1) << 53) + 1})
     {

@@ -92,7 +92,7 @@ namespace
     // Offsets of the fields of a one-group checkpoint, found by walking the documented layout.
     struct layout
     {
-        std::size_t kind_len = 24, kind = 28, element, flags, groups, step, skipped, nfields, fields, ntensors,
+        std::size_t kind_len, kind, element, flags, groups, step, skipped, nfields, fields, ntensors,
                     rank, dim0, nslots, slot0_flag, slot0_value;
         std::vector<std::size_t> field_at;  // where each hyperparameter (its name length) starts
         std::vector<std::size_t> tag_at;    // its type tag; its 8 value bytes follow
@@ -101,6 +101,8 @@ namespace
     layout walk(const std::vector<unsigned char>& b)
     {
         layout l;
+        l.kind_len = xrel::kind_at(b);
+        l.kind = l.kind_len + 4;
         l.element = l.kind + xrel::read_u32(b, l.kind_len);
         l.flags = l.element + 1;
         l.groups = l.flags + 1;
@@ -155,13 +157,17 @@ TEST_CASE("checkpoint: the bytes follow the documented layout")
     const auto b = xoptim::to_bytes(s.opt, s.w);
     REQUIRE(b.size() > 32);
     CHECK(std::memcmp(b.data(), "XOPTCKPT", 8) == 0);
-    CHECK(xrel::read_u32(b, 8) == 2u);  // format version
+    CHECK(xrel::read_u32(b, 8) == 3u);  // format version
     CHECK(b[12] == 0x0d);               // byte-order mark 0x0a0b0c0d, little-endian
     CHECK(b[13] == 0x0c);
     CHECK(b[14] == 0x0b);
     CHECK(b[15] == 0x0a);
     CHECK(xrel::read_u64(b, 16) == b.size() - 32);  // payload size
-    CHECK(xrel::read_u64(b, b.size() - 8) == xrel::fnv1a(b.data(), b.size() - 8));
+    CHECK(xrel::read_u64(b, b.size() - 8) == XXH3_64bits(b.data(), b.size() - 8));
+    // Saved without an identity: an empty tag and no names, then the kind.
+    CHECK(xrel::read_u32(b, 24) == 0u);
+    CHECK(xrel::read_u32(b, 28) == 0u);
+    CHECK(xrel::kind_at(b) == 32u);
 
     const layout l = walk(b);
     const std::string kind(reinterpret_cast<const char*>(b.data() + l.kind), xrel::read_u32(b, l.kind_len));
@@ -400,8 +406,8 @@ TEST_CASE("checkpoint: each mismatch names what was expected and what was found"
     }
     {
         auto b = good;
-        b[8] = 3;
-        expect_error(b, "format version: expected 1 to 2, found 3");
+        b[8] = 4;
+        expect_error(b, "format version: expected 1 to 3, found 4");
     }
     {
         auto b = good;
@@ -417,7 +423,7 @@ TEST_CASE("checkpoint: each mismatch names what was expected and what was found"
     {
         auto b = good;
         b[l.step] ^= 1;
-        expect_error(b, "checksum (FNV-1a 64): expected 0x");
+        expect_error(b, "checksum (XXH3-64): expected 0x");
     }
     {
         // The same kind of file for another optimizer.

@@ -21,6 +21,9 @@ namespace
     const fs::path dir = fs::path(XOPTIM_TEST_OUTPUT_DIR) / "cli_checkpoint";
 
     const auto slurp = [](const fs::path& p) { return xoptim_test::read_file(p); };
+    // What `fit --objective rosenbrock --optimizer adam --lr 0.1 --epochs 3 --checkpoint` wrote
+    // in format 2 (tests/data/checkpoints_v2/).
+    const std::string v2_cli = std::string(XOPTIM_TEST_DATA_DIR) + "/checkpoints_v2/cli_adam.ckpt";
     using result = xoptim_test::cli_run;
 
     result run(const std::string& args) { return xoptim_test::run_viz(dir, "fit " + args, dir); }
@@ -82,7 +85,8 @@ TEST_CASE("cli checkpoint: resuming prints the rows of the uninterrupted run, ch
 TEST_CASE("cli checkpoint: a resumed mini-batch run continues the shuffled batch order")
 {
     // 100 samples in batches of 25: four steps an epoch; 2 epochs, then 1 more, equal 3.
-    const std::string flags = "--seed-data --optimizer adam --lr 0.1 --batch-size 25 --seed 7";
+    const std::string data = "--data " + std::string(XOPTIM_TEST_DATA_DIR) + "/data.csv";
+    const std::string flags = data + " --optimizer adam --lr 0.1 --batch-size 25 --seed 7";
     fs::create_directories(dir);
     fs::remove(dir / "batches.ckpt");
     const result whole = run(flags + " --epochs 3");
@@ -97,9 +101,15 @@ TEST_CASE("cli checkpoint: a resumed mini-batch run continues the shuffled batch
     REQUIRE(b.size() == 1 + 5);  // header, steps 8..12
     for (std::size_t i = 1; i < b.size(); ++i) { CHECK(b[i] == w[8 + i]); }  // w[1] is step 0
     // and the order matters: another shuffle seed gives other rows after the resume
-    const result other = run("--seed-data --optimizer adam --lr 0.1 --batch-size 25 --seed 8 --epochs 1 --resume batches.ckpt");
+    const result other = run(data + " --optimizer adam --lr 0.1 --batch-size 25 --seed 8 --epochs 1 --resume batches.ckpt");
     REQUIRE(other.status == 0);
     CHECK(lines(other.out).at(2) != w.at(10));
+    // With --seed-data the seed also makes the data: another seed is another problem.
+    fs::remove(dir / "seeded.ckpt");
+    REQUIRE(run("--seed-data --seed 7 --optimizer adam --lr 0.1 --epochs 1 --checkpoint seeded.ckpt").status == 0);
+    const result reseeded = run("--seed-data --seed 8 --optimizer adam --lr 0.1 --epochs 1 --resume seeded.ckpt");
+    CHECK(reseeded.status == 2);
+    CHECK(reseeded.err.find("xoptim checkpoint: made on \"xoptim-viz fit: linear regression on 100 rows") != std::string::npos);
 }
 
 TEST_CASE("cli checkpoint: a checkpoint can be resumed twice, and --checkpoint may overwrite --resume's file")
@@ -138,13 +148,22 @@ TEST_CASE("cli checkpoint: bad and mismatched files are bad input and stay untou
     };
     const bad_case cases[] = {
         {"--optimizer adam --lr 0.1 --resume garbage.ckpt", "not an xoptim checkpoint (magic: expected"},
-        {"--optimizer adam --lr 0.1 --resume flipped.ckpt", "checksum (FNV-1a 64): expected"},
+        {"--optimizer adam --lr 0.1 --resume flipped.ckpt", "checksum (XXH3-64): expected"},
         {"--optimizer adam --lr 0.1 --resume short.ckpt", "payload size: the header says"},
         {"--optimizer adam --lr 0.1 --resume missing.ckpt", "no such file"},
-        {"--optimizer sgd --lr 0.1 --resume good.ckpt", "optimizer kind: expected"},
+        // The file records the problem and optimizer it was made on (format 3).
+        {"--optimizer sgd --lr 0.1 --resume good.ckpt", "; optimizer adam; 2 parameters\", expected \"xoptim-viz fit: "
+                                                        "linear regression on 100 rows of 2 columns, digests "},
+        {"--optimizer sgd --lr 0.1 --resume good.ckpt", "; optimizer sgd; 2 parameters\""},
+        {"--optimizer adam --lr 0.1 --loss mae --resume good.ckpt", "; loss mse; optimizer adam; 2 parameters\", expected"},
+        {"--optimizer adam --lr 0.1 --seed 1 --resume good.ckpt", "made on \"xoptim-viz fit: linear regression"},
+        {"--objective rosenbrock --optimizer adam --lr 0.1 --resume good.ckpt",
+         "expected \"xoptim-viz fit: objective rosenbrock; optimizer adam; 2 parameters\""},
         {"--optimizer adam --lr 0.2 --resume good.ckpt", "hyperparameters differ from the command line's: "
                                                          "scale_by_lr.lr: expected 0.2, found 0.1"},
-        {"--optimizer amsgrad --lr 0.1 --resume good.ckpt", "scale_by_adam.amsgrad: expected true, found false"},
+        {"--optimizer amsgrad --lr 0.1 --resume good.ckpt", "; optimizer amsgrad; 2 parameters\""},
+        // A format-2 file records nothing of the kind: its optimizer's kind is checked.
+        {"--objective rosenbrock --optimizer sgd --lr 0.1 --resume " + v2_cli, "optimizer kind: expected"},
     };
     for (const auto& c : cases)
     {
@@ -156,14 +175,16 @@ TEST_CASE("cli checkpoint: bad and mismatched files are bad input and stay untou
         CHECK(r.err.rfind("xoptim-viz fit: --resume ", 0) == 0);
         CHECK(r.err.find(c.message) != std::string::npos);
     }
-    // A problem with another number of parameters: theta's shape differs.
+    // A problem with another number of parameters: refused by what the file was made on.
     {
         const std::string csv = "x1,x2,y\n1,2,3\n2,1,4\n3,3,5\n";
         std::ofstream(dir / "three.csv", std::ios::binary) << csv;
         const result r = run("--data three.csv --optimizer adam --lr 0.1 --epochs 2 --resume good.ckpt");
         CHECK(r.status == 2);
         CHECK(r.out.empty());
-        CHECK(r.err.find("parameter 0 shape: expected {3}, found {2}") != std::string::npos);
+        CHECK(count_newlines(r.err) == 1);
+        CHECK(r.err.find("expected \"xoptim-viz fit: linear regression on 3 rows of 3 columns") != std::string::npos);
+        CHECK(r.err.find("; optimizer adam; 3 parameters\"") != std::string::npos);
     }
     // Flags that cannot go with --resume.
     {
@@ -173,6 +194,21 @@ TEST_CASE("cli checkpoint: bad and mismatched files are bad input and stay untou
         CHECK(r.err.find("--init does not apply with --resume") != std::string::npos);
     }
     CHECK(slurp(dir / "good.ckpt") == good);
+}
+
+TEST_CASE("cli checkpoint: a format-2 checkpoint still resumes, and continues the uninterrupted run")
+{
+    fs::create_directories(dir);
+    const result whole = run("--objective rosenbrock --optimizer adam --lr 0.1 --epochs 5");
+    REQUIRE(whole.status == 0);
+    const result resumed = run("--objective rosenbrock --optimizer adam --lr 0.1 --epochs 2 --resume " + v2_cli);
+    CHECK(resumed.status == 0);
+    CHECK(resumed.err.empty());
+    const auto all = lines(whole.out), tail = lines(resumed.out);
+    REQUIRE(all.size() == 7);   // header, steps 0 to 5
+    REQUIRE(tail.size() == 4);  // header, steps 3 to 5
+    CHECK(tail[0] == all[0]);
+    for (std::size_t i = 1; i < tail.size(); ++i) { CHECK(tail[i] == all[i + 3]); }
 }
 
 TEST_CASE("cli checkpoint: a run that diverges writes no checkpoint over the previous one")

@@ -7,6 +7,7 @@
 #ifdef XOPTIM_VIZ_EXE
 
 #include "cli_support.hpp"
+#include "reliability_helpers.hpp"
 
 #include <sys/wait.h>
 
@@ -84,22 +85,15 @@ namespace cli_failures
         std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
     }
 
-    // FNV-1a 64 from its definition, to re-seal a checkpoint after editing it.
-    inline void reseal(std::vector<unsigned char>& b)
-    {
-        std::uint64_t h = 0xcbf29ce484222325ull;
-        for (std::size_t i = 0; i < b.size() - 8; ++i) { h = (h ^ b[i]) * 0x100000001b3ull; }
-        for (int i = 0; i < 8; ++i) { b[b.size() - 8 + static_cast<std::size_t>(i)] = static_cast<unsigned char>(h >> (8 * i)); }
-    }
-
-    // The offset of group 0's step count in a version-2 checkpoint: after the 24-byte header,
+    // The offset of group 0's step count in a checkpoint: after the header and the identity,
     // the kind (u32 length and bytes), the element type, the flags and the group count.
     inline std::size_t step_offset(const std::vector<unsigned char>& b)
     {
-        std::uint32_t kind = 0;
-        for (int i = 0; i < 4; ++i) { kind |= std::uint32_t(b.at(24 + static_cast<std::size_t>(i))) << (8 * i); }
-        return 24 + 4 + kind + 1 + 1 + 4;
+        const std::size_t at = xrel::kind_at(b);
+        return at + 4 + xrel::read_u32(b, at) + 1 + 1 + 4;
     }
+
+    inline void reseal(std::vector<unsigned char>& b) { xrel::reseal(b); }
 
     inline void set_step(std::vector<unsigned char>& b, std::uint64_t step)
     {

@@ -187,19 +187,33 @@ namespace xoptim
 
         // ---- checkpoints (io/checkpoint.hpp's format; the same bytes as the typed optimizer's)
         std::string checkpoint_kind() const { return self().kind(); }
-        std::vector<unsigned char> to_bytes() const { return self().to_bytes(nullptr); }
-        template <class Params>
-        std::vector<unsigned char> to_bytes(Params& params) const
+        // With an identity: recorded by to_bytes, checked by from_bytes (checkpoint_identity).
+        std::vector<unsigned char> to_bytes(const checkpoint_identity& identity = {}) const
+        {
+            return self().to_bytes(nullptr, identity);
+        }
+        template <detail::ckpt::parameters Params>
+        std::vector<unsigned char> to_bytes(Params& params, const checkpoint_identity& identity = {}) const
         {
             auto refs = param_refs(params);
-            return self().to_bytes(&refs);
+            return self().to_bytes(&refs, identity);
         }
-        void from_bytes(std::span<const unsigned char> bytes) { self().from_bytes(bytes, nullptr); }
-        template <class Params>
+        void from_bytes(std::span<const unsigned char> bytes) { self().from_bytes(bytes, nullptr, nullptr); }
+        void from_bytes(std::span<const unsigned char> bytes, const checkpoint_identity& identity)
+        {
+            self().from_bytes(bytes, nullptr, &identity);
+        }
+        template <detail::ckpt::parameters Params>
         void from_bytes(std::span<const unsigned char> bytes, Params& params)
         {
             auto refs = param_refs(params);
-            self().from_bytes(bytes, &refs);
+            self().from_bytes(bytes, &refs, nullptr);
+        }
+        template <detail::ckpt::parameters Params>
+        void from_bytes(std::span<const unsigned char> bytes, Params& params, const checkpoint_identity& identity)
+        {
+            auto refs = param_refs(params);
+            self().from_bytes(bytes, &refs, &identity);
         }
 
         // The first hyperparameter in which this optimizer's group g differs from other's
@@ -252,8 +266,10 @@ namespace xoptim
                                     std::span<const grad_ref<V>> grads) = 0;
             virtual void init(std::size_t g, const std::vector<tensor_ref<V>>& params) = 0;
             virtual std::string kind() const = 0;
-            virtual std::vector<unsigned char> to_bytes(std::vector<tensor_ref<V>>* params) const = 0;
-            virtual void from_bytes(std::span<const unsigned char> bytes, std::vector<tensor_ref<V>>* params) = 0;
+            virtual std::vector<unsigned char> to_bytes(std::vector<tensor_ref<V>>* params,
+                                                        const checkpoint_identity& identity) const = 0;
+            virtual void from_bytes(std::span<const unsigned char> bytes, std::vector<tensor_ref<V>>* params,
+                                    const checkpoint_identity* identity) = 0;
             virtual std::string difference(const interface& other, std::size_t g) const = 0;
             virtual bool has_eval_mode() const = 0;
             virtual bool train_mode(std::size_t g) const = 0;
@@ -303,13 +319,17 @@ namespace xoptim
             }
             void init(std::size_t g, const std::vector<tensor_ref<V>>& params) override { opt.init(g, params); }
             std::string kind() const override { return xoptim::checkpoint_kind<O>(); }
-            std::vector<unsigned char> to_bytes(std::vector<tensor_ref<V>>* params) const override
+            std::vector<unsigned char> to_bytes(std::vector<tensor_ref<V>>* params,
+                                                const checkpoint_identity& identity) const override
             {
-                return params ? xoptim::to_bytes(opt, *params) : xoptim::to_bytes(opt);
+                return params ? xoptim::to_bytes(opt, *params, identity) : xoptim::to_bytes(opt, identity);
             }
-            void from_bytes(std::span<const unsigned char> bytes, std::vector<tensor_ref<V>>* params) override
+            void from_bytes(std::span<const unsigned char> bytes, std::vector<tensor_ref<V>>* params,
+                            const checkpoint_identity* identity) override
             {
-                if (params) { xoptim::from_bytes(bytes, opt, *params); }
+                if (params && identity) { xoptim::from_bytes(bytes, opt, *params, *identity); }
+                else if (params) { xoptim::from_bytes(bytes, opt, *params); }
+                else if (identity) { xoptim::from_bytes(bytes, opt, *identity); }
                 else { xoptim::from_bytes(bytes, opt); }
             }
             std::string difference(const interface& other, std::size_t g) const override
@@ -440,14 +460,16 @@ namespace xoptim
 
     // ---- checkpoints of an any_optimizer ------------------------------------------------------
     template <class V>
-    void save_checkpoint(const std::filesystem::path& path, const any_optimizer<V>& opt)
+    void save_checkpoint(const std::filesystem::path& path, const any_optimizer<V>& opt,
+                         const checkpoint_identity& identity = {})
     {
-        detail::ckpt::write_file_atomically(path, opt.to_bytes());
+        detail::ckpt::write_file_atomically(path, opt.to_bytes(identity));
     }
-    template <class V, class Params>
-    void save_checkpoint(const std::filesystem::path& path, const any_optimizer<V>& opt, Params& params)
+    template <class V, detail::ckpt::parameters Params>
+    void save_checkpoint(const std::filesystem::path& path, const any_optimizer<V>& opt, Params& params,
+                         const checkpoint_identity& identity = {})
     {
-        detail::ckpt::write_file_atomically(path, opt.to_bytes(params));
+        detail::ckpt::write_file_atomically(path, opt.to_bytes(params, identity));
     }
     template <class V>
     void load_checkpoint(const std::filesystem::path& path, any_optimizer<V>& opt)
@@ -455,11 +477,24 @@ namespace xoptim
         const auto bytes = detail::ckpt::read_file(path);
         opt.from_bytes(std::span<const unsigned char>(bytes));
     }
-    template <class V, class Params>
+    template <class V>
+    void load_checkpoint(const std::filesystem::path& path, any_optimizer<V>& opt, const checkpoint_identity& identity)
+    {
+        const auto bytes = detail::ckpt::read_file(path);
+        opt.from_bytes(std::span<const unsigned char>(bytes), identity);
+    }
+    template <class V, detail::ckpt::parameters Params>
     void load_checkpoint(const std::filesystem::path& path, any_optimizer<V>& opt, Params& params)
     {
         const auto bytes = detail::ckpt::read_file(path);
         opt.from_bytes(std::span<const unsigned char>(bytes), params);
+    }
+    template <class V, detail::ckpt::parameters Params>
+    void load_checkpoint(const std::filesystem::path& path, any_optimizer<V>& opt, Params& params,
+                         const checkpoint_identity& identity)
+    {
+        const auto bytes = detail::ckpt::read_file(path);
+        opt.from_bytes(std::span<const unsigned char>(bytes), params, identity);
     }
 
     // ---- the named optimizers, chosen at run time --------------------------------------------

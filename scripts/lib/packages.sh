@@ -9,6 +9,7 @@ XOPTIM_PACKAGES=(
   xtensor-dev
   libxsimd-dev
   xtl-dev
+  libxxhash-dev
   doctest-dev
   libbenchmark-dev
   libxml2-utils

@@ -42,6 +42,27 @@ int main()
         ++failures;
     }
 
+    // A checkpoint (format 3, sealed with XXH3-64 from libxxhash's header) round-trips with
+    // what it was made on, and refuses another problem.
+    const auto bytes = xoptim::to_bytes(adam, v, {.tag = "quadratic", .names = {"v"}});
+    auto back = xoptim::adam<float>();
+    xt::xtensor<float, 1> u = {0.0f, 0.0f};
+    xoptim::from_bytes(bytes, back, u, {.tag = "quadratic"});
+    bool refused = false;
+    try
+    {
+        xoptim::from_bytes(bytes, back, u, {.tag = "another"});
+    }
+    catch (const xoptim::checkpoint_error&)
+    {
+        refused = true;
+    }
+    if (bytes[8] != 3 || !(u == v) || back.step_count() != 2000 || !refused)
+    {
+        std::printf("unexpected checkpoint round trip\n");
+        ++failures;
+    }
+
     std::printf("xoptim %s consumed: %s\n", xoptim::version_string, failures == 0 ? "ok" : "FAILED");
     return failures == 0 ? 0 : 1;
 }

@@ -201,6 +201,18 @@ TEST_CASE("zero1::load_checkpoint: a damaged file or other parameters fail on ev
     const auto unchanged = zero.to_bytes(p);
     if (comm.is_root()) { CHECK(unchanged == before); }
 
+    // A file made on another problem: refused by name on every rank, nothing changed.
+    zero.save_checkpoint(path, p, {.tag = "problem A"});
+    CHECK(xoptim::read_checkpoint_identity(path).tag == "problem A");
+    tensors again = p;
+    CHECK_THROWS_WITH_AS(zero.load_checkpoint(path, again, {.tag = "problem B"}),
+                         doctest::Contains("made on \"problem A\", expected \"problem B\""), xoptim::checkpoint_error);
+    CHECK(bitwise_equal(again, p));
+    const auto still = zero.to_bytes(p);
+    if (comm.is_root()) { CHECK(still == before); }
+    zero.load_checkpoint(path, again, {.tag = "problem A"});
+    CHECK(bitwise_equal(again, p));
+
     // The state is still whole: the ranks step on together.
     step_both(zero, p, 2);
     CHECK(same_on_all_ranks(comm, p));

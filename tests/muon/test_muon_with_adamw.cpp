@@ -175,3 +175,47 @@ TEST_CASE("muon: a checkpoint file of a single-tensor Muon resumes bit for bit")
     for (int s = 2; s < 5; ++s) { back.step(q, g_at(q, s)); }
     CHECK(same_bits(p, q));
 }
+
+TEST_CASE("muon: format-2 checkpoints (tests/data/checkpoints_v2/) load bit for bit; format 3 records the identity")
+{
+    // The runs of tests/data/checkpoints_v2/make_v2.cpp, replayed.
+    xoptim::muon_options mo;
+    mo.lr = 0.03;
+    mo.momentum = 0.9;
+    mo.nesterov = false;
+    mo.adjust_lr_fn = xoptim::muon_lr_adjustment::match_rms_adamw;
+    mat p = {{0.5, -0.25, 1.0}, {0.75, 0.1, -0.6}};
+    vec b = {0.2, -0.4};
+    auto m = xoptim::muon<double>(mo);
+    auto mw = xoptim::muon_with_adamw<double>(mo, {.lr = 0.01, .weight_decay = 0.05});
+    mat q = p;
+    mw.add_params({q, b});
+    for (int k = 0; k < 3; ++k)
+    {
+        m.step(p, mat(p * 0.5 - 0.1 * k));
+        const mat gq = q * 0.5 - 0.1 * k;
+        const vec gb = b * 0.5 - 0.1 * k;
+        mw.step({gq, gb});
+    }
+    const std::string dir = std::string(XOPTIM_TEST_DATA_DIR) + "/checkpoints_v2/";
+    auto m2 = xoptim::muon<double>();
+    xoptim::load_checkpoint(dir + "muon.ckpt", m2, {.tag = "ignored: the file records none"});
+    CHECK(xoptim::to_bytes(m2) == xoptim::to_bytes(m));
+    mat q2 = xt::zeros<double>({2, 3});
+    vec b2 = xt::zeros<double>({2});
+    auto mw2 = xoptim::muon_with_adamw<double>();
+    mw2.add_params({q2, b2});
+    xoptim::load_checkpoint(dir + "muon_with_adamw.ckpt", mw2);
+    CHECK(xoptim::to_bytes(mw2) == xoptim::to_bytes(mw));
+
+    const auto bytes = xoptim::to_bytes(mw, {.tag = "two layers"});
+    CHECK(bytes[8] == 3);
+    CHECK(xoptim::checkpoint_identity_of(bytes).tag == "two layers");
+    auto mw3 = xoptim::muon_with_adamw<double>();
+    mw3.add_params({q2, b2});
+    CHECK_THROWS_WITH_AS(xoptim::from_bytes(bytes, mw3, {.tag = "three layers"}),
+                         "xoptim checkpoint: made on \"two layers\", expected \"three layers\"", xoptim::checkpoint_error);
+    CHECK(mw3.muon().step_count() == 0);
+    xoptim::from_bytes(bytes, mw3, {.tag = "two layers"});
+    CHECK(xoptim::to_bytes(mw3) == xoptim::to_bytes(mw));
+}

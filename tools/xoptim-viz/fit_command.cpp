@@ -53,9 +53,10 @@ constexpr std::string_view description =
     "errors.\n"
     "\n"
     "--checkpoint FILE saves the optimizer's state and theta after the last step (atomically:\n"
-    "an existing FILE is replaced only by a complete checkpoint). --resume FILE starts from one,\n"
-    "made with the same optimizer and hyperparameter flags on the same problem (and the same\n"
-    "--batch-size and --seed for mini-batches): --epochs N then takes N more epochs (N more\n"
+    "an existing FILE is replaced only by a complete checkpoint) with the problem, optimizer and\n"
+    "parameter count it was made on. --resume FILE starts from one, made with the same optimizer\n"
+    "and hyperparameter flags on the same problem, which it checks (and the same --batch-size and\n"
+    "--seed for mini-batches): --epochs N then takes N more epochs (N more\n"
     "steps in full batch), the step numbers and the mini-batch order continue, and the rows\n"
     "equal those of an uninterrupted run. A bad or mismatched FILE is bad input (status 2).";
 
@@ -153,7 +154,19 @@ struct run_settings {
     settings_list settings;                ///< what every MPI rank must share
     start_gate* gate = nullptr;            ///< where the MPI ranks agree to start
     std::optional<lbfgs_run> lbfgs;        ///< --optimizer lbfgs, which fit() does not drive
+    std::string optimizer_name;            ///< --optimizer
+    xoptim::checkpoint_identity made_on;   ///< the problem, recorded by --checkpoint, checked by --resume
 };
+
+/// What a checkpoint of this run records it was made on: the problem, the optimizer and the
+/// parameter count as its tag; its one saved tensor is named theta.
+xoptim::checkpoint_identity fit_identity(const std::string& problem, const std::string& optimizer, std::size_t count)
+{
+    xoptim::checkpoint_identity id;
+    id.tag = "xoptim-viz fit: " + problem + "; optimizer " + optimizer + "; " + std::to_string(count) + " parameters";
+    id.names = {"theta"};
+    return id;
+}
 
 /// The flags that decide the run, for the ranks to compare: all but the paths, which may
 /// differ between hosts (the data and the resumed state are compared by content instead).
@@ -173,12 +186,13 @@ int run(const Problem& problem, run_settings& s, std::ostream& out, std::ostream
 {
     if (s.lbfgs) {
         // Under mpirun every rank runs the same L-BFGS on the whole data (rank 0 writes).
+        s.lbfgs->made_on = s.made_on;
         s.gate->start(s.settings);
         return run_lbfgs(problem, *s.lbfgs, s.theta, out, err);
     }
     if (s.resume) {
         try {
-            s.optimizer.resume(*s.resume, s.theta);
+            s.optimizer.resume(*s.resume, s.theta, s.made_on);
         } catch (const xoptim::checkpoint_error& e) {
             throw usage_error("--resume " + *s.resume + ": " + e.what());
         }
@@ -206,7 +220,7 @@ int run(const Problem& problem, run_settings& s, std::ostream& out, std::ostream
     }
     if (s.checkpoint && s.writes_files) {
         try {
-            s.optimizer.save(*s.checkpoint, s.theta);
+            s.optimizer.save(*s.checkpoint, s.theta, s.made_on);
         } catch (const xoptim::checkpoint_error& e) {
             err << "xoptim-viz fit: --checkpoint " << *s.checkpoint << ": " << e.what() << "\n";
             return exit_failure;
@@ -252,6 +266,7 @@ int fit_objective(const parsed_flags& given, run_settings& s, std::ostream& out,
         [&](const auto& f) {
             const auto start = f.start();
             s.theta = read_init(given, 2, vector{start[0], start[1]});
+            s.made_on = fit_identity("objective " + name, s.optimizer_name, s.theta.size());
             return run(f, s, out, err);
         },
         *function);
@@ -284,6 +299,10 @@ int fit_regression(const parsed_flags& given, run_settings& s, std::ostream& out
                                                 + inputs + " " + targets);
     const std::size_t dim = data.features() + 1;
     s.theta = read_init(given, dim, xt::zeros<double>({dim}));
+    s.made_on = fit_identity("linear regression on " + std::to_string(data.size()) + " rows of "
+                                 + std::to_string(dim) + " columns, digests " + inputs + " " + targets + "; loss "
+                                 + loss,
+                             s.optimizer_name, dim);
     const auto fit_with = [&](auto l) {
         std::optional<xoptim::linear_regression<decltype(l)>> problem;
         try {
@@ -332,6 +351,7 @@ int fit_command(std::span<const std::string> args, std::ostream& all_out, std::o
         }
         run_settings s;
         s.gate = &gate;
+        s.optimizer_name = *optimizer;
         s.settings = run_flags(given);
         if (*optimizer == "lbfgs") {
             if (given.has("--batch-size")) {

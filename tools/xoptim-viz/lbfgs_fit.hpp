@@ -99,6 +99,7 @@ struct lbfgs_run {
     std::optional<std::string> checkpoint;
     std::optional<std::string> resume;
     bool writes_files = true;
+    xoptim::checkpoint_identity made_on = {}; ///< what a checkpoint records and a resume checks
 };
 
 /// One row per call of step(closure): the parameters after it, the loss there (evaluated for
@@ -112,7 +113,7 @@ int run_lbfgs(const Problem& problem, lbfgs_run& s, vector& theta, std::ostream&
         try {
             xoptim::lbfgs<double> loaded = s.optimizer;
             vector t = theta;
-            xoptim::load_checkpoint(*s.resume, loaded, t);
+            xoptim::load_checkpoint(*s.resume, loaded, t, s.made_on);
             if (!(loaded.options() == wanted)) {
                 std::string diff;
                 for (const auto& name : loaded.hyperparameter_names()) {
@@ -176,7 +177,7 @@ int run_lbfgs(const Problem& problem, lbfgs_run& s, vector& theta, std::ostream&
     out.flush();
     if (s.checkpoint && s.writes_files) {
         try {
-            xoptim::save_checkpoint(*s.checkpoint, s.optimizer, theta);
+            xoptim::save_checkpoint(*s.checkpoint, s.optimizer, theta, s.made_on);
         } catch (const xoptim::checkpoint_error& e) {
             err << "xoptim-viz fit: --checkpoint " << *s.checkpoint << ": " << e.what() << "\n";
             return exit_failure;

@@ -109,11 +109,12 @@ void any_optimizer::set(const std::vector<xoptim::hyperparameter_setting>& value
     }
 }
 
-void any_optimizer::resume(const std::filesystem::path& file, vector& theta)
+void any_optimizer::resume(const std::filesystem::path& file, vector& theta,
+                           const xoptim::checkpoint_identity& made_on)
 {
     xoptim::any_optimizer<double> loaded = m_opt;
     vector t = theta;
-    xoptim::load_checkpoint(file, loaded, t);
+    xoptim::load_checkpoint(file, loaded, t, made_on);
     const std::string diff = m_opt.hyperparameter_difference(loaded);
     if (!diff.empty()) {
         throw xoptim::checkpoint_error("hyperparameters differ from the command line's: " + diff);

@@ -46,12 +46,17 @@ public:
     /// Sets hyperparameters by the names their rules declare; usage_error if one is invalid.
     void set(const std::vector<xoptim::hyperparameter_setting>& values);
 
-    /// Writes the optimizer's state and theta to `file` (atomically); checkpoint_error on failure.
-    void save(const std::filesystem::path& file, vector& theta) const { xoptim::save_checkpoint(file, m_opt, theta); }
+    /// Writes the optimizer's state and theta to `file` (atomically), recording what they were
+    /// made on; checkpoint_error on failure.
+    void save(const std::filesystem::path& file, vector& theta, const xoptim::checkpoint_identity& made_on) const
+    {
+        xoptim::save_checkpoint(file, m_opt, theta, made_on);
+    }
 
-    /// Replaces the state and theta by those in `file`, whose hyperparameters must equal this
-    /// optimizer's. checkpoint_error (nothing changed) when the file is bad or does not match.
-    void resume(const std::filesystem::path& file, vector& theta);
+    /// Replaces the state and theta by those in `file`, which must have been made on `made_on`
+    /// (when it records what it was made on) with this optimizer's hyperparameters.
+    /// checkpoint_error (nothing changed) when the file is bad or does not match.
+    void resume(const std::filesystem::path& file, vector& theta, const xoptim::checkpoint_identity& made_on);
     explicit operator bool() const noexcept { return static_cast<bool>(m_opt); }
 
 private:

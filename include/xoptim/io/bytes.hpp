@@ -1,7 +1,8 @@
 #pragma once
 // Little-endian byte encoding for checkpoints, written out byte by byte so that a file means
-// the same on every host; the FNV-1a 64 checksum; a bounded reader that never reads past the
-// end and names what it was reading when the bytes run out.
+// the same on every host; the checksums (XXH3-64 from format 3 on, FNV-1a 64 before); a
+// bounded reader that never reads past the end and names what it was reading when the bytes
+// run out.
 
 #include <bit>
 #include <cstddef>
@@ -13,6 +14,17 @@
 #include <string_view>
 #include <type_traits>
 #include <vector>
+
+// XXH3 from Debian's libxxhash-dev, compiled into the including unit (no library to link).
+#ifndef XXH_INLINE_ALL
+#define XXH_INLINE_ALL
+#define XOPTIM_DEFINED_XXH_INLINE_ALL
+#endif
+#include <xxhash.h>
+#ifdef XOPTIM_DEFINED_XXH_INLINE_ALL
+#undef XXH_INLINE_ALL
+#undef XOPTIM_DEFINED_XXH_INLINE_ALL
+#endif
 
 namespace xoptim
 {
@@ -42,6 +54,12 @@ namespace xoptim
                 h *= fnv_prime;
             }
             return h;
+        }
+
+        // XXH3-64 (Collet) with seed 0, the checksum of format 3 and later.
+        inline std::uint64_t xxh3_64(const unsigned char* data, std::size_t n) noexcept
+        {
+            return static_cast<std::uint64_t>(XXH3_64bits(data, n));
         }
 
         inline std::string hex(std::uint64_t v, int digits)

@@ -1,11 +1,16 @@
 #pragma once
 // Checkpoints: an optimizer's whole state (kind, hyperparameters of every group, step counts,
 // every slot of every tensor) and optionally the parameters, in a versioned little-endian
-// binary format with a checksum (docs/reliability.md gives the layout).
+// binary format with a checksum (docs/reliability.md gives the layout), with a record of what
+// the state was made on (checkpoint_identity: a tag and the parameters' names).
 //
-//   save_checkpoint(path, opt [, params])   writes atomically: temporary file, fsync, rename
-//   load_checkpoint(path, opt [, params])   validates everything, then changes everything
-//   to_bytes(opt [, params]) / from_bytes(bytes, opt [, params])   the same, in memory
+//   save_checkpoint(path, opt [, params] [, identity])   writes atomically: temporary file,
+//                                                        fsync, rename
+//   load_checkpoint(path, opt [, params] [, identity])   validates everything (the identity
+//                                                        against the file's), then changes
+//   to_bytes(opt [, params] [, identity]) / from_bytes(bytes, opt [, params] [, identity])
+//                                                        the same, in memory
+//   read_checkpoint_identity(path) / checkpoint_identity_of(bytes)   what a file records
 //
 // `params` is one tensor or a range of tensors (std::vector<xt::xtensor<...>>, ...).
 // Every failure throws checkpoint_error saying what was expected and what was found; the
@@ -36,14 +41,16 @@ namespace xoptim
     namespace checkpoint_format
     {
         inline constexpr char magic[8] = {'X', 'O', 'P', 'T', 'C', 'K', 'P', 'T'};
-        // Version 2 stores each hyperparameter with its name; version 1 stored them by position
-        // and is still read.
-        inline constexpr std::uint32_t version = 2;
+        // Version 3 records what the state was made on (a tag and the parameters' names) and
+        // seals the file with XXH3-64; version 2 stored each hyperparameter with its name,
+        // version 1 by position, both sealed with FNV-1a 64. Every version is still read.
+        inline constexpr std::uint32_t version = 3;
         inline constexpr std::uint32_t oldest_readable_version = 1;
+        inline constexpr std::uint32_t first_with_identity = 3;
         // Written little-endian: the bytes 0d 0c 0b 0a on disk.
         inline constexpr std::uint32_t byte_order_mark = 0x0A0B0C0Du;
         inline constexpr std::size_t header_size = 24;   // magic, version, byte order, payload size
-        inline constexpr std::size_t trailer_size = 8;   // FNV-1a 64 of every byte before it
+        inline constexpr std::size_t trailer_size = 8;   // checksum of every byte before it
         inline constexpr std::uint8_t flag_parameters = 0x01;
 
         // Bounds applied to sizes read from a file before anything is allocated.
@@ -53,7 +60,32 @@ namespace xoptim
         inline constexpr std::uint64_t max_extent = std::uint64_t(1) << 40;
         inline constexpr std::uint32_t max_fields = 4096;
         inline constexpr std::size_t max_name_length = 256;
+        inline constexpr std::size_t max_tag_length = 4096;
+        inline constexpr std::uint32_t max_parameter_names = 1u << 24;
+        inline constexpr std::size_t max_parameter_name_length = 1024;
+
+        // The checksum a file of this version carries, and its name in messages.
+        inline std::uint64_t checksum(std::uint32_t v, const unsigned char* data, std::size_t n) noexcept
+        {
+            return v >= 3 ? detail::ckpt::xxh3_64(data, n) : detail::ckpt::fnv1a64(data, n);
+        }
+        inline const char* checksum_name(std::uint32_t v) noexcept { return v >= 3 ? "XXH3-64" : "FNV-1a 64"; }
     }
+
+    // What a checkpoint's state was made on: a tag naming the problem, model or run (any
+    // text up to 4096 bytes) and the parameters' names in order (one per saved parameter when
+    // parameters are saved). Given to a save, it is recorded; given to a load, each part it
+    // sets (a non-empty tag, a non-empty list of names) must equal the file's, or the load is
+    // refused naming both. A file that records none (format 1 or 2, or saved without one)
+    // loads as before.
+    struct checkpoint_identity
+    {
+        std::string tag = {};
+        std::vector<std::string> names = {};
+
+        bool empty() const noexcept { return tag.empty() && names.empty(); }
+        bool operator==(const checkpoint_identity&) const = default;
+    };
 
     namespace detail::ckpt
     {
@@ -69,6 +101,10 @@ namespace xoptim
             p.size();
             typename P::value_type;
         };
+
+        // Parameters are anything but an identity (which has overloads of its own).
+        template <class P>
+        concept parameters = !std::is_same_v<std::remove_cvref_t<P>, checkpoint_identity>;
 
         template <class P, class F>
         void for_each_param(P& params, F&& f)
@@ -295,22 +331,129 @@ namespace xoptim
         inline std::vector<unsigned char> seal(writer& w, std::size_t payload_at)
         {
             w.patch_u64(payload_at - 8, w.size() - payload_at);
-            w.u64(fnv1a64(w.buffer().data(), w.size()));
+            w.u64(checkpoint_format::checksum(checkpoint_format::version, w.buffer().data(), w.size()));
             return std::move(w.buffer());
         }
 
-        inline std::size_t begin_file(writer& w)
+        // The identity's sizes, checked before anything is written.
+        inline void check_identity_sizes(const checkpoint_identity& id)
         {
+            namespace fmt = checkpoint_format;
+            if (id.tag.size() > fmt::max_tag_length)
+            {
+                throw checkpoint_error("identity tag: expected at most " + std::to_string(fmt::max_tag_length)
+                                       + " bytes, found " + std::to_string(id.tag.size())
+                                       + " (the checkpoint was not written)");
+            }
+            if (id.names.size() > fmt::max_parameter_names)
+            {
+                throw checkpoint_error("identity names: expected at most " + std::to_string(fmt::max_parameter_names)
+                                       + ", found " + std::to_string(id.names.size()) + " (the checkpoint was not written)");
+            }
+            for (std::size_t k = 0; k < id.names.size(); ++k)
+            {
+                if (id.names[k].size() > fmt::max_parameter_name_length)
+                {
+                    throw checkpoint_error("identity name " + std::to_string(k) + ": expected at most "
+                                           + std::to_string(fmt::max_parameter_name_length) + " bytes, found "
+                                           + std::to_string(id.names[k].size()) + " (the checkpoint was not written)");
+                }
+            }
+        }
+
+        // With parameters saved, the names (if any) name each of them.
+        inline void check_identity_names(const checkpoint_identity& id, std::size_t params)
+        {
+            if (!id.names.empty() && id.names.size() != params)
+            {
+                throw checkpoint_error("identity names: expected " + std::to_string(params)
+                                       + " (one per parameter saved), found " + std::to_string(id.names.size())
+                                       + " (the checkpoint was not written)");
+            }
+        }
+
+        // The header (its payload size patched by seal()), then the payload's first part: the
+        // identity (str tag, u32 name count, each str name).
+        inline std::size_t begin_file(writer& w, const checkpoint_identity& id = {})
+        {
+            check_identity_sizes(id);
             w.bytes(checkpoint_format::magic, sizeof checkpoint_format::magic);
             w.u32(checkpoint_format::version);
             w.u32(checkpoint_format::byte_order_mark);
-            w.u64(0);  // payload size, patched by seal()
-            return w.size();
+            w.u64(0);
+            const std::size_t payload_at = w.size();
+            w.str(id.tag);
+            w.u32(static_cast<std::uint32_t>(id.names.size()));
+            for (const auto& n : id.names) { w.str(n); }
+            return payload_at;
+        }
+
+        // A file's payload, past its identity.
+        struct payload
+        {
+            reader r;
+            std::uint32_t version = 0;
+            checkpoint_identity identity;  // empty before format 3
+        };
+
+        inline std::string quoted_names(const std::vector<std::string>& names)
+        {
+            if (names.empty()) { return "none"; }
+            std::string s = "(";
+            const std::size_t shown = std::min<std::size_t>(names.size(), 8);
+            for (std::size_t k = 0; k < shown; ++k) { s += (k ? ", " : "") + names[k]; }
+            if (shown < names.size()) { s += ", ... " + std::to_string(names.size()) + " in all"; }
+            return s + ")";
+        }
+
+        // Each part of `expected` that is set must equal the file's, when the file records one.
+        inline void check_identity(const checkpoint_identity& saved, const checkpoint_identity* expected)
+        {
+            if (expected == nullptr || saved.empty()) { return; }
+            if (!expected->tag.empty() && saved.tag != expected->tag)
+            {
+                throw checkpoint_error("made on \"" + saved.tag + "\", expected \"" + expected->tag + "\"");
+            }
+            if (!expected->names.empty() && saved.names != expected->names)
+            {
+                std::string first;
+                for (std::size_t k = 0; k < std::min(saved.names.size(), expected->names.size()) && first.empty(); ++k)
+                {
+                    if (saved.names[k] != expected->names[k])
+                    {
+                        first = "; parameter " + std::to_string(k) + " is \"" + saved.names[k] + "\", expected \""
+                                + expected->names[k] + "\"";
+                    }
+                }
+                throw checkpoint_error("parameter names: made on " + quoted_names(saved.names) + ", expected "
+                                       + quoted_names(expected->names) + first);
+            }
+        }
+
+        inline checkpoint_identity read_identity(reader& r)
+        {
+            namespace fmt = checkpoint_format;
+            checkpoint_identity id;
+            id.tag = r.str("identity tag", fmt::max_tag_length);
+            const std::uint32_t n = r.u32("identity name count");
+            // A name takes at least its 4-byte length.
+            if (n > fmt::max_parameter_names || n > r.remaining() / 4)
+            {
+                throw checkpoint_error("identity name count: expected at most "
+                                       + std::to_string(std::min<std::size_t>(fmt::max_parameter_names, r.remaining() / 4))
+                                       + ", found " + std::to_string(n));
+            }
+            id.names.reserve(n);
+            for (std::uint32_t k = 0; k < n; ++k)
+            {
+                id.names.push_back(r.str("identity name " + std::to_string(k), fmt::max_parameter_name_length));
+            }
+            return id;
         }
 
         // Checks the envelope (size, magic, version, byte order, payload size, checksum) and
         // returns a reader over the payload.
-        inline reader open_payload(std::span<const unsigned char> bytes, std::uint32_t& version_found)
+        inline reader open_envelope(std::span<const unsigned char> bytes, std::uint32_t& version_found)
         {
             namespace fmt = checkpoint_format;
             if (bytes.size() < fmt::header_size + fmt::trailer_size)
@@ -354,13 +497,25 @@ namespace xoptim
             const std::size_t body = bytes.size() - fmt::trailer_size;
             reader t(bytes.subspan(body));
             const std::uint64_t stored = t.u64("checksum");
-            const std::uint64_t computed = fnv1a64(bytes.data(), body);
+            const std::uint64_t computed = fmt::checksum(v, bytes.data(), body);
             if (stored != computed)
             {
-                throw checkpoint_error("checksum (FNV-1a 64): expected " + hex(computed, 16) + " for the contents, found "
-                                       + hex(stored, 16) + " (the file is corrupt)");
+                throw checkpoint_error(std::string("checksum (") + fmt::checksum_name(v) + "): expected " + hex(computed, 16)
+                                       + " for the contents, found " + hex(stored, 16) + " (the file is corrupt)");
             }
             return reader(bytes.subspan(fmt::header_size, static_cast<std::size_t>(payload)));
+        }
+
+        // The envelope checked, the identity read (format 3 on) and checked against `expected`
+        // (when given): the rest of the payload.
+        inline payload open_payload(std::span<const unsigned char> bytes, const checkpoint_identity* expected = nullptr)
+        {
+            std::uint32_t version = 0;
+            reader r = open_envelope(bytes, version);
+            checkpoint_identity id;
+            if (version >= checkpoint_format::first_with_identity) { id = read_identity(r); }
+            check_identity(id, expected);
+            return payload{r, version, std::move(id)};
         }
 
         // A parameter read from a file, waiting to be copied into the caller's tensor.
@@ -370,6 +525,82 @@ namespace xoptim
             std::vector<std::size_t> shape;
             std::vector<V> values;
         };
+
+        // n values of V into out, each checked finite; `what` names them in errors.
+        template <class V>
+        void read_finite_values(reader& r, const std::string& what, std::size_t n, V* out)
+        {
+            r.need(n * sizeof(V), what + " values");
+            for (std::size_t i = 0; i < n; ++i)
+            {
+                const V v = r.value<V>(what);
+                if (!(v - v == v - v))
+                {
+                    throw checkpoint_error(what + ": expected finite values, element " + std::to_string(i) + " is "
+                                           + (v != v ? "nan" : "inf"));
+                }
+                out[i] = v;
+            }
+        }
+
+        // The parameter section (u64 count, then each: shape, values), checked: the count
+        // against the caller's parameters (when given) and the names the file records (when
+        // it records any), the values finite. check_param_shapes and commit_params follow.
+        template <class V, class Params>
+        std::vector<staged_param<V>> read_params(reader& r, const Params* params, const checkpoint_identity& saved)
+        {
+            const std::uint64_t np = r.u64("parameter count");
+            if (np > r.remaining() / 4)
+            {
+                throw checkpoint_error("parameter count: expected at most " + std::to_string(r.remaining() / 4)
+                                       + " in the bytes left, found " + std::to_string(np));
+            }
+            if (params != nullptr && np != param_count(*params))
+            {
+                throw checkpoint_error("parameter count: expected " + std::to_string(param_count(*params)) + ", found "
+                                       + std::to_string(np));
+            }
+            if (!saved.names.empty() && np != saved.names.size())
+            {
+                throw checkpoint_error("parameter count: expected " + std::to_string(saved.names.size())
+                                       + " (the names the file records), found " + std::to_string(np));
+            }
+            std::vector<staged_param<V>> staged(static_cast<std::size_t>(np));
+            for (std::size_t k = 0; k < staged.size(); ++k)
+            {
+                const std::string pname = "parameter " + std::to_string(k);
+                std::size_t count = 0;
+                staged[k].shape = read_shape(r, pname, sizeof(V), count);
+                staged[k].values.resize(count);
+                read_finite_values<V>(r, pname, count, staged[k].values.data());
+            }
+            return staged;
+        }
+
+        // The caller's parameters have the staged shapes.
+        template <class V, class Params>
+        void check_param_shapes(const Params& params, const std::vector<staged_param<V>>& staged)
+        {
+            for_each_param(params, [&](std::size_t k, const auto& p) {
+                static_assert(std::is_same_v<std::remove_cv_t<typename std::decay_t<decltype(p)>::value_type>, V>,
+                              "xoptim checkpoint: parameters must have the optimizer's value type");
+                if (!xoptim::detail::same_shape(p.shape(), staged[k].shape))
+                {
+                    throw checkpoint_error("parameter " + std::to_string(k) + " shape: expected "
+                                           + xoptim::detail::shape_string(p.shape()) + ", found "
+                                           + shape_text(staged[k].shape));
+                }
+            });
+        }
+
+        // Copies the staged values into the parameters (checked by check_param_shapes).
+        template <class V, class Params>
+        void commit_params(Params& params, const std::vector<staged_param<V>>& staged)
+        {
+            for_each_param(params, [&](std::size_t k, auto& p) {
+                std::copy(staged[k].values.begin(), staged[k].values.end(), p.template begin<xt::layout_type::row_major>());
+            });
+        }
 
         // One hyperparameter's tag and bits into field x, or the error naming it.
         template <class T>
@@ -502,15 +733,16 @@ namespace xoptim
         }
 
         template <class Opt, class Params>
-        void read_into(std::span<const unsigned char> bytes, Opt& opt, Params* params)
+        void read_into(std::span<const unsigned char> bytes, Opt& opt, Params* params, const checkpoint_identity* expected)
         {
             using Chain = typename Opt::rule_type;
             using V = typename Opt::value_type;
             using group_type = typename Opt::group_type;
             using state_type = typename Opt::state_type;
 
-            std::uint32_t file_version = 0;
-            reader r = open_payload(bytes, file_version);
+            payload file = open_payload(bytes, expected);
+            reader& r = file.r;
+            const std::uint32_t file_version = file.version;
 
             const bool has_params = read_kind_and_flags<V>(r, kind_of<Chain>(), params != nullptr);
             const std::uint32_t groups = r.u32("group count");
@@ -586,19 +818,9 @@ namespace xoptim
                             st.slots.emplace_back(std::vector<std::size_t>{0});
                             continue;
                         }
-                        r.need(count * sizeof(V), sname + " values");
+                        r.need(count * sizeof(V), sname + " values");  // before allocating
                         slot_tensor<V> slot(st.shape);
-                        V* out = slot.data();
-                        for (std::size_t i = 0; i < count; ++i)
-                        {
-                            const V v = r.value<V>(sname);
-                            if (!(v - v == v - v))
-                            {
-                                throw checkpoint_error(sname + ": expected finite values, element " + std::to_string(i)
-                                                       + " is " + (v != v ? "nan" : "inf"));
-                            }
-                            out[i] = v;
-                        }
+                        read_finite_values<V>(r, sname, count, slot.data());
                         st.slots.push_back(std::move(slot));
                     }
                     grp.tensors.push_back(std::move(st));
@@ -628,58 +850,13 @@ namespace xoptim
             }
 
             std::vector<staged_param<V>> staged_params;
-            if (has_params)
-            {
-                const std::uint64_t np = r.u64("parameter count");
-                if (np > r.remaining() / 4)
-                {
-                    throw checkpoint_error("parameter count: expected at most " + std::to_string(r.remaining() / 4)
-                                           + " in the bytes left, found " + std::to_string(np));
-                }
-                if (params != nullptr && np != param_count(*params))
-                {
-                    throw checkpoint_error("parameter count: expected " + std::to_string(param_count(*params))
-                                           + ", found " + std::to_string(np));
-                }
-                staged_params.reserve(static_cast<std::size_t>(np));
-                for (std::size_t k = 0; k < np; ++k)
-                {
-                    const std::string pname = "parameter " + std::to_string(k);
-                    staged_param<V> sp;
-                    std::size_t count = 0;
-                    sp.shape = read_shape(r, pname, sizeof(V), count);
-                    sp.values.resize(count);
-                    for (std::size_t i = 0; i < count; ++i)
-                    {
-                        const V v = r.value<V>(pname);
-                        if (!(v - v == v - v))
-                        {
-                            throw checkpoint_error(pname + ": expected finite values, element " + std::to_string(i)
-                                                   + " is " + (v != v ? "nan" : "inf"));
-                        }
-                        sp.values[i] = v;
-                    }
-                    staged_params.push_back(std::move(sp));
-                }
-            }
+            if (has_params) { staged_params = read_params<V>(r, params, file.identity); }
             if (r.remaining() != 0)
             {
                 throw checkpoint_error("payload: expected it to end at offset " + std::to_string(r.offset())
                                        + ", found " + std::to_string(r.remaining()) + " more bytes");
             }
-            if (params != nullptr)
-            {
-                for_each_param(*params, [&](std::size_t k, const auto& p) {
-                    static_assert(std::is_same_v<std::remove_cv_t<typename std::decay_t<decltype(p)>::value_type>, V>,
-                                  "xoptim checkpoint: parameters must have the optimizer's value type");
-                    if (!xoptim::detail::same_shape(p.shape(), staged_params[k].shape))
-                    {
-                        throw checkpoint_error("parameter " + std::to_string(k) + " shape: expected "
-                                               + xoptim::detail::shape_string(p.shape()) + ", found "
-                                               + shape_text(staged_params[k].shape));
-                    }
-                });
-            }
+            if (params != nullptr) { check_param_shapes(*params, staged_params); }
 
             // Everything is valid: commit (moves and copies of numbers only, nothing throws).
             auto& live = opt.groups();
@@ -691,64 +868,80 @@ namespace xoptim
                 live[g].group_state = staged[g].group_state;
                 live[g].tensors.swap(staged[g].tensors);
             }
-            if (params != nullptr)
-            {
-                for_each_param(*params, [&](std::size_t k, auto& p) {
-                    auto out = p.template begin<xt::layout_type::row_major>();
-                    for (const V v : staged_params[k].values) { *out++ = v; }
-                });
-            }
+            if (params != nullptr) { commit_params(*params, staged_params); }
         }
     }
 
     // ---- in memory ---------------------------------------------------------------------------
 
     template <class Opt>
-    std::vector<unsigned char> to_bytes(const Opt& opt)
+    std::vector<unsigned char> to_bytes(const Opt& opt, const checkpoint_identity& identity = {})
     {
         detail::ckpt::writer w;
-        const std::size_t at = detail::ckpt::begin_file(w);
+        const std::size_t at = detail::ckpt::begin_file(w, identity);
         detail::ckpt::write_payload(w, opt, false);
         return detail::ckpt::seal(w, at);
     }
 
-    template <class Opt, class Params>
-    std::vector<unsigned char> to_bytes(const Opt& opt, const Params& params)
+    template <class Opt, detail::ckpt::parameters Params>
+    std::vector<unsigned char> to_bytes(const Opt& opt, const Params& params, const checkpoint_identity& identity = {})
     {
+        detail::ckpt::check_identity_names(identity, detail::ckpt::param_count(params));
         detail::ckpt::writer w;
-        const std::size_t at = detail::ckpt::begin_file(w);
+        const std::size_t at = detail::ckpt::begin_file(w, identity);
         detail::ckpt::write_payload(w, opt, true);
         detail::ckpt::write_params<Opt>(w, params);
         return detail::ckpt::seal(w, at);
     }
 
-    // Restores opt from bytes; parameters in the bytes, if any, are checked and ignored.
+    // Restores opt from bytes; parameters in the bytes, if any, are checked and ignored. With
+    // an identity, the file's must match it (checkpoint_identity says how).
     template <class Opt>
     void from_bytes(std::span<const unsigned char> bytes, Opt& opt)
     {
-        detail::ckpt::read_into<Opt, detail::ckpt::no_params>(bytes, opt, nullptr);
+        detail::ckpt::read_into<Opt, detail::ckpt::no_params>(bytes, opt, nullptr, nullptr);
+    }
+
+    template <class Opt>
+    void from_bytes(std::span<const unsigned char> bytes, Opt& opt, const checkpoint_identity& identity)
+    {
+        detail::ckpt::read_into<Opt, detail::ckpt::no_params>(bytes, opt, nullptr, &identity);
     }
 
     // Restores opt and params (which must have the saved count and shapes) from bytes.
-    template <class Opt, class Params>
+    template <class Opt, detail::ckpt::parameters Params>
     void from_bytes(std::span<const unsigned char> bytes, Opt& opt, Params& params)
     {
-        detail::ckpt::read_into(bytes, opt, &params);
+        detail::ckpt::read_into(bytes, opt, &params, nullptr);
+    }
+
+    template <class Opt, detail::ckpt::parameters Params>
+    void from_bytes(std::span<const unsigned char> bytes, Opt& opt, Params& params, const checkpoint_identity& identity)
+    {
+        detail::ckpt::read_into(bytes, opt, &params, &identity);
+    }
+
+    // What a checkpoint records it was made on (empty for formats 1 and 2), its envelope and
+    // checksum checked first.
+    inline checkpoint_identity checkpoint_identity_of(std::span<const unsigned char> bytes)
+    {
+        return detail::ckpt::open_payload(bytes).identity;
     }
 
     // ---- files -------------------------------------------------------------------------------
 
     template <class Opt>
-    void save_checkpoint(const std::filesystem::path& path, const Opt& opt)
+    void save_checkpoint(const std::filesystem::path& path, const Opt& opt, const checkpoint_identity& identity = {})
     {
-        const auto bytes = to_bytes(opt);
+        const auto bytes = to_bytes(opt, identity);
         detail::ckpt::write_file_atomically(path, bytes);
     }
 
-    template <class Opt, class Params>
-    void save_checkpoint(const std::filesystem::path& path, const Opt& opt, const Params& params)
+    template <class Opt, detail::ckpt::parameters Params>
+    void save_checkpoint(const std::filesystem::path& path, const Opt& opt, const Params& params,
+                         const checkpoint_identity& identity = {})
     {
-        const auto bytes = to_bytes(opt, params);
+        const auto bytes = to_bytes(opt, params, identity);
         detail::ckpt::write_file_atomically(path, bytes);
     }
 
@@ -759,11 +952,31 @@ namespace xoptim
         from_bytes(std::span<const unsigned char>(bytes), opt);
     }
 
-    template <class Opt, class Params>
+    template <class Opt>
+    void load_checkpoint(const std::filesystem::path& path, Opt& opt, const checkpoint_identity& identity)
+    {
+        const auto bytes = detail::ckpt::read_file(path);
+        from_bytes(std::span<const unsigned char>(bytes), opt, identity);
+    }
+
+    template <class Opt, detail::ckpt::parameters Params>
     void load_checkpoint(const std::filesystem::path& path, Opt& opt, Params& params)
     {
         const auto bytes = detail::ckpt::read_file(path);
         from_bytes(std::span<const unsigned char>(bytes), opt, params);
+    }
+
+    template <class Opt, detail::ckpt::parameters Params>
+    void load_checkpoint(const std::filesystem::path& path, Opt& opt, Params& params, const checkpoint_identity& identity)
+    {
+        const auto bytes = detail::ckpt::read_file(path);
+        from_bytes(std::span<const unsigned char>(bytes), opt, params, identity);
+    }
+
+    inline checkpoint_identity read_checkpoint_identity(const std::filesystem::path& path)
+    {
+        const auto bytes = detail::ckpt::read_file(path);
+        return checkpoint_identity_of(std::span<const unsigned char>(bytes));
     }
 
     // The first hyperparameter in which two chains differ, as "<link>.<name>: expected <value

@@ -1,7 +1,9 @@
 #pragma once
-// Checkpoints of xoptim::lbfgs, in the envelope of io/checkpoint.hpp (format 2: magic, version,
-// byte order, payload size, FNV-1a 64 checksum; hyperparameters by name). The payload:
+// Checkpoints of xoptim::lbfgs, in the envelope of io/checkpoint.hpp (magic, version, byte
+// order, payload size, checksum: XXH3-64 from format 3, FNV-1a 64 in format 2; hyperparameters
+// by name). The payload:
 //
+//   [format 3: the identity: str tag, u32 name count, each str name]
 //   str kind "lbfgs", u8 element type, u8 flags (0x01: parameters follow)
 //   u32 hyperparameter count, then each: str name, u8 type tag, u64 bits
 //   u64 func_evals, u64 n_iter, u64 steps; f64 t, f64 prev_loss, V H_diag
@@ -11,7 +13,8 @@
 //
 // Loading validates everything first and changes nothing on an error (checkpoint_error); the
 // file's hyperparameters replace the optimizer's, as for the elementwise optimizers. A run
-// resumed from a checkpoint continues bit for bit as the uninterrupted run.
+// resumed from a checkpoint continues bit for bit as the uninterrupted run. The identity
+// (what the state was made on) is recorded and checked as for the others (checkpoint_identity).
 
 #include <algorithm>
 #include <cstddef>
@@ -90,27 +93,19 @@ namespace xoptim
         {
             r.need(n * sizeof(V), what);
             out.resize({n});
-            for (std::size_t i = 0; i < n; ++i)
-            {
-                const V v = r.value<V>(what);
-                if (!(v - v == v - v))
-                {
-                    throw checkpoint_error(what + ": expected finite values, element " + std::to_string(i) + " is "
-                                           + (v != v ? "nan" : "inf"));
-                }
-                out.data()[i] = v;
-            }
+            read_finite_values<V>(r, what, n, out.data());
         }
 
         template <class V, class Params>
-        void read_lbfgs(std::span<const unsigned char> bytes, lbfgs<V>& opt, Params* params)
+        void read_lbfgs(std::span<const unsigned char> bytes, lbfgs<V>& opt, Params* params,
+                        const checkpoint_identity* expected)
         {
-            std::uint32_t file_version = 0;
-            reader r = open_payload(bytes, file_version);
-            if (file_version < 2)
+            payload file = open_payload(bytes, expected);
+            reader& r = file.r;
+            if (file.version < 2)
             {
-                throw checkpoint_error("format version: expected 2 for an lbfgs checkpoint, found "
-                                       + std::to_string(file_version));
+                throw checkpoint_error("format version: expected 2 or later for an lbfgs checkpoint, found "
+                                       + std::to_string(file.version));
             }
             const bool has_params = read_kind_and_flags<V>(r, std::string(lbfgs<V>::kind), params != nullptr);
 
@@ -173,53 +168,23 @@ namespace xoptim
             }
             st.history.assign(std::move(ys), std::move(ss), ros);
 
-            std::vector<xt::xtensor<V, 1>> staged;
-            if (has_params)
-            {
-                const std::uint64_t np = r.u64("parameter count");
-                if (np > r.remaining() / 4)
-                {
-                    throw checkpoint_error("parameter count: expected at most " + std::to_string(r.remaining() / 4)
-                                           + " in the bytes left, found " + std::to_string(np));
-                }
-                if (params != nullptr && np != param_count(*params))
-                {
-                    throw checkpoint_error("parameter count: expected " + std::to_string(param_count(*params)) + ", found "
-                                           + std::to_string(np));
-                }
-                std::size_t k = 0;
-                std::vector<std::vector<std::size_t>> shapes;
-                for (; k < np; ++k)
-                {
-                    const std::string pname = "parameter " + std::to_string(k);
-                    std::size_t count = 0;
-                    shapes.push_back(read_shape(r, pname, sizeof(V), count));
-                    staged.emplace_back();
-                    read_lbfgs_values(r, pname, count, staged.back());
-                }
-                if (params != nullptr)
-                {
-                    std::size_t total = 0;
-                    for_each_param(*params, [&](std::size_t j, const auto& p) {
-                        if (!xoptim::detail::same_shape(p.shape(), shapes[j]))
-                        {
-                            throw checkpoint_error("parameter " + std::to_string(j) + " shape: expected "
-                                                   + xoptim::detail::shape_string(p.shape()) + ", found "
-                                                   + shape_text(shapes[j]));
-                        }
-                        total += p.size();
-                    });
-                    if (n != 0 && total != n)
-                    {
-                        throw checkpoint_error("parameters: expected " + std::to_string(n) + " elements (the state's), found "
-                                               + std::to_string(total));
-                    }
-                }
-            }
+            std::vector<staged_param<V>> staged;
+            if (has_params) { staged = read_params<V>(r, params, file.identity); }
             if (r.remaining() != 0)
             {
                 throw checkpoint_error("payload: expected it to end at offset " + std::to_string(r.offset()) + ", found "
                                        + std::to_string(r.remaining()) + " more bytes");
+            }
+            if (params != nullptr && has_params)
+            {
+                check_param_shapes(*params, staged);
+                std::size_t total = 0;
+                for (const auto& p : staged) { total += p.values.size(); }
+                if (n != 0 && total != n)
+                {
+                    throw checkpoint_error("parameters: expected " + std::to_string(n) + " elements (the state's), found "
+                                           + std::to_string(total));
+                }
             }
 
             // Everything is valid: commit.
@@ -227,29 +192,25 @@ namespace xoptim
             loaded.set_nonfinite_policy(opt.nonfinite());
             loaded.set_state(std::move(st));
             opt = std::move(loaded);
-            if (params != nullptr)
-            {
-                for_each_param(*params, [&](std::size_t j, auto& p) {
-                    std::copy(staged[j].begin(), staged[j].end(), p.template begin<xt::layout_type::row_major>());
-                });
-            }
+            if (params != nullptr) { commit_params(*params, staged); }
         }
     }
 
     template <class V>
-    std::vector<unsigned char> to_bytes(const lbfgs<V>& opt)
+    std::vector<unsigned char> to_bytes(const lbfgs<V>& opt, const checkpoint_identity& identity = {})
     {
         detail::ckpt::writer w;
-        const std::size_t at = detail::ckpt::begin_file(w);
+        const std::size_t at = detail::ckpt::begin_file(w, identity);
         detail::ckpt::write_lbfgs_payload(w, opt, false);
         return detail::ckpt::seal(w, at);
     }
 
-    template <class V, class Params>
-    std::vector<unsigned char> to_bytes(const lbfgs<V>& opt, const Params& params)
+    template <class V, detail::ckpt::parameters Params>
+    std::vector<unsigned char> to_bytes(const lbfgs<V>& opt, const Params& params, const checkpoint_identity& identity = {})
     {
+        detail::ckpt::check_identity_names(identity, detail::ckpt::param_count(params));
         detail::ckpt::writer w;
-        const std::size_t at = detail::ckpt::begin_file(w);
+        const std::size_t at = detail::ckpt::begin_file(w, identity);
         detail::ckpt::write_lbfgs_payload(w, opt, true);
         detail::ckpt::write_params<lbfgs<V>>(w, params);
         return detail::ckpt::seal(w, at);
@@ -258,38 +219,24 @@ namespace xoptim
     template <class V>
     void from_bytes(std::span<const unsigned char> bytes, lbfgs<V>& opt)
     {
-        detail::ckpt::read_lbfgs<V, detail::ckpt::no_params>(bytes, opt, nullptr);
+        detail::ckpt::read_lbfgs<V, detail::ckpt::no_params>(bytes, opt, nullptr, nullptr);
     }
 
-    template <class V, class Params>
+    template <class V>
+    void from_bytes(std::span<const unsigned char> bytes, lbfgs<V>& opt, const checkpoint_identity& identity)
+    {
+        detail::ckpt::read_lbfgs<V, detail::ckpt::no_params>(bytes, opt, nullptr, &identity);
+    }
+
+    template <class V, detail::ckpt::parameters Params>
     void from_bytes(std::span<const unsigned char> bytes, lbfgs<V>& opt, Params& params)
     {
-        detail::ckpt::read_lbfgs(bytes, opt, &params);
+        detail::ckpt::read_lbfgs(bytes, opt, &params, nullptr);
     }
 
-    template <class V>
-    void save_checkpoint(const std::filesystem::path& path, const lbfgs<V>& opt)
+    template <class V, detail::ckpt::parameters Params>
+    void from_bytes(std::span<const unsigned char> bytes, lbfgs<V>& opt, Params& params, const checkpoint_identity& identity)
     {
-        detail::ckpt::write_file_atomically(path, to_bytes(opt));
-    }
-
-    template <class V, class Params>
-    void save_checkpoint(const std::filesystem::path& path, const lbfgs<V>& opt, const Params& params)
-    {
-        detail::ckpt::write_file_atomically(path, to_bytes(opt, params));
-    }
-
-    template <class V>
-    void load_checkpoint(const std::filesystem::path& path, lbfgs<V>& opt)
-    {
-        const auto bytes = detail::ckpt::read_file(path);
-        from_bytes(std::span<const unsigned char>(bytes), opt);
-    }
-
-    template <class V, class Params>
-    void load_checkpoint(const std::filesystem::path& path, lbfgs<V>& opt, Params& params)
-    {
-        const auto bytes = detail::ckpt::read_file(path);
-        from_bytes(std::span<const unsigned char>(bytes), opt, params);
+        detail::ckpt::read_lbfgs(bytes, opt, &params, &identity);
     }
 }

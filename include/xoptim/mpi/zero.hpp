@@ -119,11 +119,13 @@ namespace xoptim::mpi
         // tensor or a range of tensors, the same on every rank). xoptim::load_checkpoint reads
         // it into an ordinary optimizer, and zero1::load_checkpoint onto any number of ranks.
         // All collective; rank 0 alone holds the whole state meanwhile, and writes the file.
+        // An identity (what the state was made on, io/checkpoint.hpp) is recorded by the saves
+        // and checked by the loads as for one process.
 
         // The checkpoint's bytes on rank 0 (empty elsewhere). A failure on rank 0 (a
         // non-finite value) throws checkpoint_error on every rank.
         template <class Ps>
-        std::vector<unsigned char> to_bytes(const Ps& params) const
+        std::vector<unsigned char> to_bytes(const Ps& params, const checkpoint_identity& identity = {}) const
         {
             std::optional<Optimizer> whole = gathered();
             std::vector<unsigned char> bytes;
@@ -132,7 +134,7 @@ namespace xoptim::mpi
             {
                 try
                 {
-                    bytes = xoptim::to_bytes(*whole, params);
+                    bytes = xoptim::to_bytes(*whole, params, identity);
                 }
                 catch (const std::exception& e)
                 {
@@ -145,9 +147,10 @@ namespace xoptim::mpi
 
         // Rank 0 writes the checkpoint to path, atomically; a failure throws on every rank.
         template <class Ps>
-        void save_checkpoint(const std::filesystem::path& path, const Ps& params) const
+        void save_checkpoint(const std::filesystem::path& path, const Ps& params,
+                             const checkpoint_identity& identity = {}) const
         {
-            const auto bytes = to_bytes(params);
+            const auto bytes = to_bytes(params, identity);
             std::string error;
             if (is_root())
             {
@@ -167,6 +170,37 @@ namespace xoptim::mpi
         template <class Ps>
         void load_checkpoint(const std::filesystem::path& path, Ps& params)
         {
+            load_file(path, params, nullptr);
+        }
+
+        template <class Ps>
+        void load_checkpoint(const std::filesystem::path& path, Ps& params, const checkpoint_identity& identity)
+        {
+            load_file(path, params, &identity);
+        }
+
+        // Restores the optimizer and params from a checkpoint of the wrapped optimizer's type,
+        // made on any number of ranks or by one process: `bytes` are read on rank 0 (the other
+        // ranks' are ignored), each rank keeps the state of its range for the file's tensors
+        // (resharded), and params become the file's on every rank. Everything is checked
+        // before anything changes: a bad file, or parameters of other shapes on any rank,
+        // throws on every rank (checkpoint_error, std::invalid_argument) with nothing changed.
+        template <class Ps>
+        void from_bytes(std::span<const unsigned char> bytes, Ps& params)
+        {
+            read_bytes(bytes, params, nullptr);
+        }
+
+        template <class Ps>
+        void from_bytes(std::span<const unsigned char> bytes, Ps& params, const checkpoint_identity& identity)
+        {
+            read_bytes(bytes, params, &identity);
+        }
+
+    private:
+        template <class Ps>
+        void load_file(const std::filesystem::path& path, Ps& params, const checkpoint_identity* identity)
+        {
             std::vector<unsigned char> bytes;
             std::string error;
             if (is_root())
@@ -181,17 +215,11 @@ namespace xoptim::mpi
                 }
             }
             throw_if_any(error);
-            from_bytes(std::span<const unsigned char>(bytes), params);
+            read_bytes(std::span<const unsigned char>(bytes), params, identity);
         }
 
-        // Restores the optimizer and params from a checkpoint of the wrapped optimizer's type,
-        // made on any number of ranks or by one process: `bytes` are read on rank 0 (the other
-        // ranks' are ignored), each rank keeps the state of its range for the file's tensors
-        // (resharded), and params become the file's on every rank. Everything is checked
-        // before anything changes: a bad file, or parameters of other shapes on any rank,
-        // throws on every rank (checkpoint_error, std::invalid_argument) with nothing changed.
         template <class Ps>
-        void from_bytes(std::span<const unsigned char> bytes, Ps& params)
+        void read_bytes(std::span<const unsigned char> bytes, Ps& params, const checkpoint_identity* identity)
         {
             const std::string who = "xoptim::mpi::zero1::load_checkpoint";
             // 1. Rank 0 reads everything into copies.
@@ -204,7 +232,8 @@ namespace xoptim::mpi
                 {
                     whole.emplace(m_opt);
                     staged.emplace(params);
-                    xoptim::from_bytes(bytes, *whole, *staged);
+                    if (identity) { xoptim::from_bytes(bytes, *whole, *staged, *identity); }
+                    else { xoptim::from_bytes(bytes, *whole, *staged); }
                 }
                 catch (const std::exception& e)
                 {

@@ -1,6 +1,7 @@
 #pragma once
 // Checkpoints of Muon and of Muon with AdamW, in xoptim's checkpoint envelope (io/checkpoint.hpp:
-// magic, version, byte order, size, FNV-1a 64 checksum). The payload: the kind ("muon" or
+// magic, version, byte order, size, checksum; from format 3 the identity, what the state was
+// made on, which a load given one checks). The payload: the kind ("muon" or
 // "muon_with_adamw"), the element type, Muon's hyperparameters by name, its step count and,
 // per tensor, whether it has state, its shape and its momentum buffer; for Muon with AdamW then
 // the AdamW optimizer's own checkpoint. The Newton-Schulz workspace is scratch: not saved.
@@ -151,20 +152,20 @@ namespace xoptim
     }
 
     template <class V>
-    std::vector<unsigned char> to_bytes(const muon_optimizer<V>& opt)
+    std::vector<unsigned char> to_bytes(const muon_optimizer<V>& opt, const checkpoint_identity& identity = {})
     {
         detail::ckpt::writer w;
-        const std::size_t at = detail::ckpt::begin_file(w);
+        const std::size_t at = detail::ckpt::begin_file(w, identity);
         w.str("muon");
         detail::ckpt::write_muon(w, opt);
         return detail::ckpt::seal(w, at);
     }
 
     template <class V>
-    std::vector<unsigned char> to_bytes(const muon_adamw<V>& opt)
+    std::vector<unsigned char> to_bytes(const muon_adamw<V>& opt, const checkpoint_identity& identity = {})
     {
         detail::ckpt::writer w;
-        const std::size_t at = detail::ckpt::begin_file(w);
+        const std::size_t at = detail::ckpt::begin_file(w, identity);
         w.str("muon_with_adamw");
         detail::ckpt::write_muon(w, opt.muon());
         const auto inner = to_bytes(opt.adamw());
@@ -175,10 +176,9 @@ namespace xoptim
 
     namespace detail::ckpt
     {
-        inline reader open_kind(std::span<const unsigned char> bytes, const char* want)
+        inline reader open_kind(std::span<const unsigned char> bytes, const char* want, const checkpoint_identity* expected)
         {
-            std::uint32_t version = 0;
-            reader r = open_payload(bytes, version);
+            reader r = open_payload(bytes, expected).r;
             const std::string kind = r.str("optimizer kind", checkpoint_format::max_kind_length);
             if (kind != want)
             {
@@ -188,33 +188,61 @@ namespace xoptim
         }
     }
 
+    namespace detail::ckpt
+    {
+        template <class V>
+        void read_muon_file(std::span<const unsigned char> bytes, muon_optimizer<V>& opt, const checkpoint_identity* expected)
+        {
+            auto r = open_kind(bytes, "muon", expected);
+            auto staged = read_muon(r, opt);
+            if (r.remaining() != 0) { throw checkpoint_error("muon: " + std::to_string(r.remaining()) + " bytes left over"); }
+            staged.commit(opt);
+        }
+
+        template <class V>
+        void read_muon_adamw_file(std::span<const unsigned char> bytes, muon_adamw<V>& opt,
+                                  const checkpoint_identity* expected)
+        {
+            auto r = open_kind(bytes, "muon_with_adamw", expected);
+            auto staged = read_muon(r, opt.muon());
+            const std::uint64_t n = r.u64("adamw checkpoint size");
+            if (n != r.remaining())
+            {
+                throw checkpoint_error("adamw checkpoint size: the file says " + std::to_string(n) + ", "
+                                       + std::to_string(r.remaining()) + " bytes are left");
+            }
+            std::vector<unsigned char> inner(static_cast<std::size_t>(n));
+            for (auto& b : inner) { b = r.u8("adamw checkpoint"); }
+            // AdamW's reader stages and checks everything before it changes its optimizer; Muon's
+            // part is committed after it, so a failure in either leaves both as they were.
+            auto adamw_copy = opt.adamw();
+            xoptim::from_bytes(std::span<const unsigned char>(inner), adamw_copy);
+            opt.adamw() = std::move(adamw_copy);
+            staged.commit(opt.muon());
+        }
+    }
+
     template <class V>
     void from_bytes(std::span<const unsigned char> bytes, muon_optimizer<V>& opt)
     {
-        auto r = detail::ckpt::open_kind(bytes, "muon");
-        auto staged = detail::ckpt::read_muon(r, opt);
-        if (r.remaining() != 0) { throw checkpoint_error("muon: " + std::to_string(r.remaining()) + " bytes left over"); }
-        staged.commit(opt);
+        detail::ckpt::read_muon_file(bytes, opt, nullptr);
+    }
+
+    template <class V>
+    void from_bytes(std::span<const unsigned char> bytes, muon_optimizer<V>& opt, const checkpoint_identity& identity)
+    {
+        detail::ckpt::read_muon_file(bytes, opt, &identity);
     }
 
     template <class V>
     void from_bytes(std::span<const unsigned char> bytes, muon_adamw<V>& opt)
     {
-        auto r = detail::ckpt::open_kind(bytes, "muon_with_adamw");
-        auto staged = detail::ckpt::read_muon(r, opt.muon());
-        const std::uint64_t n = r.u64("adamw checkpoint size");
-        if (n != r.remaining())
-        {
-            throw checkpoint_error("adamw checkpoint size: the file says " + std::to_string(n) + ", "
-                                   + std::to_string(r.remaining()) + " bytes are left");
-        }
-        std::vector<unsigned char> inner(static_cast<std::size_t>(n));
-        for (auto& b : inner) { b = r.u8("adamw checkpoint"); }
-        // AdamW's reader stages and checks everything before it changes its optimizer; Muon's
-        // part is committed after it, so a failure in either leaves both as they were.
-        auto adamw_copy = opt.adamw();
-        from_bytes(std::span<const unsigned char>(inner), adamw_copy);
-        opt.adamw() = std::move(adamw_copy);
-        staged.commit(opt.muon());
+        detail::ckpt::read_muon_adamw_file(bytes, opt, nullptr);
+    }
+
+    template <class V>
+    void from_bytes(std::span<const unsigned char> bytes, muon_adamw<V>& opt, const checkpoint_identity& identity)
+    {
+        detail::ckpt::read_muon_adamw_file(bytes, opt, &identity);
     }
 }
