@@ -481,6 +481,8 @@ namespace xoptim
              [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(rprop<V>(), s); }, {}, {}},
             {"asgd", "Averaged SGD; weight_decay is L2, added to the gradient; the average ax starts after t0 steps",
              [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(asgd<V>(), s); }, {}, {}},
+            {"adafactor", "Adafactor (torch 2.5): factored second moments, relative step, update clipping; weight_decay is decoupled, theta -= lr*wd*theta",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(adafactor<V>(), s); }, {}, {}},
         };
         return table;
     }
@@ -554,7 +556,7 @@ namespace xoptim
     }
 
     // Named optimizer `name` (sgd, momentum, nesterov, adam, amsgrad, adamw, lamb, lars,
-    // rmsprop, adagrad, lion, nadam, radam, adamax, adadelta, rprop, asgd) with PyTorch's defaults but the hyperparameters in `settings`.
+    // rmsprop, adagrad, lion, nadam, radam, adamax, adadelta, rprop, asgd, adafactor) with PyTorch's defaults but the hyperparameters in `settings`.
     // An unknown optimizer, a name it does not take, or an invalid value is an
     // std::invalid_argument saying so.
     template <class V = double>

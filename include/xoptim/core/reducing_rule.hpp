@@ -20,15 +20,46 @@ namespace xoptim
 
     // Pass 1: accumulate(c, w, u, acc) adds to its running sums acc[k] (of type T).
     template <class R, class T>
-    concept accumulates = element<T> && has_coefficients<R, scalar_t<T>>
+    concept accumulates_sums = element<T> && has_coefficients<R, scalar_t<T>>
         && requires(const R& r, const coefficients_t<R, scalar_t<T>>& c, const T& w, const T& u, T* acc) {
                r.accumulate(c, w, u, acc);
            };
 
-    // Between passes: finish(c, sums) turns the per-tensor sums (double) into coefficients.
+    // Or accumulate(c, w, u, acc, state), which may also write its own slots: a factored rule
+    // adds its column sums into a per-column slot, and updates a per-element one on a vector.
+    template <class R, class T>
+    concept accumulates_into_state = element<T> && has_coefficients<R, scalar_t<T>>
+        && requires(const R& r, const coefficients_t<R, scalar_t<T>>& c, const T& w, const T& u, T* acc,
+                    const slot_view<scalar_t<T>>& state) { r.accumulate(c, w, u, acc, state); };
+
+    template <class R, class T>
+    concept accumulates = accumulates_sums<R, T> || accumulates_into_state<R, T>;
+
+    // Between passes: finish(c, sums) turns the per-tensor sums (double) into coefficients;
+    // finish(c, sums, geometry) also sees the tensor's size and shape (tensor_geometry).
     template <class R, class V>
-    concept finishes = has_coefficients<R, V> && requires(const R& r, coefficients_t<R, V>& c, const double* sums) {
+    concept finishes_sums = has_coefficients<R, V> && requires(const R& r, coefficients_t<R, V>& c, const double* sums) {
         r.finish(c, sums);
+    };
+
+    template <class R, class V>
+    concept finishes_with_geometry = has_coefficients<R, V>
+        && requires(const R& r, coefficients_t<R, V>& c, const double* sums, const tensor_geometry& geometry) {
+               r.finish(c, sums, geometry);
+           };
+
+    template <class R, class V>
+    concept finishes = finishes_sums<R, V> || finishes_with_geometry<R, V>;
+
+    // A factored rule: `extents[k]` says what slot k is indexed by (slots.hpp). On a tensor of
+    // rank >= 2 the engine walks it row by row; its last `row_reductions` sums are then taken
+    // per row and handed to finish_row(c, sums, state, geometry) at the end of each row, with
+    // the row's (and the matrix's) slots at `state`; finish_matrix(c, state, geometry) runs
+    // after the last row of each matrix. Both may update its row, column and matrix slots.
+    template <class R>
+    concept factored_rule = requires {
+        R::extents;
+        { R::extents[0] } -> std::convertible_to<slot_extent>;
     };
 
     // An update rule that first needs per-tensor sums (norms) of its input and of the
@@ -78,6 +109,13 @@ namespace xoptim
             if constexpr (requires { R::scope; }) { return R::scope == reduction_scope::group; }
             else { return false; }
         }
+
+        // The sums of a factored link that are taken per row (the last ones of its reductions).
+        template <class R>
+        inline constexpr std::size_t row_reductions_of = [] {
+            if constexpr (requires { R::row_reductions; }) { return std::size_t(R::row_reductions); }
+            else { return std::size_t(0); }
+        }();
 
         template <class R>
         inline constexpr std::size_t reductions_of = [] {

@@ -223,7 +223,7 @@ namespace xoptim
                     w.u32(static_cast<std::uint32_t>(st.slots.size()));
                     for (std::size_t s = 0; s < st.slots.size(); ++s)
                     {
-                        const bool active = grp.rule.slot_active(s);
+                        const bool active = xoptim::detail::slot_in_use(grp.rule, s, st.shape.size());
                         w.u8(active ? 1 : 0);
                         if (!active) { continue; }
                         const auto& slot = st.slots[s];
@@ -541,7 +541,7 @@ namespace xoptim
                     {
                         const std::string sname = tname + " slot " + std::to_string(s);
                         const std::uint8_t active = r.u8(sname + " flag");
-                        const bool want = grp.rule.slot_active(s);
+                        const bool want = xoptim::detail::slot_in_use(grp.rule, s, st.shape.size());
                         if (active > 1 || (active == 1) != want)
                         {
                             throw checkpoint_error(sname + ": expected " + (want ? "in use (1)" : "unused (0)")
@@ -552,10 +552,12 @@ namespace xoptim
                             st.slots.emplace_back(std::vector<std::size_t>{0});
                             continue;
                         }
-                        r.need(count * sizeof(V), sname + " values");
-                        slot_tensor<V> slot(st.shape);
+                        // A factored rule's row, column and matrix slots have shapes of their own.
+                        slot_tensor<V> slot(xoptim::detail::slot_shape_of(grp.rule, s, st.shape));
+                        const std::size_t slot_count = slot.size();
+                        r.need(slot_count * sizeof(V), sname + " values");
                         V* out = slot.data();
-                        for (std::size_t i = 0; i < count; ++i)
+                        for (std::size_t i = 0; i < slot_count; ++i)
                         {
                             const V v = r.value<V>(sname);
                             if (!(v - v == v - v))

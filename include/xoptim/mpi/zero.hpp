@@ -46,6 +46,9 @@ namespace xoptim::mpi
         using optimizer_type = Optimizer;
         using value_type = typename Optimizer::value_type;
         using rule_type = typename Optimizer::rule_type;
+        static_assert(!xoptim::detail::factored_chain<rule_type>,
+                      "xoptim::mpi::zero1 shards tensors into flat pieces; a factored rule (Adafactor) needs whole rows "
+                      "and columns");
 
         explicit zero1(Optimizer opt, communicator comm = communicator())
             : m_opt(std::move(opt)), m_comm(comm)
