@@ -22,7 +22,8 @@ cases keep the tensors in float32 and the scalars in Python floats, as torch doe
 The gradient of every step is g = s_t (a_k (w - t_k) + 0.1 w^3) elementwise, k the row-major
 index, a_k = 1 + (k % 3) / 2, t_k = (k % 4) / 4 - 1/4, s_t = scale, times 3 on every third step
 (a jump that update clipping catches); the start is
-w_k = ((k % 7) - 3) / 2 times `start`.
+w_k = ((k % 7) - 3) / 2 times `start`. Case seed_mse is the seed's line instead: theta = (-10, -20)
+fitted to tests/data/data.csv with the mean squared error's gradient, 100 steps.
 
 One row per (case, step): case, dtype, shape (dimensions joined by x), lr, beta2_decay, eps1
 (empty: None), eps2, d, weight_decay, maximize, step, clipped (1 when the step's update was
@@ -31,10 +32,14 @@ gradient fed to step k and the parameter after it. Values in row-major order sep
 spaces, in Python's repr (float32 values as the doubles they are).
 
 usage: /usr/bin/python3 scripts/reference/adafactor.py [out.csv]"""
+import csv
 import os
 import sys
 
 import numpy as np
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def lerp(a, b, w):
@@ -91,6 +96,19 @@ def gradient(w, t, scale):
     return s * (a * (w - target) + f(0.1) * w * w * w)
 
 
+def seed_data():
+    with open(os.path.join(ROOT, "tests", "data", "data.csv")) as f:
+        rows = list(csv.DictReader(f))
+    return np.array([float(r["x"]) for r in rows]), np.array([float(r["y"]) for r in rows])
+
+
+def seed_gradient(w):
+    """The gradient of the seed's mean squared error at theta = w (the line theta0 + theta1 x)."""
+    x, y = seed_data()
+    r = w[0] + w[1] * x - y
+    return np.array([np.mean(2 * r), np.mean(2 * r * x)])
+
+
 def start(shape, dtype, size):
     k = np.arange(int(np.prod(shape))).reshape(shape)
     return (((k % 7) - 3) / 2 * size).astype(dtype)
@@ -109,6 +127,8 @@ CASES = [
     ("vector_f32", np.float32, (7,), {"lr": 0.5, "weight_decay": 0.1}, 1.0, 1.0, 40),
     ("matrix_f32", np.float32, (4, 5), {"lr": 0.5, "d": 1.25}, 1.0, 1.0, 40),
     ("rank3_f32", np.float32, (2, 3, 4), {"lr": 0.4, "weight_decay": 0.02}, 1.0, 1.0, 40),
+    # The seed's line: mean squared error on tests/data/data.csv from (-10, -20), 100 steps.
+    ("seed_mse", np.float64, (2,), {"lr": 0.05}, "seed", None, 100),
 ]
 
 
@@ -125,14 +145,14 @@ def main():
              "maximize": False}
         h.update(hyper)
         opt = Adafactor(shape, dtype, **h)
-        w = start(shape, dtype, size)
+        w = np.array([-10.0, -20.0]) if scale == "seed" else start(shape, dtype, size)
         head = [name, "float32" if dtype == np.float32 else "float64", "x".join(map(str, shape)), repr(h["lr"]),
                 repr(h["beta2_decay"]), "" if h["eps1"] is None else repr(h["eps1"]), repr(h["eps2"]), repr(h["d"]),
                 repr(h["weight_decay"]), "1" if h["maximize"] else "0"]
         lines.append(",".join(head + ["0", "0", "", text(w)]))
         clipped = 0
         for t in range(1, steps + 1):
-            g = gradient(w, t, scale)
+            g = seed_gradient(w) if scale == "seed" else gradient(w, t, scale)
             c = opt.step(w, g)
             clipped += c
             lines.append(",".join(head + [str(t), "1" if c else "0", text(g), text(w)]))
