@@ -357,3 +357,25 @@ TEST_CASE("adafactor: bad hyperparameters are refused, naming them and their val
     CHECK(opt.get(0, "eps1") == -1.0);
     CHECK(opt.get(0, "lr") == 0.01);
 }
+
+TEST_CASE("adafactor: empty tensors step, and their state stays finite (a checkpoint takes it)")
+{
+    auto opt = xoptim::adafactor();
+    std::vector<xt::xarray<double>> params{xt::zeros<double>({0, 4}), xt::zeros<double>({3, 0}),
+                                           xt::ones<double>({2, 2})};
+    const auto grads = params;
+    opt.step(0, params, grads);
+    opt.step(0, params, grads);
+    for (std::size_t t = 0; t < 2; ++t)
+    {
+        for (const auto& s : opt.state(0, t).slots)
+        {
+            for (double v : s) { CHECK(std::isfinite(v)); }
+        }
+    }
+    const auto bytes = xoptim::to_bytes(opt, params);
+    auto loaded = xoptim::adafactor();
+    auto copy = params;
+    xoptim::from_bytes(bytes, loaded, copy);
+    CHECK(xrel::same_state(loaded, opt));
+}

@@ -552,10 +552,21 @@ namespace xoptim
                             st.slots.emplace_back(std::vector<std::size_t>{0});
                             continue;
                         }
-                        // A factored rule's row, column and matrix slots have shapes of their own.
-                        slot_tensor<V> slot(xoptim::detail::slot_shape_of(grp.rule, s, st.shape));
-                        const std::size_t slot_count = slot.size();
+                        // A factored rule's row, column and matrix slots have shapes of their own
+                        // (never larger than the parameter's). Checked against the file first.
+                        const auto slot_shape = xoptim::detail::slot_shape_of(grp.rule, s, st.shape);
+                        std::size_t slot_count = 1;
+                        for (const std::size_t d : slot_shape)
+                        {
+                            if (d != 0 && slot_count > std::numeric_limits<std::size_t>::max() / sizeof(V) / d)
+                            {
+                                throw checkpoint_error(sname + ": expected a shape whose values fit in memory, found "
+                                                       + shape_text(slot_shape));
+                            }
+                            slot_count *= d;
+                        }
                         r.need(slot_count * sizeof(V), sname + " values");
+                        slot_tensor<V> slot(slot_shape);
                         V* out = slot.data();
                         for (std::size_t i = 0; i < slot_count; ++i)
                         {

@@ -98,6 +98,7 @@ namespace xoptim
         void finish_row(const coefficients_type<V>& c, const double* sums, V* const* slots,
                         const tensor_geometry& geometry) const
         {
+            if (geometry.cols == 0) { return; }  // an empty row: R stays as it is
             const V mean = static_cast<V>(sums[0]) / static_cast<V>(geometry.cols);
             slots[row][0] = lerp(c, slots[row][0], mean);
         }
@@ -106,6 +107,7 @@ namespace xoptim
         template <class V>
         void finish_matrix(const coefficients_type<V>& c, V* const* slots, const tensor_geometry& geometry) const
         {
+            if (geometry.rows == 0) { return; }  // an empty matrix: C stays as it is
             const V n = static_cast<V>(geometry.rows);
             for (std::size_t j = 0; j < geometry.cols; ++j)
             {
