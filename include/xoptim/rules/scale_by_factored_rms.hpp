@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <limits>
 #include <string_view>
+#include <tuple>
 
 #include "../core/hyperparameters.hpp"
 #include "../core/simd.hpp"

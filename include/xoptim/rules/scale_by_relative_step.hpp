@@ -6,8 +6,10 @@
 #include <cmath>
 #include <cstddef>
 #include <string_view>
+#include <tuple>
 
 #include "../core/hyperparameters.hpp"
+#include "../core/simd.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
 
