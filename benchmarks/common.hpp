@@ -72,6 +72,9 @@ namespace xoptim_bench
             {"nadam", 7},   {"radam", 7},    {"adamax", 7},   {"adadelta", 7}, {"rprop", 7},
             // ASGD before t0 (the default 1e6) writes its average without reading it.
             {"asgd", 4},
+            // Adafactor on a vector (step/, many/): three passes reading p, g and v, v written in
+            // the first, p in the last. On a matrix (adafactor/factored/) 7: its state is O(n + m).
+            {"adafactor", 11},
             // Schedule-free: d = z - y (and AdamW's v) read and written, as momentum (and Adam's m, v).
             {"sgd_schedule_free", 5}, {"adamw_schedule_free", 7},
         };
@@ -82,7 +85,8 @@ namespace xoptim_bench
     {
         static const std::vector<std::string> names = {"sgd",  "momentum", "nesterov", "adam",    "adamw", "amsgrad",
                                                        "lamb", "lars",     "rmsprop",  "adagrad", "lion",
-                                                       "nadam", "radam",   "adamax",   "adadelta", "rprop", "asgd"};
+                                                       "nadam", "radam",   "adamax",   "adadelta", "rprop", "asgd",
+                                                       "adafactor"};
         return names;
     }
 
@@ -230,6 +234,7 @@ namespace xoptim_bench
     void register_any();
     void register_lbfgs();
     void register_checkpoint();
+    void register_adafactor();
     void register_muon();  // benchmarks/muon/, with the xoptim::muon component
 
     // Bandwidth of the in-place axpy at N (recorded by baseline/axpy_inplace or measured now).

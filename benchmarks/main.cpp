@@ -70,6 +70,7 @@ int main(int argc, char** argv)
     xoptim_bench::register_any();
     xoptim_bench::register_lbfgs();
     xoptim_bench::register_checkpoint();
+    xoptim_bench::register_adafactor();
 #if defined(XOPTIM_BENCH_MUON)
     xoptim_bench::register_muon();
 #endif

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstddef>
 #include <functional>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -212,6 +213,24 @@ namespace xoptim_bench
                     xt::noalias(d.p) = d.p * static_cast<V>(1.0 - lambd * eta) - static_cast<V>(eta) * d.g;
                     if (mu == 1.0) { xt::noalias(d.m) = d.p; }
                     else { xt::noalias(d.m) += static_cast<V>(mu) * (d.p - d.m); }
+                };
+            }
+            if (name == "adafactor")
+            {
+                // A vector: unfactored, as torch 2.5's _single_tensor_adafactor.
+                return [](naive_data<V>& d) {
+                    const double lr = 1e-2, eps2 = 1e-3, clip = 1.0;
+                    const V eps1 = std::numeric_limits<V>::epsilon();
+                    ++d.t;
+                    const double t = double(d.t);
+                    const V w = static_cast<V>(std::pow(t, -0.8));
+                    const double rho = std::min(lr, 1.0 / std::sqrt(t));
+                    const double root_n = std::sqrt(double(d.p.size()));
+                    const double alpha = std::max(eps2, double(norm2(d.p)) / root_n) * rho;
+                    xt::noalias(d.v) = d.v + w * (d.g * d.g - d.v);
+                    xt::noalias(d.u) = d.g / xt::sqrt(xt::maximum(d.v, eps1 * eps1));
+                    const double denom = std::max(1.0, double(norm2(d.u)) / (root_n * clip));
+                    xt::noalias(d.p) -= static_cast<V>(alpha / denom) * d.u;
                 };
             }
             throw std::invalid_argument("naive_step: unknown optimizer " + name);

@@ -28,6 +28,7 @@ namespace xoptim_bench
         if (name == "adadelta") { return f(xoptim::adadelta<V>()); }
         if (name == "rprop") { return f(xoptim::rprop<V>()); }
         if (name == "asgd") { return f(xoptim::asgd<V>()); }
+        if (name == "adafactor") { return f(xoptim::adafactor<V>()); }
         if (name == "sgd_schedule_free") { return f(xoptim::sgd_schedule_free<V>()); }
         if (name == "adamw_schedule_free") { return f(xoptim::adamw_schedule_free<V>()); }
         throw std::invalid_argument("with_optimizer: unknown optimizer " + name);

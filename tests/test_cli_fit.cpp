@@ -233,6 +233,43 @@ TEST_CASE("cli fit: schedule-free rows are the evaluation point x, as the refere
     }
 }
 
+TEST_CASE("cli fit: Adafactor follows torch 2.5 through its flags, and they are in the help")
+{
+    // Case seed_mse of tests/data/adafactor.csv (scripts/reference/adafactor.py).
+    xoptim_test::csv_table want;
+    xoptim_test::read_csv_table("adafactor.csv", want);
+    std::vector<std::vector<double>> theta;
+    for (const auto& row : want.rows) {
+        if (row["case"] == "seed_mse") { theta.push_back(row.numbers("param")); }
+    }
+    REQUIRE(theta.size() == 101);
+    const auto r = run("fit --data " + quoted(data_dir / "data.csv")
+                       + " --init -10,-20 --epochs 100 --loss mse --optimizer adafactor --lr 0.05 --beta2-decay -0.8"
+                         " --eps2 0.001 --d 1");
+    REQUIRE(r.status == 0);
+    const auto got = parse_output(r.out);
+    REQUIRE(got.size() == 101);
+    double worst = 0.0;
+    for (std::size_t k = 0; k < 101; ++k) {
+        for (std::size_t i = 0; i < 2; ++i) {
+            worst = std::max(worst, std::fabs(got.x(k, i + 1) - theta[k][i])
+                                        / std::max({std::fabs(theta[k][i]), std::fabs(got.x(k, i + 1)), 1e-12}));
+        }
+    }
+    CHECK(worst < 1e-9);
+    // Another clipping threshold changes the run; a bad one is refused by name.
+    const auto clipped = run("fit --data " + quoted(data_dir / "data.csv")
+                             + " --init -10,-20 --epochs 3 --loss mse --optimizer adafactor --lr 0.05 --d 1.5 --eps1 1e-3");
+    CHECK(clipped.status == 0);
+    check_bad_input("--optimizer adafactor --d 0.5", "d must be >= 1, got 0.5");
+    const auto help = run("fit --help");
+    for (const char* f : {"--beta2-decay", "--eps1", "--eps2", "--d", "--maximize"}) {
+        CAPTURE(f);
+        CHECK(help.out.find(std::string("\n  ") + f + " ") != std::string::npos);
+    }
+    CHECK(help.out.find("\n  adafactor: ") != std::string::npos);
+}
+
 TEST_CASE("cli fit: numbers are printed with 17 significant digits")
 {
     const auto r = run("fit --data " + quoted(data_dir / "data.csv")
@@ -394,7 +431,7 @@ TEST_CASE("cli fit: bad input exits 2 with one line and no output")
     // Unknown names.
     check_bad_input("--optimizer sgd --bogus 1", "unknown flag '--bogus'");
     check_bad_input("--optimizer lamb --trust-ratio", "unknown flag '--trust-ratio'");
-    check_bad_input("--optimizer sgdd", "unknown optimizer 'sgdd' (choose from: sgd, momentum, nesterov, adam, amsgrad, adamw, lamb, lars, rmsprop, adagrad, lion, nadam, radam, adamax, adadelta, rprop, asgd, sgd_schedule_free, adamw_schedule_free)");
+    check_bad_input("--optimizer sgdd", "unknown optimizer 'sgdd' (choose from: sgd, momentum, nesterov, adam, amsgrad, adamw, lamb, lars, rmsprop, adagrad, lion, nadam, radam, adamax, adadelta, rprop, asgd, adafactor, sgd_schedule_free, adamw_schedule_free)");
     check_bad_input("--optimizer sgd --loss l3", "unknown loss 'l3' (choose from: mse, rmse, mae, huber)");
     check_bad_input("--optimizer sgd --objective sphere", "unknown objective 'sphere' (choose from: rosenbrock, beale");
     check_bad_input("", "--optimizer is required (choose from: sgd,");

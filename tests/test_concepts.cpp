@@ -191,6 +191,23 @@ static_assert(xoptim::reduces_as_declared<xoptim::scale_by_adam, float>);  // de
 static_assert(xoptim::reduces_as_declared<xoptim::sgd_rule<>, float>);    // a one-pass chain declares 0
 static_assert(!xoptim::reduces_as_declared<reducer_without_finish, double>);
 
+// the factored rule (Adafactor): slots with extents, accumulating into its state, finishing with
+// the tensor's geometry
+static_assert(xoptim::reducing_rule<xoptim::scale_by_factored_rms, batchf>);
+static_assert(xoptim::reducing_rule<xoptim::scale_by_relative_step, double>);
+static_assert(xoptim::factored_rule<xoptim::scale_by_factored_rms>);
+static_assert(!xoptim::factored_rule<xoptim::scale_by_adam> && !xoptim::factored_rule<xoptim::adafactor_rule>);
+static_assert(xoptim::accumulates_into_state<xoptim::scale_by_factored_rms, batchd>);
+static_assert(!xoptim::accumulates_into_state<xoptim::scale_by_trust_ratio, float>);
+static_assert(xoptim::accumulates_sums<xoptim::scale_by_trust_ratio, float>);
+static_assert(!xoptim::accumulates_sums<xoptim::scale_by_factored_rms, float>);
+static_assert(xoptim::finishes_with_geometry<xoptim::scale_by_relative_step, float>);
+static_assert(!xoptim::finishes_with_geometry<xoptim::scale_by_lars_ratio, float>);
+static_assert(xoptim::accumulates<xoptim::scale_by_factored_rms, float> && xoptim::finishes<xoptim::scale_by_relative_step, float>);
+static_assert(xoptim::chain_link<xoptim::scale_by_factored_rms> && xoptim::chain_link<xoptim::scale_by_relative_step>);
+static_assert(xoptim::adafactor_rule::factored && xoptim::adafactor_rule::passes == 3);
+static_assert(!xoptim::adam_rule<>::factored && !xoptim::detail::factored_chain<xoptim::lamb_rule<>>);
+
 // chain_link: a link for float, double and their batches; chain_links: at least one, all links
 static_assert(xoptim::link_for<xoptim::scale_by_adam, batchd> && xoptim::link_for<scalars_only, double>);
 static_assert(!xoptim::link_for<scalars_only, batchf> && !xoptim::link_for<reducer_without_finish, float>);

@@ -564,6 +564,8 @@ namespace xoptim
              [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(rprop<V>(), s); }, {}, {}},
             {"asgd", "Averaged SGD; weight_decay is L2, added to the gradient; the average ax starts after t0 steps",
              [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(asgd<V>(), s); }, {}, {}},
+            {"adafactor", "Adafactor (torch 2.5): factored second moments, relative step, update clipping; weight_decay is decoupled, theta -= lr*wd*theta",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(adafactor<V>(), s); }, {}, {}},
             {"sgd_schedule_free", "Schedule-free SGD; weight_decay is L2 at y; eval() gives the averaged x",
              [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(sgd_schedule_free<V>(), s); }, {}, {}},
             {"adamw_schedule_free", "Schedule-free AdamW; weight_decay is taken at y after the normalisation; eval() gives x",
@@ -641,7 +643,7 @@ namespace xoptim
     }
 
     // Named optimizer `name` (sgd, momentum, nesterov, adam, amsgrad, adamw, lamb, lars,
-    // rmsprop, adagrad, lion, nadam, radam, adamax, adadelta, rprop, asgd, sgd_schedule_free,
+    // rmsprop, adagrad, lion, nadam, radam, adamax, adadelta, rprop, asgd, adafactor, sgd_schedule_free,
     // adamw_schedule_free) with PyTorch's (or the reference's) defaults but the hyperparameters in `settings`.
     // An unknown optimizer, a name it does not take, or an invalid value is an
     // std::invalid_argument saying so.

@@ -19,11 +19,13 @@
 #include "rules/scale_by_adamax.hpp"
 #include "rules/scale_by_asgd.hpp"
 #include "rules/scale_by_bias_corrected_rms.hpp"
+#include "rules/scale_by_factored_rms.hpp"
 #include "rules/scale_by_lars_ratio.hpp"
 #include "rules/scale_by_lion.hpp"
 #include "rules/scale_by_lr.hpp"
 #include "rules/scale_by_nadam.hpp"
 #include "rules/scale_by_radam.hpp"
+#include "rules/scale_by_relative_step.hpp"
 #include "rules/scale_by_rms.hpp"
 #include "rules/scale_by_rprop.hpp"
 #include "rules/scale_by_rss.hpp"
@@ -64,6 +66,8 @@ namespace xoptim
     using rprop_rule = chain<scale_by_rprop>;
     // ASGD's rate is inside its rule: eta_t decays from lr (no schedule).
     using asgd_rule = chain<add_weight_decay, scale_by_asgd>;
+    // Adafactor's lr is the cap of its relative step size (no schedule); three passes.
+    using adafactor_rule = chain<scale_by_factored_rms, scale_by_relative_step>;
 
     // ---- options (PyTorch's names and defaults) -------------------------------------------
     // The learning rate of an options struct: a number, and whether the user gave it (so that
@@ -219,6 +223,17 @@ namespace xoptim
         double alpha = 0.75;
         double t0 = 1e6;
         double weight_decay = 0.0;
+    };
+    // torch 2.5's Adafactor; eps = (eps1, eps2), eps1 = -1 for torch's None (machine epsilon).
+    struct adafactor_options
+    {
+        double lr = 1e-2;
+        double beta2_decay = -0.8;
+        double eps1 = -1.0;
+        double eps2 = 1e-3;
+        double d = 1.0;
+        double weight_decay = 0.0;
+        bool maximize = false;
     };
 
     namespace detail
@@ -566,6 +581,15 @@ namespace xoptim
     {
         return detail::named<V>("asgd", asgd_rule(add_weight_decay{o.weight_decay},
                                                   scale_by_asgd{o.lr, o.lambd, o.alpha, o.t0}));
+    }
+
+    // Adafactor as torch 2.5 defines it: factored second moments for tensors of rank >= 2,
+    // relative step size, update clipping, decoupled weight decay times lr.
+    template <class V = double>
+    auto adafactor(const adafactor_options& o = {})
+    {
+        return detail::named<V>("adafactor", adafactor_rule(scale_by_factored_rms{o.beta2_decay, o.eps1, o.maximize},
+                                                            scale_by_relative_step{o.lr, o.eps2, o.d, o.weight_decay}));
     }
 
     // ASGD's averaged parameters ax (PyTorch's state['ax']) of tensor t of group g: the

@@ -93,6 +93,51 @@ namespace xoptim
 
         static constexpr std::size_t max_slots = slot_offset[size];
         static constexpr std::size_t reductions = reduction_offset[size];
+
+        // A chain with a factored link (row, column or matrix slots: Adafactor) is walked row by
+        // row on tensors of rank >= 2 (engine.hpp, rows_pass).
+        static constexpr bool factored = (factored_rule<R> || ...);
+
+        // What each flat slot is indexed by, and whether it belongs to a factored link (whose
+        // per-element slots are made only for tensors of rank < 2).
+        static constexpr std::array<slot_extent, max_slots> slot_extents = [] {
+            std::array<slot_extent, max_slots> o{};
+            std::size_t k = 0;
+            (
+                [&] {
+                    for (std::size_t j = 0; j < R::max_slots; ++j, ++k)
+                    {
+                        if constexpr (factored_rule<R>) { o[k] = R::extents[j]; }
+                        else { o[k] = slot_extent::elements; }
+                    }
+                }(),
+                ...);
+            return o;
+        }();
+        static constexpr std::array<bool, max_slots> slot_factored = [] {
+            std::array<bool, max_slots> o{};
+            std::size_t k = 0;
+            ((
+                 [&] {
+                     for (std::size_t j = 0; j < R::max_slots; ++j, ++k) { o[k] = factored_rule<R>; }
+                 }()),
+             ...);
+            return o;
+        }();
+
+        // Which sums are taken per row (a factored link's row_reductions) rather than per tensor.
+        static constexpr std::array<bool, reductions> per_row = [] {
+            std::array<bool, reductions> o{};
+            std::size_t k = 0;
+            (
+                [&] {
+                    constexpr std::size_t n = detail::reductions_of<R>;
+                    constexpr std::size_t rows = detail::row_reductions_of<R>;
+                    for (std::size_t j = 0; j < n; ++j, ++k) { o[k] = j + rows >= n && rows > 0; }
+                }(),
+                ...);
+            return o;
+        }();
         static constexpr std::size_t reducing_links = (std::size_t(detail::is_reducing<R> ? 1 : 0) + ...);
         // A chain with k reducing links runs in k + 1 passes over memory.
         static constexpr std::size_t passes = reducing_links + 1;
@@ -199,6 +244,15 @@ namespace xoptim
             return slot_active_impl(k, std::make_index_sequence<size>{});
         }
 
+        // Whether flat slot k is made for a tensor of rank `rank`: a factored link's row, column
+        // and matrix slots for rank >= 2, its per-element slots below that.
+        bool slot_active(std::size_t k, std::size_t rank) const
+        {
+            if (!slot_active(k)) { return false; }
+            if (!slot_factored[k]) { return true; }
+            return (slot_extents[k] == slot_extent::elements) == (rank < 2);
+        }
+
         // The value flat slot k starts from (0 unless its link says otherwise, as Adagrad may).
         double initial_value(std::size_t k) const
         {
@@ -290,9 +344,36 @@ namespace xoptim
 
         // Turns the sums accumulated in pass P into the coefficients of the reducing link.
         template <std::size_t P, class C>
-        void finish(C& c, const double* sums) const
+        void finish(C& c, const double* sums, const tensor_geometry& geometry = {}) const
         {
-            finish_from<P, 0>(c, sums);
+            finish_from<P, 0>(c, sums, geometry);
+        }
+
+        // The end of a row in pass P of a tensor walked by rows: the factored link of that pass
+        // takes the row's sums (per_row) into its row slots. `slots` are the chain's slot
+        // pointers at this row (slots.hpp: elements and rows at the row, columns and matrices
+        // at its matrix).
+        template <std::size_t P, class C, class V>
+        void finish_row(const C& c, const double* sums, V* const* slots, const tensor_geometry& geometry) const
+        {
+            factored_hook<P, 0>([&](const auto& link, const auto& ci, std::size_t slot0, std::size_t red0) {
+                if constexpr (requires { link.finish_row(ci, sums + red0, slots + slot0, geometry); })
+                {
+                    link.finish_row(ci, sums + red0, slots + slot0, geometry);
+                }
+            }, c);
+        }
+
+        // After the last row of a matrix in pass P (slots at the matrix: rows at its first row).
+        template <std::size_t P, class C, class V>
+        void finish_matrix(const C& c, V* const* slots, const tensor_geometry& geometry) const
+        {
+            factored_hook<P, 0>([&](const auto& link, const auto& ci, std::size_t slot0, std::size_t) {
+                if constexpr (requires { link.finish_matrix(ci, slots + slot0, geometry); })
+                {
+                    link.finish_matrix(ci, slots + slot0, geometry);
+                }
+            }, c);
         }
 
     private:
@@ -361,7 +442,11 @@ namespace xoptim
                     if constexpr (detail::is_reducing<L> && seg == P)
                     {
                         static_assert(reducing_rule<L, T>);
-                        link.accumulate(ci, w, u, acc + reduction_offset[I]);
+                        if constexpr (accumulates_into_state<L, T>)
+                        {
+                            link.accumulate(ci, w, u, acc + reduction_offset[I], link_state);
+                        }
+                        else { link.accumulate(ci, w, u, acc + reduction_offset[I]); }
                         return u;
                     }
                     else if constexpr (seg == P)
@@ -383,16 +468,36 @@ namespace xoptim
         }
 
         template <std::size_t P, std::size_t I, class C>
-        void finish_from(C& c, const double* sums) const
+        void finish_from(C& c, const double* sums, const tensor_geometry& geometry) const
         {
             if constexpr (I < size)
             {
                 using L = std::tuple_element_t<I, links_type>;
                 if constexpr (detail::is_reducing<L> && segment[I] == P)
                 {
-                    std::get<I>(m_links).finish(std::get<I>(c), sums + reduction_offset[I]);
+                    if constexpr (requires { std::get<I>(m_links).finish(std::get<I>(c), sums, geometry); })
+                    {
+                        std::get<I>(m_links).finish(std::get<I>(c), sums + reduction_offset[I], geometry);
+                    }
+                    else { std::get<I>(m_links).finish(std::get<I>(c), sums + reduction_offset[I]); }
                 }
-                else { finish_from<P, I + 1>(c, sums); }
+                else { finish_from<P, I + 1>(c, sums, geometry); }
+            }
+        }
+
+        // Calls f(link, its coefficients, its first slot, its first sum) for the factored
+        // reducing link of pass P, if there is one.
+        template <std::size_t P, std::size_t I, class F, class C>
+        void factored_hook(F&& f, const C& c) const
+        {
+            if constexpr (I < size)
+            {
+                using L = std::tuple_element_t<I, links_type>;
+                if constexpr (detail::is_reducing<L> && factored_rule<L> && segment[I] == P)
+                {
+                    f(std::get<I>(m_links), std::get<I>(c), slot_offset[I], reduction_offset[I]);
+                }
+                else { factored_hook<P, I + 1>(std::forward<F>(f), c); }
             }
         }
 
@@ -437,6 +542,33 @@ namespace xoptim
     concept has_learning_rate = requires(const C& c, const step_info& s) {
         { c.learning_rate(s) } -> std::convertible_to<double>;
     };
+
+    namespace detail
+    {
+        // Whether a chain (or a type with a chain's interface) has a factored link.
+        template <class C>
+        inline constexpr bool factored_chain = [] {
+            if constexpr (requires { C::factored; }) { return bool(C::factored); }
+            else { return false; }
+        }();
+
+        // Whether flat slot k of rule c is made for a tensor of rank `rank` (only a factored
+        // chain's answer depends on the rank).
+        template <class C>
+        bool slot_in_use(const C& c, std::size_t k, std::size_t rank)
+        {
+            if constexpr (requires { c.slot_active(k, rank); }) { return c.slot_active(k, rank); }
+            else { return c.slot_active(k); }
+        }
+
+        // The shape of flat slot k of rule C for a parameter of shape `shape`.
+        template <class C, class S>
+        std::vector<std::size_t> slot_shape_of(const C&, std::size_t k, const S& shape)
+        {
+            if constexpr (requires { C::slot_extents; }) { return slot_shape(C::slot_extents[k], shape); }
+            else { return std::vector<std::size_t>(shape.begin(), shape.end()); }
+        }
+    }
 
     // Its hyperparameters, checked for value type V and read and written by name.
     template <class C, class V>

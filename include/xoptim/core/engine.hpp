@@ -284,8 +284,9 @@ namespace xoptim
         constexpr bool pass_writes_state()
         {
             return []<std::size_t... I>(std::index_sequence<I...>) {
-                return ((Chain::segment[I] == P && !is_reducing<std::tuple_element_t<I, typename Chain::links_type>>
-                         && std::tuple_element_t<I, typename Chain::links_type>::max_slots > 0)
+                return ((Chain::segment[I] == P && std::tuple_element_t<I, typename Chain::links_type>::max_slots > 0
+                         && (!is_reducing<std::tuple_element_t<I, typename Chain::links_type>>
+                             || accumulates_into_state<std::tuple_element_t<I, typename Chain::links_type>, double>))
                         || ...);
             }(std::make_index_sequence<Chain::size>{});
         }
@@ -509,6 +510,127 @@ namespace xoptim
 
     namespace detail
     {
+        // The slot pointers of a factored chain at row `row` of matrix `b` (rows = n, cols = m):
+        // per-element slots at the row's first element, per-row ones at the row, per-column ones
+        // at the matrix's first column, per-matrix ones at the matrix.
+        template <class Chain, class V, std::size_t S>
+        void slots_at_row(V* const* slots, std::size_t b, std::size_t row, const tensor_geometry& geo,
+                          std::array<V*, S>& at) noexcept
+        {
+            for (std::size_t k = 0; k < Chain::max_slots; ++k)
+            {
+                V* base = slots[k];
+                if (base == nullptr) { at[k] = nullptr; continue; }
+                switch (Chain::slot_extents[k])
+                {
+                case slot_extent::elements: at[k] = base + row * geo.cols; break;
+                case slot_extent::rows: at[k] = base + row; break;
+                case slot_extent::columns: at[k] = base + b * geo.cols; break;
+                case slot_extent::matrices: at[k] = base + b; break;
+                }
+            }
+        }
+
+        // Pass P of a factored chain over a tensor of rank >= 2, row by row: each row (in chunks
+        // that keep float sums accurate) runs the ordinary kernel with the slots of its row
+        // (slots_at_row, indexed by the column), then the row's sums go to finish_row and the
+        // per-tensor ones are added to `sums`; after the last row of a matrix, finish_matrix.
+        // Operands that are not contiguous are staged per chunk, as staged_pass does.
+        template <std::size_t P, class Chain, class V, class E, class G>
+        XOPTIM_COLD_PATH void rows_pass(const Chain& ch, const typename Chain::template coefficients_type<V>& c,
+                                        const tensor_geometry& geo, E& param, const G& grad, V* pdata,
+                                        const V* gdata, V* const* slots, double* sums)
+        {
+            constexpr bool last = (P + 1 == Chain::passes);
+            constexpr bool reads_g = pass_reads_gradient<Chain, P>();
+            constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
+            constexpr std::size_t S = Chain::max_slots == 0 ? 1 : Chain::max_slots;
+            const bool staged = pdata == nullptr || (reads_g && gdata == nullptr);
+            const std::size_t chunk = staged ? block_size : 16 * block_size;
+            alignas(64) V pbuf[block_size];
+            alignas(64) V gbuf[block_size];
+            auto pin = param.template cbegin<xt::layout_type::row_major>();
+            auto gin = grad.template cbegin<xt::layout_type::row_major>();
+            auto pout = param.template begin<xt::layout_type::row_major>();
+            std::array<V*, S> at{};
+            const std::size_t m = geo.cols;
+            for (std::size_t b = 0; b < geo.matrices; ++b)
+            {
+                for (std::size_t r = 0; r < geo.rows; ++r)
+                {
+                    const std::size_t row = b * geo.rows + r;
+                    slots_at_row<Chain>(slots, b, row, geo, at);
+                    std::array<double, R> row_sums{};
+                    for (std::size_t j = 0; j < m; j += chunk)
+                    {
+                        const std::size_t len = std::min(chunk, m - j);
+                        const std::size_t first = row * m + j;
+                        V* pb = pdata != nullptr ? pdata + first : pbuf;
+                        if (pdata == nullptr)
+                        {
+                            for (std::size_t i = 0; i < len; ++i, ++pin) { pbuf[i] = *pin; }
+                        }
+                        const V* gb = pb;
+                        if constexpr (reads_g)
+                        {
+                            if (gdata != nullptr) { gb = gdata + first; }
+                            else
+                            {
+                                for (std::size_t i = 0; i < len; ++i, ++gin) { gbuf[i] = static_cast<V>(*gin); }
+                                gb = gbuf;
+                            }
+                        }
+                        kernel<P>(ch, c, pb, gb, at.data(), j, len, row_sums.data());
+                        if constexpr (last)
+                        {
+                            if (pdata == nullptr)
+                            {
+                                for (std::size_t i = 0; i < len; ++i, ++pout) { *pout = pbuf[i]; }
+                            }
+                        }
+                    }
+                    if constexpr (!last)
+                    {
+                        ch.template finish_row<P>(c, row_sums.data(), at.data(), geo);
+                        for (std::size_t k = 0; k < Chain::reductions; ++k)
+                        {
+                            if (!Chain::per_row[k]) { sums[k] += row_sums[k]; }
+                        }
+                    }
+                }
+                if constexpr (!last)
+                {
+                    slots_at_row<Chain>(slots, b, b * geo.rows, geo, at);
+                    ch.template finish_matrix<P>(c, at.data(), geo);
+                }
+            }
+        }
+
+        // Every pass of a factored chain over a tensor of rank >= 2 (rows_pass).
+        template <class Chain, class V, class E, class G>
+        XOPTIM_COLD_PATH void apply_rows(const Chain& ch, typename Chain::template coefficients_type<V> c,
+                                         const tensor_geometry& geo, E& param, const G& grad, V* const* slots)
+        {
+            constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
+            V* const pdata = contiguous_data(param);
+            const V* gdata = nullptr;
+            using gvalue = typename std::decay_t<G>::value_type;
+            if constexpr (std::is_same_v<std::remove_cv_t<gvalue>, V>) { gdata = contiguous_data(grad); }
+            [&]<std::size_t... P>(std::index_sequence<P...>) {
+                (
+                    [&] {
+                        std::array<double, R> sums{};
+                        const V* g = pass_reads_gradient<Chain, P>() ? gdata : pdata;
+                        rows_pass<P>(ch, c, geo, param, grad, pdata, g, slots, sums.data());
+                        if constexpr (P + 1 < Chain::passes) { ch.template finish<P>(c, sums.data(), geo); }
+                    }(),
+                    ...);
+            }(std::make_index_sequence<Chain::passes>{});
+        }
+    }
+
+    namespace detail
+    {
         // The default sums hook of apply_chain: the tensor is whole, its sums are final.
         struct no_sums_hook
         {
@@ -527,6 +649,15 @@ namespace xoptim
                      const G& grad, V* const* slots, SumsHook&& sums_hook = {})
     {
         constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
+        if constexpr (detail::factored_chain<Chain>)
+        {
+            // A tensor of rank >= 2 is walked row by row; one of lower rank as any other.
+            if (param.shape().size() >= 2)
+            {
+                detail::apply_rows(ch, coefficients, geometry_of(param.shape()), param, grad, slots);
+                return;
+            }
+        }
         if constexpr (Chain::passes == 1)
         {
             // No reduction finishes coefficients: use the caller's, uncopied (a copy of a
@@ -537,6 +668,7 @@ namespace xoptim
         else
         {
             auto c = coefficients;
+            const tensor_geometry geo{static_cast<std::size_t>(param.size())};
             [&]<std::size_t... P>(std::index_sequence<P...>) XOPTIM_HOT_LAMBDA {
                 (
                     [&]() XOPTIM_HOT_LAMBDA {
@@ -545,7 +677,7 @@ namespace xoptim
                         if constexpr (P + 1 < Chain::passes)
                         {
                             sums_hook(sums.data(), Chain::reductions);
-                            ch.template finish<P>(c, sums.data());
+                            ch.template finish<P>(c, sums.data(), geo);
                         }
                     }(),
                     ...);

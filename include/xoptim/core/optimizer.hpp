@@ -409,8 +409,10 @@ namespace xoptim
                 const bool active = rule.slot_active(k);
                 for (auto& st : made)
                 {
-                    st.slots[k] = active ? m_policy.template make_slot<V>(st.shape, rule.initial_value(k))
-                                         : slot_tensor<V>(std::vector<std::size_t>{0});
+                    const bool used = active && detail::slot_in_use(rule, k, st.shape.size());
+                    st.slots[k] = used ? m_policy.template make_slot<V>(detail::slot_shape_of(rule, k, st.shape),
+                                                                        rule.initial_value(k))
+                                       : slot_tensor<V>(std::vector<std::size_t>{0});
                 }
             }
             return made;
@@ -614,6 +616,15 @@ namespace xoptim
         void step_described(group_type& grp, const C& coefficients, const contiguous_tensor<V, slot_count>* d,
                             std::size_t first, std::size_t n, ParamAt& param_at, GradAt& grad_at)
         {
+            if constexpr (detail::factored_chain<Chain>)
+            {
+                // A factored chain walks each tensor by its shape, which a description lacks.
+                for (std::size_t k = 0; k < n; ++k)
+                {
+                    apply_chain(grp.rule, coefficients, param_at(first + k), grad_at(first + k), d[k].slots.data());
+                }
+                return;
+            }
             std::size_t k = 0;
             while (k < n)
             {
@@ -996,7 +1007,8 @@ namespace xoptim
                 }
                 // A tensor that sat out steps, or that is not packed (staged per block), is
                 // stepped alone; so is every tensor on the thread pool.
-                if (st.lag != 0 || m_threads.pooled() || !grp.params[t].contiguous() || !grads[t].contiguous())
+                if (detail::factored_chain<Chain> || st.lag != 0 || m_threads.pooled() || !grp.params[t].contiguous()
+                    || !grads[t].contiguous())
                 {
                     const auto own = own_coefficients_of(grp, info, st.lag);
                     const auto slots = slot_pointers(grp, t);

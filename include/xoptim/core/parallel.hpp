@@ -174,6 +174,12 @@ namespace xoptim
                               const typename Chain::template coefficients_type<V>& coefficients, E& param,
                               const G& grad, V* const* slots, SumsHook&& sums_hook = {})
     {
+        if constexpr (detail::factored_chain<Chain>)
+        {
+            // A factored chain's row and column sums are not split across threads.
+            apply_chain(ch, coefficients, param, grad, slots, std::forward<SumsHook>(sums_hook));
+            return;
+        }
         V* const pdata = detail::contiguous_data(param);
         const V* gdata = nullptr;
         using gvalue = typename std::decay_t<G>::value_type;

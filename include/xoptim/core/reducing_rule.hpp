@@ -20,29 +20,40 @@ namespace xoptim
 
     // Pass 1: accumulate(c, w, u, acc) adds to its running sums acc[k] (of type T).
     template <class R, class T>
-    concept accumulates = element<T> && has_coefficients<R, scalar_t<T>>
+    concept accumulates_sums = element<T> && has_coefficients<R, scalar_t<T>>
         && requires(const R& r, const coefficients_t<R, scalar_t<T>>& c, const T& w, const T& u, T* acc) {
                r.accumulate(c, w, u, acc);
            };
 
-    // Between passes: finish(c, sums) turns the per-tensor sums (double) into coefficients.
+    // Or accumulate(c, w, u, acc, state), which may also write its own slots: a factored rule
+    // adds its column sums into a per-column slot, and updates a per-element one on a vector.
+    template <class R, class T>
+    concept accumulates_into_state = element<T> && has_coefficients<R, scalar_t<T>>
+        && requires(const R& r, const coefficients_t<R, scalar_t<T>>& c, const T& w, const T& u, T* acc,
+                    const slot_view<scalar_t<T>>& state) { r.accumulate(c, w, u, acc, state); };
+
+    // Between passes: finish(c, sums) turns the per-tensor sums (double) into coefficients;
+    // finish(c, sums, geometry) also sees the tensor's size and shape (tensor_geometry).
     template <class R, class V>
-    concept finishes = has_coefficients<R, V> && requires(const R& r, coefficients_t<R, V>& c, const double* sums) {
+    concept finishes_sums = has_coefficients<R, V> && requires(const R& r, coefficients_t<R, V>& c, const double* sums) {
         r.finish(c, sums);
     };
 
-    // An update rule that first needs per-tensor sums (norms) of its input and of the
-    // parameter; pass 2 applies it as any rule, with the finished coefficients.
-    template <class R, class T>
-    concept reducing_rule = update_rule<R, T> && has_reductions<R> && accumulates<R, T> && finishes<R, scalar_t<T>>;
+    template <class R, class V>
+    concept finishes_with_geometry = has_coefficients<R, V>
+        && requires(const R& r, coefficients_t<R, V>& c, const double* sums, const tensor_geometry& geometry) {
+               r.finish(c, sums, geometry);
+           };
 
-    // Where a reducing rule's sums are taken: over each tensor alone (LAMB's trust ratio, the
-    // default), or over every tensor of the group a step updates (global-norm clipping), which
-    // a rule says with `static constexpr reduction_scope scope = reduction_scope::group`.
-    enum class reduction_scope
-    {
-        tensor,
-        group,
+    // A factored rule: `extents[k]` says what slot k is indexed by (slots.hpp). On a tensor of
+    // rank >= 2 the engine walks it row by row; its last `row_reductions` sums are then taken
+    // per row and handed to finish_row(c, sums, slots, geometry) at the end of each row, with
+    // its slot pointers at the row (and its matrix); finish_matrix(c, slots, geometry) runs
+    // after the last row of each matrix. Both may update its row, column and matrix slots.
+    template <class R>
+    concept factored_rule = requires {
+        R::extents;
+        { R::extents[0] } -> std::convertible_to<slot_extent>;
     };
 
     namespace detail
@@ -63,7 +74,34 @@ namespace xoptim
             template <class V>
             void finish(coefficients_type<V>&, const double*) const {}
         };
+    }
 
+    // A rule accumulates in either form, and finishes in either form. Written without `||`
+    // (a compiler reports a disjunction without its operands): a rule that has the form with
+    // state (with geometry) is asked nothing more, any other the plain form, whose failure then
+    // names `r.accumulate(c, w, u, acc)` (`r.finish(c, sums)`).
+    template <class R, class T>
+    concept accumulates = accumulates_sums<std::conditional_t<accumulates_into_state<R, T>, detail::reduces_nothing, R>, T>;
+
+    template <class R, class V>
+    concept finishes = finishes_sums<std::conditional_t<finishes_with_geometry<R, V>, detail::reduces_nothing, R>, V>;
+
+    // An update rule that first needs per-tensor sums (norms) of its input and of the
+    // parameter; pass 2 applies it as any rule, with the finished coefficients.
+    template <class R, class T>
+    concept reducing_rule = update_rule<R, T> && has_reductions<R> && accumulates<R, T> && finishes<R, scalar_t<T>>;
+
+    // Where a reducing rule's sums are taken: over each tensor alone (LAMB's trust ratio, the
+    // default), or over every tensor of the group a step updates (global-norm clipping), which
+    // a rule says with `static constexpr reduction_scope scope = reduction_scope::group`.
+    enum class reduction_scope
+    {
+        tensor,
+        group,
+    };
+
+    namespace detail
+    {
         // A link that needs sums before it applies. A one-pass chain nested in a chain declares
         // reductions too, none: it is an elementwise link.
         template <class R>
@@ -78,6 +116,13 @@ namespace xoptim
             if constexpr (requires { R::scope; }) { return R::scope == reduction_scope::group; }
             else { return false; }
         }
+
+        // The sums of a factored link that are taken per row (the last ones of its reductions).
+        template <class R>
+        inline constexpr std::size_t row_reductions_of = [] {
+            if constexpr (requires { R::row_reductions; }) { return std::size_t(R::row_reductions); }
+            else { return std::size_t(0); }
+        }();
 
         template <class R>
         inline constexpr std::size_t reductions_of = [] {

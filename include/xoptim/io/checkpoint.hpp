@@ -260,7 +260,7 @@ namespace xoptim
                     w.u32(static_cast<std::uint32_t>(st.slots.size()));
                     for (std::size_t s = 0; s < st.slots.size(); ++s)
                     {
-                        const bool active = grp.rule.slot_active(s);
+                        const bool active = xoptim::detail::slot_in_use(grp.rule, s, st.shape.size());
                         w.u8(active ? 1 : 0);
                         if (!active) { continue; }
                         const auto& slot = st.slots[s];
@@ -807,7 +807,7 @@ namespace xoptim
                     {
                         const std::string sname = tname + " slot " + std::to_string(s);
                         const std::uint8_t active = r.u8(sname + " flag");
-                        const bool want = grp.rule.slot_active(s);
+                        const bool want = xoptim::detail::slot_in_use(grp.rule, s, st.shape.size());
                         if (active > 1 || (active == 1) != want)
                         {
                             throw checkpoint_error(sname + ": expected " + (want ? "in use (1)" : "unused (0)")
@@ -818,9 +818,22 @@ namespace xoptim
                             st.slots.emplace_back(std::vector<std::size_t>{0});
                             continue;
                         }
-                        r.need(count * sizeof(V), sname + " values");  // before allocating
-                        slot_tensor<V> slot(st.shape);
-                        read_finite_values<V>(r, sname, count, slot.data());
+                        // A factored rule's row, column and matrix slots have shapes of their own
+                        // (never larger than the parameter's). Checked against the file first.
+                        const auto slot_shape = xoptim::detail::slot_shape_of(grp.rule, s, st.shape);
+                        std::size_t slot_count = 1;
+                        for (const std::size_t d : slot_shape)
+                        {
+                            if (d != 0 && slot_count > std::numeric_limits<std::size_t>::max() / sizeof(V) / d)
+                            {
+                                throw checkpoint_error(sname + ": expected a shape whose values fit in memory, found "
+                                                       + shape_text(slot_shape));
+                            }
+                            slot_count *= d;
+                        }
+                        r.need(slot_count * sizeof(V), sname + " values");  // before allocating
+                        slot_tensor<V> slot(slot_shape);
+                        read_finite_values<V>(r, sname, slot_count, slot.data());
                         st.slots.push_back(std::move(slot));
                     }
                     grp.tensors.push_back(std::move(st));

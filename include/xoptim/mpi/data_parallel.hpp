@@ -43,8 +43,9 @@ namespace xoptim::mpi
             const typename Optimizer::policy_type policy{};
             for (std::size_t k = 0; k < Chain::max_slots; ++k)
             {
-                st.slots[k] = rule.slot_active(k) ? policy.template make_slot<V>(st.shape, rule.initial_value(k))
-                                                  : slot_tensor<V>(std::vector<std::size_t>{0});
+                st.slots[k] = xoptim::detail::slot_in_use(rule, k, st.shape.size())
+                    ? policy.template make_slot<V>(xoptim::detail::slot_shape_of(rule, k, st.shape), rule.initial_value(k))
+                    : slot_tensor<V>(std::vector<std::size_t>{0});
             }
             return st;
         }

@@ -50,6 +50,9 @@ namespace xoptim::mpi
         // modes switched across the shards; ZeRO-1 does not do that yet.
         static_assert(!rule_type::has_group_state,
                       "xoptim::mpi::zero1: chains with group state (schedule-free) are not sharded; use data_parallel");
+        static_assert(!xoptim::detail::factored_chain<rule_type>,
+                      "xoptim::mpi::zero1 shards tensors into flat pieces; a factored rule (Adafactor) needs whole rows "
+                      "and columns");
 
         explicit zero1(Optimizer opt, communicator comm = communicator())
             : m_opt(std::move(opt)), m_comm(comm)
