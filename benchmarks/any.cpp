@@ -35,12 +35,12 @@ namespace xoptim_bench
             const double bytes = double(values_per_parameter(name) * sizeof(V) * n);
             auto opt = xoptim::make_optimizer<V>(name);
             const double bw = timed_loop(state, bytes, [&] { opt.step(p, g); });
-            state.counters["x_typed"] = bw / reference("step/" + name + "/" + dtype_name<V>() + "/" + std::to_string(n), [&] {
-                tensor<V> tp = p, tg = g;
-                return with_optimizer<V>(name, [&](auto typed) {
-                    return standalone_bandwidth(bytes, [&] { typed.step(tp, tg); });
+            state.counters["x_typed"] =
+                bw / reference("step/" + name + "/" + dtype_name<V>() + "/" + std::to_string(n), [&] {
+                    tensor<V> tp = p, tg = g;
+                    return with_optimizer<V>(
+                        name, [&](auto typed) { return standalone_bandwidth(bytes, [&] { typed.step(tp, tg); }); });
                 });
-            });
         }
 
         void bm_any_many(benchmark::State& state, std::string name)
@@ -50,12 +50,13 @@ namespace xoptim_bench
             many_data<float> d(count);
             auto opt = xoptim::make_optimizer<float>(name);
             const double bw = timed_loop(state, bytes, [&] { opt.step(0, d.params, d.grads); });
-            state.counters["x_typed"] = bw / reference("many/" + name + "/f32/" + std::to_string(count), [&] {
-                many_data<float> typed_data(count);
-                return with_optimizer<float>(name, [&](auto typed) {
-                    return standalone_bandwidth(bytes, [&] { typed.step(0, typed_data.params, typed_data.grads); });
+            state.counters["x_typed"] =
+                bw / reference("many/" + name + "/f32/" + std::to_string(count), [&] {
+                    many_data<float> typed_data(count);
+                    return with_optimizer<float>(name, [&](auto typed) {
+                        return standalone_bandwidth(bytes, [&] { typed.step(0, typed_data.params, typed_data.grads); });
+                    });
                 });
-            });
         }
 
         void bm_any_seed(benchmark::State& state, std::string name)
@@ -86,9 +87,9 @@ namespace xoptim_bench
         }
         for (const auto& name : optimizer_names())
         {
-            benchmark::RegisterBenchmark(("any_many/" + name + "/f32").c_str(),
-                                         [name](benchmark::State& s) { bm_any_many(s, name); })
-                ->Arg(1000);
+            benchmark::RegisterBenchmark(("any_many/" + name + "/f32").c_str(), [name](benchmark::State& s) {
+                bm_any_many(s, name);
+            })->Arg(1000);
         }
         for (const char* name : {"sgd", "momentum", "adam", "lamb"})
         {

@@ -74,7 +74,6 @@ namespace xoptim_bench
             for (auto* b : {axpy_bm, triad_bm})
             {
                 for (std::size_t n : sizes()) { b->Arg(static_cast<std::int64_t>(n)); }
-                
             }
         }
     }

@@ -37,7 +37,10 @@ namespace xoptim_bench
             state.SetBytesProcessed(state.iterations() * state.range(0));
         }
 
-        std::uint64_t fnv1a(const unsigned char* p, std::size_t n) noexcept { return xoptim::detail::ckpt::fnv1a64(p, n); }
+        std::uint64_t fnv1a(const unsigned char* p, std::size_t n) noexcept
+        {
+            return xoptim::detail::ckpt::fnv1a64(p, n);
+        }
 
         struct adam_state
         {
@@ -64,31 +67,37 @@ namespace xoptim_bench
     {
         for (const std::int64_t bytes : {std::int64_t(1) << 12, std::int64_t(1) << 20, std::int64_t(1) << 26})
         {
-            benchmark::RegisterBenchmark("checkpoint/checksum_fnv1a", run_checksum<fnv1a>)
-                ->Arg(bytes);
+            benchmark::RegisterBenchmark("checkpoint/checksum_fnv1a", run_checksum<fnv1a>)->Arg(bytes);
             benchmark::RegisterBenchmark("checkpoint/checksum_xxh3", run_checksum<xoptim::detail::ckpt::xxh3_64>)
                 ->Arg(bytes);
         }
-        benchmark::RegisterBenchmark("checkpoint/to_bytes/adam_f32_2^24", [](benchmark::State& state) {
-            const adam_state s;
-            std::size_t size = 0;
-            for (auto _ : state)
-            {
+        benchmark::RegisterBenchmark("checkpoint/to_bytes/adam_f32_2^24",
+                                     [](benchmark::State& state) {
+                                         const adam_state s;
+                                         std::size_t size = 0;
+                                         for (auto _ : state)
+                                         {
+                                             const auto b = xoptim::to_bytes(s.opt, s.w, {.tag = "bench"});
+                                             size = b.size();
+                                             benchmark::DoNotOptimize(b.data());
+                                         }
+                                         state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(size));
+                                     })
+            ->Unit(benchmark::kMillisecond)
+            ->Iterations(3);
+        benchmark::RegisterBenchmark(
+            "checkpoint/from_bytes/adam_f32_2^24",
+            [](benchmark::State& state) {
+                adam_state s;
                 const auto b = xoptim::to_bytes(s.opt, s.w, {.tag = "bench"});
-                size = b.size();
-                benchmark::DoNotOptimize(b.data());
-            }
-            state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(size));
-        })->Unit(benchmark::kMillisecond)->Iterations(3);
-        benchmark::RegisterBenchmark("checkpoint/from_bytes/adam_f32_2^24", [](benchmark::State& state) {
-            adam_state s;
-            const auto b = xoptim::to_bytes(s.opt, s.w, {.tag = "bench"});
-            for (auto _ : state)
-            {
-                xoptim::from_bytes(std::span<const unsigned char>(b), s.opt, s.w, {.tag = "bench"});
-                benchmark::DoNotOptimize(s.w.data());
-            }
-            state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(b.size()));
-        })->Unit(benchmark::kMillisecond)->Iterations(3);
+                for (auto _ : state)
+                {
+                    xoptim::from_bytes(std::span<const unsigned char>(b), s.opt, s.w, {.tag = "bench"});
+                    benchmark::DoNotOptimize(s.w.data());
+                }
+                state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(b.size()));
+            })
+            ->Unit(benchmark::kMillisecond)
+            ->Iterations(3);
     }
 }

@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <ctime>
 #include <cstddef>
 #include <cstdint>
+#include <ctime>
 #include <functional>
 #include <map>
 #include <string>
@@ -67,26 +67,39 @@ namespace xoptim_bench
     inline std::size_t values_per_parameter(const std::string& optimizer)
     {
         static const std::map<std::string, std::size_t> table = {
-            {"sgd", 3},     {"momentum", 5}, {"nesterov", 5}, {"adam", 7},    {"adamw", 7},  {"amsgrad", 9},
-            {"rmsprop", 5}, {"adagrad", 5},  {"lion", 5},     {"lamb", 10},   {"lars", 7},
-            {"nadam", 7},   {"radam", 7},    {"adamax", 7},   {"adadelta", 7}, {"rprop", 7},
+            {"sgd", 3},
+            {"momentum", 5},
+            {"nesterov", 5},
+            {"adam", 7},
+            {"adamw", 7},
+            {"amsgrad", 9},
+            {"rmsprop", 5},
+            {"adagrad", 5},
+            {"lion", 5},
+            {"lamb", 10},
+            {"lars", 7},
+            {"nadam", 7},
+            {"radam", 7},
+            {"adamax", 7},
+            {"adadelta", 7},
+            {"rprop", 7},
             // ASGD before t0 (the default 1e6) writes its average without reading it.
             {"asgd", 4},
             // Adafactor on a vector (step/, many/): three passes reading p, g and v, v written in
             // the first, p in the last. On a matrix (adafactor/factored/) 7: its state is O(n + m).
             {"adafactor", 11},
             // Schedule-free: d = z - y (and AdamW's v) read and written, as momentum (and Adam's m, v).
-            {"sgd_schedule_free", 5}, {"adamw_schedule_free", 7},
+            {"sgd_schedule_free", 5},
+            {"adamw_schedule_free", 7},
         };
         return table.at(optimizer);
     }
 
     inline const std::vector<std::string>& optimizer_names()
     {
-        static const std::vector<std::string> names = {"sgd",  "momentum", "nesterov", "adam",    "adamw", "amsgrad",
-                                                       "lamb", "lars",     "rmsprop",  "adagrad", "lion",
-                                                       "nadam", "radam",   "adamax",   "adadelta", "rprop", "asgd",
-                                                       "adafactor"};
+        static const std::vector<std::string> names = {
+            "sgd",     "momentum", "nesterov", "adam",  "adamw",  "amsgrad",  "lamb",  "lars", "rmsprop",
+            "adagrad", "lion",     "nadam",    "radam", "adamax", "adadelta", "rprop", "asgd", "adafactor"};
         return names;
     }
 
@@ -186,8 +199,7 @@ namespace xoptim_bench
         std::size_t iterations = 0, batch = 1;
         const double t0 = thread_seconds();
         double seconds = 0.0;
-        do
-        {
+        do {
             for (std::size_t k = 0; k < batch; ++k)
             {
                 body();

@@ -45,8 +45,9 @@ namespace xoptim_bench
             }
             state.counters["evals"] = evals;
             state.counters["iters"] = iters;
-            state.counters["time_per_iter"] = benchmark::Counter(iters * static_cast<double>(state.iterations()),
-                                                                 benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+            state.counters["time_per_iter"] =
+                benchmark::Counter(iters * static_cast<double>(state.iterations()),
+                                   benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
         }
 
         xoptim::lbfgs_options options(xoptim::line_search ls, std::int64_t history)
@@ -84,19 +85,20 @@ namespace xoptim_bench
             });
             for (const std::int64_t history : {10, 100})
             {
-                benchmark::RegisterBenchmark(("lbfgs/quadratic_65536/history_" + std::to_string(history) + suffix).c_str(),
-                                             [ls, history](benchmark::State& st) {
-                                                 constexpr std::size_t n = std::size_t(1) << 16;
-                                                 vec a = xt::zeros<double>({n}), x0 = xt::zeros<double>({n});
-                                                 filler(7).fill(a.begin(), a.end(), 1.0, 100.0);
-                                                 filler(8).fill(x0.begin(), x0.end(), -1.0, 1.0);
-                                                 run_lbfgs(st, options(ls, history), x0, [&](const vec& w, auto& g) {
-                                                     xt::noalias(g) = a * w;
-                                                     double f = 0;
-                                                     for (std::size_t i = 0; i < n; ++i) { f += w(i) * g(i); }
-                                                     return 0.5 * f;
-                                                 });
-                                             });
+                benchmark::RegisterBenchmark(
+                    ("lbfgs/quadratic_65536/history_" + std::to_string(history) + suffix).c_str(),
+                    [ls, history](benchmark::State& st) {
+                        constexpr std::size_t n = std::size_t(1) << 16;
+                        vec a = xt::zeros<double>({n}), x0 = xt::zeros<double>({n});
+                        filler(7).fill(a.begin(), a.end(), 1.0, 100.0);
+                        filler(8).fill(x0.begin(), x0.end(), -1.0, 1.0);
+                        run_lbfgs(st, options(ls, history), x0, [&](const vec& w, auto& g) {
+                            xt::noalias(g) = a * w;
+                            double f = 0;
+                            for (std::size_t i = 0; i < n; ++i) { f += w(i) * g(i); }
+                            return 0.5 * f;
+                        });
+                    });
             }
         }
     }

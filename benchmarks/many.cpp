@@ -18,9 +18,8 @@ namespace xoptim_bench
             const auto count = static_cast<std::size_t>(state.range(0));
             const double bytes = double(values_per_parameter(name) * sizeof(float) * many_total);
             many_data<float> d(count);
-            const double bw = with_optimizer<float>(name, [&](auto opt) {
-                return timed_loop(state, bytes, [&] { opt.step(0, d.params, d.grads); });
-            });
+            const double bw = with_optimizer<float>(
+                name, [&](auto opt) { return timed_loop(state, bytes, [&] { opt.step(0, d.params, d.grads); }); });
             const std::string key = "many/" + name + "/f32/1";
             if (count == 1)
             {
@@ -28,12 +27,13 @@ namespace xoptim_bench
                 return;
             }
             record_reference("many/" + name + "/f32/" + std::to_string(count), bw, state);
-            state.counters["x_single"] = bw / reference(key, [&] {
-                many_data<float> single(1);
-                return with_optimizer<float>(name, [&](auto opt) {
-                    return standalone_bandwidth(bytes, [&] { opt.step(0, single.params, single.grads); });
+            state.counters["x_single"] =
+                bw / reference(key, [&] {
+                    many_data<float> single(1);
+                    return with_optimizer<float>(name, [&](auto opt) {
+                        return standalone_bandwidth(bytes, [&] { opt.step(0, single.params, single.grads); });
+                    });
                 });
-            });
         }
     }
 

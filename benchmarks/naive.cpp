@@ -198,7 +198,8 @@ namespace xoptim_bench
                     const V eta_minus = V(0.5), eta_plus = V(1.2), lo = V(1e-6), hi = V(50);
                     if (d.t++ == 0) { d.v.fill(V(1e-2)); }
                     xt::noalias(d.u) = d.g * d.m;  // the sign of the product decides
-                    xt::noalias(d.v) = xt::clip(d.v * xt::where(d.u > V(0), eta_plus, xt::where(d.u < V(0), eta_minus, V(1))), lo, hi);
+                    xt::noalias(d.v) =
+                        xt::clip(d.v * xt::where(d.u > V(0), eta_plus, xt::where(d.u < V(0), eta_minus, V(1))), lo, hi);
                     xt::noalias(d.m) = xt::where(d.u < V(0), V(0), d.g);
                     xt::noalias(d.p) -= xt::sign(d.m) * d.v;
                 };
@@ -256,7 +257,6 @@ namespace xoptim_bench
                 auto* b = benchmark::RegisterBenchmark(("naive/" + name + "/" + dtype_name<V>()).c_str(),
                                                        [name](benchmark::State& s) { bm_naive<V>(s, name); });
                 for (std::size_t n : sizes()) { b->Arg(static_cast<std::int64_t>(n)); }
-                
             }
         }
     }

@@ -97,9 +97,8 @@ namespace xoptim_bench
         {
             xt::xtensor<double, 1> p = {-20.0, -10.0};
             const xt::xtensor<double, 1> g = {0.75, -1.25};
-            const double rate = with_optimizer<double>(name, [&](auto opt) {
-                return timed_loop(state, 1.0, [&]() XOPTIM_BENCH_INLINE { opt.step(p, g); });
-            });
+            const double rate = with_optimizer<double>(
+                name, [&](auto opt) { return timed_loop(state, 1.0, [&]() XOPTIM_BENCH_INLINE { opt.step(p, g); }); });
             state.counters["ns_per_step"] = benchmark::Counter(1e9 / rate);
             record_reference("seed/" + name, rate, state);
             const double hand = reference("seed_handwritten/" + name, [&] {

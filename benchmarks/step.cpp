@@ -23,7 +23,8 @@ namespace xoptim_bench
         }
         bool schedule_free(const std::string& name)
         {
-            return std::find(schedule_free_names().begin(), schedule_free_names().end(), name) != schedule_free_names().end();
+            return std::find(schedule_free_names().begin(), schedule_free_names().end(), name)
+                   != schedule_free_names().end();
         }
 
         template <class V>
@@ -36,9 +37,8 @@ namespace xoptim_bench
             f.fill(p.begin(), p.end(), -1.0, 1.0);
             f.fill(g.begin(), g.end(), -1e-2, 1e-2);
             const double bytes = double(values_per_parameter(name) * sizeof(V) * n);
-            const double bw = with_optimizer<V>(name, [&](auto opt) {
-                return timed_loop(state, bytes, [&] { opt.step(p, g); });
-            });
+            const double bw =
+                with_optimizer<V>(name, [&](auto opt) { return timed_loop(state, bytes, [&] { opt.step(p, g); }); });
             record_reference("step/" + name + "/" + dtype_name<V>() + "/" + std::to_string(n), bw, state);
             state.counters["x_axpy"] = bw / axpy_reference<V>(n);
             if (!schedule_free(name)) { state.counters["x_naive"] = bw / naive_reference<V>(name, n); }
@@ -57,9 +57,8 @@ namespace xoptim_bench
             f.fill(p.begin(), p.end(), -1.0, 1.0);
             f.fill(g.begin(), g.end(), -1e-2, 1e-2);
             const double bytes = double(values_per_parameter(name) * sizeof(V) * n);
-            const double bw = with_optimizer<V>(name, [&](auto opt) {
-                return timed_loop(state, bytes, [&] { opt.step(p, g); });
-            });
+            const double bw =
+                with_optimizer<V>(name, [&](auto opt) { return timed_loop(state, bytes, [&] { opt.step(p, g); }); });
             state.counters["x_axpy"] = bw / axpy_reference<V>(n);
         }
 
@@ -73,7 +72,6 @@ namespace xoptim_bench
                 auto* b = benchmark::RegisterBenchmark(("step/" + name + "/" + dtype_name<V>()).c_str(),
                                                        [name](benchmark::State& s) { bm_step<V>(s, name); });
                 for (std::size_t n : sizes()) { b->Arg(static_cast<std::int64_t>(n)); }
-                
             }
         }
     }
@@ -84,12 +82,10 @@ namespace xoptim_bench
         register_dtype<double>();
         for (const char* name : {"sgd", "adam"})
         {
-            auto* b = benchmark::RegisterBenchmark((std::string("step_unaligned/") + name + "/f32").c_str(),
-                                                   [name = std::string(name)](benchmark::State& s) {
-                                                       bm_step_unaligned<float>(s, name);
-                                                   });
+            auto* b = benchmark::RegisterBenchmark(
+                (std::string("step_unaligned/") + name + "/f32").c_str(),
+                [name = std::string(name)](benchmark::State& s) { bm_step_unaligned<float>(s, name); });
             for (std::size_t n : sizes()) { b->Arg(static_cast<std::int64_t>(n)); }
-            
         }
     }
 }

@@ -62,7 +62,8 @@ namespace xoptim_bench
             const auto n = static_cast<std::size_t>(state.range(0));
             const auto threads = static_cast<std::size_t>(state.range(1));
             threaded_triad t(n, threads);
-            const double bw = timed_loop(state, 12.0 * double(n), [&] { t.run(); }, true);
+            const double bw = timed_loop(
+                state, 12.0 * double(n), [&] { t.run(); }, true);
             record_reference(triad_key(n, threads), bw, state);
         }
 
@@ -78,22 +79,23 @@ namespace xoptim_bench
             const double bytes = double(values_per_parameter(name) * sizeof(float) * n);
             const double bw = with_optimizer<float>(name, [&](auto opt) {
                 opt.set_threads(threads);
-                return timed_loop(state, bytes, [&] { opt.step(p, g); }, true);
+                return timed_loop(
+                    state, bytes, [&] { opt.step(p, g); }, true);
             });
             state.counters["x_triad"] = bw / reference(triad_key(n, threads), [&] {
-                threaded_triad t(n, threads);
-                double seconds = 0.0;
-                std::size_t iterations = 0;
-                t.run();
-                const double t0 = wall_seconds();
-                while (seconds < 0.2 || iterations < 3)
-                {
-                    t.run();
-                    ++iterations;
-                    seconds = wall_seconds() - t0;
-                }
-                return 12.0 * double(n) * double(iterations) / seconds;
-            });
+                                            threaded_triad t(n, threads);
+                                            double seconds = 0.0;
+                                            std::size_t iterations = 0;
+                                            t.run();
+                                            const double t0 = wall_seconds();
+                                            while (seconds < 0.2 || iterations < 3)
+                                            {
+                                                t.run();
+                                                ++iterations;
+                                                seconds = wall_seconds() - t0;
+                                            }
+                                            return 12.0 * double(n) * double(iterations) / seconds;
+                                        });
         }
 
         template <class B>
@@ -112,10 +114,9 @@ namespace xoptim_bench
         add_args(benchmark::RegisterBenchmark("baseline/triad_threads/f32", bm_triad_threads));
         for (const char* name : {"sgd", "adam", "lamb"})
         {
-            add_args(benchmark::RegisterBenchmark((std::string("threads/") + name + "/f32").c_str(),
-                                                  [n = std::string(name)](benchmark::State& s) {
-                                                      bm_step_threads(s, n);
-                                                  }));
+            add_args(
+                benchmark::RegisterBenchmark((std::string("threads/") + name + "/f32").c_str(),
+                                             [n = std::string(name)](benchmark::State& s) { bm_step_threads(s, n); }));
         }
     }
 }

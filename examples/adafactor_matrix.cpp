@@ -4,8 +4,8 @@
 
 #include <cmath>
 #include <cstddef>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <random>
 #include <vector>
 

@@ -35,10 +35,7 @@ namespace
         return g;
     }
 
-    auto make_optimizer()
-    {
-        return xoptim::adam({}, xoptim::cosine_decay{0.05, 100, 1e-4});
-    }
+    auto make_optimizer() { return xoptim::adam({}, xoptim::cosine_decay{0.05, 100, 1e-4}); }
 
     template <class Opt>
     void train(Opt& opt, vec& w, int steps)

@@ -52,9 +52,8 @@ namespace
     }
 
     // Mean squared error over rows [first, first + n) and outputs; with gW, gb its gradient.
-    double mse(const xt::xtensor<double, 2>& W, const xt::xtensor<double, 1>& b, const data_set& d,
-               std::size_t first, std::size_t n, xt::xtensor<double, 2>* gW = nullptr,
-               xt::xtensor<double, 1>* gb = nullptr)
+    double mse(const xt::xtensor<double, 2>& W, const xt::xtensor<double, 1>& b, const data_set& d, std::size_t first,
+               std::size_t n, xt::xtensor<double, 2>* gW = nullptr, xt::xtensor<double, 1>* gb = nullptr)
     {
         if (gW) { gW->fill(0.0); }
         if (gb) { gb->fill(0.0); }

@@ -29,9 +29,10 @@ struct scale_by_belief
     static constexpr auto hyperparameters()
     {
         using namespace xoptim;
-        return std::tuple{param("beta1", &scale_by_belief::beta1, constraints::unit_interval, "first-moment decay"),
-                          param("beta2", &scale_by_belief::beta2, constraints::unit_interval, "belief (variance) decay"),
-                          param("eps", &scale_by_belief::eps, constraints::positive, "term added to the variance")};
+        return std::tuple{
+            param("beta1", &scale_by_belief::beta1, constraints::unit_interval, "first-moment decay"),
+            param("beta2", &scale_by_belief::beta2, constraints::unit_interval, "belief (variance) decay"),
+            param("eps", &scale_by_belief::eps, constraints::positive, "term added to the variance")};
     }
 
     // State: two slots, m and s, owned by the optimizer; the rule holds hyperparameters only.

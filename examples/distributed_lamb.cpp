@@ -127,8 +127,8 @@ namespace
             std::printf("%12s %10s %10s %10s %10s %8s\n", "parameters", "agree", "allreduce", "update", "step",
                         "reduce%");
         }
-        for (const std::size_t total : {std::size_t{1} << 12, std::size_t{1} << 16, std::size_t{1} << 20,
-                                        std::size_t{1} << 23})
+        for (const std::size_t total :
+             {std::size_t{1} << 12, std::size_t{1} << 16, std::size_t{1} << 20, std::size_t{1} << 23})
         {
             const std::size_t tensors = 64, each = total / tensors;
             const int steps = total >= (std::size_t{1} << 23) ? 5 : 50;
@@ -141,7 +141,12 @@ namespace
                 for (int s = 0; s < steps; ++s)
                 {
                     for (auto& g : grads) { g.fill(1e-3 * (comm.rank() + 1)); }
-                    if (s == 0) { dp.step(0, params, grads); dp.reset_stats(); continue; }  // warm-up
+                    if (s == 0)
+                    {
+                        dp.step(0, params, grads);
+                        dp.reset_stats();
+                        continue;
+                    }  // warm-up
                     dp.step(0, params, grads);
                 }
                 const auto& st = dp.stats();

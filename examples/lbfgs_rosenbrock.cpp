@@ -17,7 +17,8 @@ int main()
 {
     using vec = xt::xtensor<double, 1>;
     // torch.optim.LBFGS([w], history_size=10, max_iter=10, line_search_fn="strong_wolfe")
-    xoptim::lbfgs<double> opt({.max_iter = 10, .history_size = 10, .line_search_fn = xoptim::line_search::strong_wolfe});
+    xoptim::lbfgs<double> opt(
+        {.max_iter = 10, .history_size = 10, .line_search_fn = xoptim::line_search::strong_wolfe});
     vec w = {-1.2, 1.0};
     auto closure = [](const vec& x, auto& g) {
         const auto df = xoptim::rosenbrock::df(x(0), x(1));

@@ -35,13 +35,13 @@ namespace mlp_digits
     inline constexpr std::size_t train_rows = 1500;  // of the 1797 digits; the other 297 test
     inline constexpr std::size_t batch_size = 32;    // 46 batches an epoch, 28 rows left out
     inline constexpr std::uint64_t steps = 300;
-    inline constexpr std::uint64_t init_seed = 1;    // splitmix64 seed of the initial weights
-    inline constexpr std::uint64_t order_seed = 2;   // splitmix64 seed of the batch order
-    inline constexpr std::uint64_t split_seed = 3;   // splitmix64 seed of the train/test split
+    inline constexpr std::uint64_t init_seed = 1;   // splitmix64 seed of the initial weights
+    inline constexpr std::uint64_t order_seed = 2;  // splitmix64 seed of the batch order
+    inline constexpr std::uint64_t split_seed = 3;  // splitmix64 seed of the train/test split
     inline constexpr std::uint64_t warmup_steps = 30;
     inline constexpr double start_factor = 0.1;
-    inline constexpr double max_grad_norm = 0.5;     // the global norm here is 0.08-0.84
-    inline constexpr double weight_decay = 1e-2;     // weights only
+    inline constexpr double max_grad_norm = 0.5;  // the global norm here is 0.08-0.84
+    inline constexpr double weight_decay = 1e-2;  // weights only
 
     // ---- splitmix64 (Steele, Lea & Flood 2014) -----------------------------------------------
     struct splitmix64
@@ -75,8 +75,8 @@ namespace mlp_digits
     // ---- data --------------------------------------------------------------------------------
     struct digits
     {
-        xt::xtensor<double, 2> x;           // rows of 64 pixels scaled to [0, 1]
-        std::vector<std::size_t> labels;    // 0..9
+        xt::xtensor<double, 2> x;         // rows of 64 pixels scaled to [0, 1]
+        std::vector<std::size_t> labels;  // 0..9
         std::size_t size() const noexcept { return labels.size(); }
     };
 
@@ -106,8 +106,8 @@ namespace mlp_digits
         if (all.features() != inputs || all.size() <= train_rows)
         {
             throw std::runtime_error(csv.string() + ": expected " + std::to_string(inputs)
-                                     + " pixels and a label per row, and more than "
-                                     + std::to_string(train_rows) + " rows");
+                                     + " pixels and a label per row, and more than " + std::to_string(train_rows)
+                                     + " rows");
         }
         std::vector<std::size_t> order;
         splitmix64 rng{split_seed};
@@ -265,10 +265,7 @@ namespace mlp_digits
     class batch_order
     {
     public:
-        explicit batch_order(std::size_t rows, std::uint64_t seed = order_seed)
-            : m_rows(rows), m_seed(seed)
-        {
-        }
+        explicit batch_order(std::size_t rows, std::uint64_t seed = order_seed) : m_rows(rows), m_seed(seed) {}
 
         std::uint64_t batches_per_epoch() const noexcept { return m_rows / batch_size; }
 
@@ -305,7 +302,8 @@ namespace mlp_digits
     // start_factor * lr rising to lr over 30 steps, then a half cosine down to 0 over 270.
     inline warmup_cosine lr_schedule(double lr)
     {
-        return {xoptim::cosine_decay{.lr = lr, .period = steps - warmup_steps, .eta_min = 0.0}, warmup_steps, start_factor};
+        return {xoptim::cosine_decay{.lr = lr, .period = steps - warmup_steps, .eta_min = 0.0}, warmup_steps,
+                start_factor};
     }
 
     // The model's tensors registered with opt: its weights (group 0, the optimizer's weight
@@ -328,7 +326,8 @@ namespace mlp_digits
     }
     inline auto make_sgd_nesterov(mlp& m)
     {
-        return registered(xoptim::nesterov<double>({.momentum = 0.9, .weight_decay = weight_decay}, lr_schedule(0.1)), m);
+        return registered(xoptim::nesterov<double>({.momentum = 0.9, .weight_decay = weight_decay}, lr_schedule(0.1)),
+                          m);
     }
     inline auto make_lamb(mlp& m)
     {
@@ -353,7 +352,8 @@ namespace mlp_digits
         for (std::uint64_t step = opt.step_count(weights_group); step < until; ++step)
         {
             losses.push_back(loss_and_gradient(m, data, order.batch(step), grad));
-            xoptim::clip_grad_norm(std::tie(grad.weights[0], grad.weights[1], grad.biases[0], grad.biases[1]), max_norm);
+            xoptim::clip_grad_norm(std::tie(grad.weights[0], grad.weights[1], grad.biases[0], grad.biases[1]),
+                                   max_norm);
             optimizer_step(opt, grad);
         }
         return losses;

@@ -31,10 +31,9 @@ namespace
         mat W1, W2;
         vec b1, b2;
         net(std::size_t in, std::size_t hidden, std::size_t out)
-            : W1(xt::zeros<double>({hidden, in})), W2(xt::zeros<double>({out, hidden})), b1(xt::zeros<double>({hidden})),
-              b2(xt::zeros<double>({out}))
-        {
-        }
+            : W1(xt::zeros<double>({hidden, in})), W2(xt::zeros<double>({out, hidden})),
+              b1(xt::zeros<double>({hidden})), b2(xt::zeros<double>({out}))
+        {}
     };
 }
 

@@ -78,7 +78,8 @@ int main(int argc, char** argv)
         const viz::attrs mom_style{{"stroke", viz::cycle_colour(1).hex()}, {"stroke-width", 2}};
         viz::animated_path(path_svg, map, gd.a, gd.b, t, gd_style);
         viz::animated_path(path_svg, map, momentum.a, momentum.b, t, mom_style);
-        viz::animated_marker(path_svg, map, gd.a, gd.b, t, {{"fill", viz::cycle_colour(0).hex()}, {"stroke", "#ffffff"}});
+        viz::animated_marker(path_svg, map, gd.a, gd.b, t,
+                             {{"fill", viz::cycle_colour(0).hex()}, {"stroke", "#ffffff"}});
         viz::animated_marker(path_svg, map, momentum.a, momentum.b, t,
                              {{"fill", viz::cycle_colour(1).hex()}, {"stroke", "#ffffff"}});
         // The legend in the lower right corner, away from the start of the paths.
@@ -100,12 +101,10 @@ int main(int argc, char** argv)
         loss_svg.rect(0, 0, lo.width, lo.height, {{"fill", "#ffffff"}});
         const viz::frame chart = viz::draw_chart(
             loss_svg, {0, 0, lo.width, lo.height},
-            {viz::iteration_series("gradient descent", gd.loss), viz::iteration_series("momentum 0.8", momentum.loss)}, lo);
+            {viz::iteration_series("gradient descent", gd.loss), viz::iteration_series("momentum 0.8", momentum.loss)},
+            lo);
         std::vector<double> iteration;
-        for (int k = 0; k <= steps; ++k)
-        {
-            iteration.push_back(k);
-        }
+        for (int k = 0; k <= steps; ++k) { iteration.push_back(k); }
         viz::animated_cursor(loss_svg, chart, iteration, t);
         loss_svg.save((out / "loss.svg").string());
 
@@ -116,10 +115,10 @@ int main(int argc, char** argv)
         so.z_label = "loss";
         viz::write_text_file((out / "surface.svg").string(), viz::surface_plot(g, so));
 
-        viz::write_text_file((out / "history.csv").string(),
-                             viz::columns_csv({"iteration", "gd_a", "gd_b", "gd_loss", "momentum_a", "momentum_b",
-                                               "momentum_loss"},
-                                              {iteration, gd.a, gd.b, gd.loss, momentum.a, momentum.b, momentum.loss}));
+        viz::write_text_file(
+            (out / "history.csv").string(),
+            viz::columns_csv({"iteration", "gd_a", "gd_b", "gd_loss", "momentum_a", "momentum_b", "momentum_loss"},
+                             {iteration, gd.a, gd.b, gd.loss, momentum.a, momentum.b, momentum.loss}));
 
         viz::html_page page("Optimisation history");
         page.heading(1, "Gradient descent and momentum on f(a, b) = (a - 1)^2 + 10 (b + 0.5)^2");

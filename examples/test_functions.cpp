@@ -11,39 +11,39 @@
 #include <xoptim/optimizers.hpp>
 #include <xoptim/problems/test_functions.hpp>
 
-namespace {
-
-template <class F>
-double distance_to_nearest_minimum(const F& f, const xt::xtensor<double, 1>& p)
+namespace
 {
-    double best = std::numeric_limits<double>::infinity();
-    for (const auto& m : f.minima()) {
-        best = std::min(best, std::hypot(p(0) - m.x, p(1) - m.y));
+
+    template <class F>
+    double distance_to_nearest_minimum(const F& f, const xt::xtensor<double, 1>& p)
+    {
+        double best = std::numeric_limits<double>::infinity();
+        for (const auto& m : f.minima()) { best = std::min(best, std::hypot(p(0) - m.x, p(1) - m.y)); }
+        return best;
     }
-    return best;
-}
 
-template <class F, class O>
-double report(const F& f, const char* name, O opt)
-{
-    const auto s = f.start();
-    xt::xtensor<double, 1> theta = {s[0], s[1]};
-    const auto result = xoptim::fit(f, opt, theta, {.epochs = 2000}, xoptim::stop_on_divergence{});
-    const auto& last = result.last();
-    std::printf("  %-9s -> (%9.5f, %9.5f)  f = %-12.6g  nearest minimum at %.3g%s\n", name,
-                last.theta(0), last.theta(1), last.loss, distance_to_nearest_minimum(f, last.theta),
-                result.reason == xoptim::stop_reason::completed
-                    ? ""
-                    : ("  [" + std::string(xoptim::to_string(result.reason)) + "]").c_str());
-    return last.loss;
-}
+    template <class F, class O>
+    double report(const F& f, const char* name, O opt)
+    {
+        const auto s = f.start();
+        xt::xtensor<double, 1> theta = {s[0], s[1]};
+        const auto result = xoptim::fit(f, opt, theta, {.epochs = 2000}, xoptim::stop_on_divergence{});
+        const auto& last = result.last();
+        std::printf("  %-9s -> (%9.5f, %9.5f)  f = %-12.6g  nearest minimum at %.3g%s\n", name, last.theta(0),
+                    last.theta(1), last.loss, distance_to_nearest_minimum(f, last.theta),
+                    result.reason == xoptim::stop_reason::completed
+                        ? ""
+                        : ("  [" + std::string(xoptim::to_string(result.reason)) + "]").c_str());
+        return last.loss;
+    }
 
-} // namespace
+}  // namespace
 
 int main()
 {
     int failures = 0;
-    for (const auto name : xoptim::test_function_names) {
+    for (const auto name : xoptim::test_function_names)
+    {
         std::visit(
             [&](const auto& f) {
                 const auto s = f.start();
@@ -55,9 +55,9 @@ int main()
                 report(f, "lion", xoptim::lion({.lr = 2e-3}));
                 // Adam gets within 0.01 of the lowest value of every function but Rastrigin,
                 // whose maze of local minima holds every optimizer here.
-                if (name != "rastrigin" && !(adam_loss < f.minima().front().value + 1e-2)) {
-                    std::fprintf(stderr, "%s: adam did not reach a minimum\n",
-                                 std::string(name).c_str());
+                if (name != "rastrigin" && !(adam_loss < f.minima().front().value + 1e-2))
+                {
+                    std::fprintf(stderr, "%s: adam did not reach a minimum\n", std::string(name).c_str());
                     ++failures;
                 }
             },

@@ -90,16 +90,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     {
         std::vector<unsigned char> fixed(data, data + size);
         const std::uint64_t payload = size - header - trailer;
-        for (int i = 0; i < 8; ++i) { fixed[16 + static_cast<std::size_t>(i)] = static_cast<unsigned char>(payload >> (8 * i)); }
+        for (int i = 0; i < 8; ++i)
+        {
+            fixed[16 + static_cast<std::size_t>(i)] = static_cast<unsigned char>(payload >> (8 * i));
+        }
         // The checksum of the version the bytes claim (the current one's for any other).
         std::uint32_t version = 0;
         for (int i = 0; i < 4; ++i) { version |= std::uint32_t(fixed[8 + static_cast<std::size_t>(i)]) << (8 * i); }
-        if (version < xoptim::checkpoint_format::oldest_readable_version || version > xoptim::checkpoint_format::version)
+        if (version < xoptim::checkpoint_format::oldest_readable_version
+            || version > xoptim::checkpoint_format::version)
         {
             version = xoptim::checkpoint_format::version;
         }
         const std::uint64_t h = xoptim::checkpoint_format::checksum(version, fixed.data(), size - trailer);
-        for (int i = 0; i < 8; ++i) { fixed[size - trailer + static_cast<std::size_t>(i)] = static_cast<unsigned char>(h >> (8 * i)); }
+        for (int i = 0; i < 8; ++i)
+        {
+            fixed[size - trailer + static_cast<std::size_t>(i)] = static_cast<unsigned char>(h >> (8 * i));
+        }
         load_all(fixed);
     }
     return 0;

@@ -21,8 +21,14 @@ namespace
     void check_parsed(const xoptim::dataset& data)
     {
         if (data.size() == 0 || data.x.shape()[0] != data.size()) { __builtin_trap(); }
-        for (const double v : data.x) { if (!std::isfinite(v)) { __builtin_trap(); } }
-        for (const double v : data.y) { if (!std::isfinite(v)) { __builtin_trap(); } }
+        for (const double v : data.x)
+        {
+            if (!std::isfinite(v)) { __builtin_trap(); }
+        }
+        for (const double v : data.y)
+        {
+            if (!std::isfinite(v)) { __builtin_trap(); }
+        }
 
         std::string text;
         for (std::size_t j = 0; j <= data.features(); ++j) { text += j == 0 ? "c0" : ",c" + std::to_string(j); }

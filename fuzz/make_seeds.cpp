@@ -26,7 +26,8 @@ int main(int argc, char** argv)
         xoptim::save_checkpoint(dir / (std::string(name) + "_empty.ckpt"), opt);
         ++written;
         std::vector<xt::xtensor<V, 2>> params{xt::xtensor<V, 2>{{1, -2, 3}, {0.5, 0.25, -1}}, xt::xtensor<V, 2>{{2}}};
-        std::vector<xt::xtensor<V, 2>> grads{xt::xtensor<V, 2>{{0.1, 0.2, -0.3}, {1, -1, 0}}, xt::xtensor<V, 2>{{-0.5}}};
+        std::vector<xt::xtensor<V, 2>> grads{xt::xtensor<V, 2>{{0.1, 0.2, -0.3}, {1, -1, 0}},
+                                             xt::xtensor<V, 2>{{-0.5}}};
         for (std::size_t g = 0; g < opt.group_count(); ++g)
         {
             for (int s = 0; s < 3; ++s) { opt.step(g, params, grads); }

@@ -48,9 +48,8 @@ namespace xoptim_test
         const auto out = folder / ("run" + std::to_string(counter) + ".out");
         const auto err = folder / ("run" + std::to_string(counter) + ".err");
         ++counter;
-        const std::string command = (cwd.empty() ? std::string() : "cd " + quoted(cwd) + " && ") + "'"
-                                    + XOPTIM_VIZ_EXE + "' " + args + " > " + quoted(out) + " 2> " + quoted(err)
-                                    + " < /dev/null";
+        const std::string command = (cwd.empty() ? std::string() : "cd " + quoted(cwd) + " && ") + "'" + XOPTIM_VIZ_EXE
+                                    + "' " + args + " > " + quoted(out) + " 2> " + quoted(err) + " < /dev/null";
         const int raw = std::system(command.c_str());
         cli_run r;
         r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;

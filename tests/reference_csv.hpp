@@ -19,8 +19,7 @@ namespace xoptim_test
     public:
         csv_row(const std::vector<std::string>* header, std::vector<std::string> cells)
             : m_header(header), m_cells(std::move(cells))
-        {
-        }
+        {}
 
         const std::string& operator[](std::string_view column) const
         {
@@ -81,7 +80,10 @@ namespace xoptim_test
         {
             if (line.empty()) { continue; }
             auto cells = split_cells(line);
-            if (cells.size() != t.header.size()) { throw std::runtime_error(path + ": a row of the wrong width: " + line); }
+            if (cells.size() != t.header.size())
+            {
+                throw std::runtime_error(path + ": a row of the wrong width: " + line);
+            }
             t.rows.emplace_back(&t.header, std::move(cells));
         }
     }

@@ -111,7 +111,10 @@ namespace xrel
         {
             xt::xtensor<V, 2> gt = xt::xtensor<V, 2>::from_shape(t.shape());
             auto it = t.begin();
-            for (auto& x : gt) { x = static_cast<V>(2.0 * (static_cast<double>(*it++) - 0.3) + uniform(rng, -0.5, 0.5)); }
+            for (auto& x : gt)
+            {
+                x = static_cast<V>(2.0 * (static_cast<double>(*it++) - 0.3) + uniform(rng, -0.5, 0.5));
+            }
             g.push_back(std::move(gt));
         }
         return g;
@@ -136,7 +139,10 @@ namespace xrel
         {
             const auto& ga = a.groups()[g];
             const auto& gb = b.groups()[g];
-            if (ga.step != gb.step || ga.skipped != gb.skipped || ga.tensors.size() != gb.tensors.size()) { return false; }
+            if (ga.step != gb.step || ga.skipped != gb.skipped || ga.tensors.size() != gb.tensors.size())
+            {
+                return false;
+            }
             for (std::size_t t = 0; t < ga.tensors.size(); ++t)
             {
                 if (ga.tensors[t].shape != gb.tensors[t].shape) { return false; }
@@ -154,10 +160,7 @@ namespace xrel
     inline std::uint64_t fnv1a(const unsigned char* p, std::size_t n)
     {
         std::uint64_t h = 0xcbf29ce484222325ull;
-        for (std::size_t i = 0; i < n; ++i)
-        {
-            h = (h ^ p[i]) * 0x100000001b3ull;
-        }
+        for (std::size_t i = 0; i < n; ++i) { h = (h ^ p[i]) * 0x100000001b3ull; }
         return h;
     }
 
@@ -166,10 +169,14 @@ namespace xrel
     // from format 3 on, FNV-1a 64 before.
     inline void reseal(std::vector<unsigned char>& b)
     {
-        const std::uint32_t version = std::uint32_t(b[8]) | std::uint32_t(b[9]) << 8 | std::uint32_t(b[10]) << 16
-                                      | std::uint32_t(b[11]) << 24;
-        const std::uint64_t h = version >= 3 ? std::uint64_t(XXH3_64bits(b.data(), b.size() - 8)) : fnv1a(b.data(), b.size() - 8);
-        for (int i = 0; i < 8; ++i) { b[b.size() - 8 + static_cast<std::size_t>(i)] = static_cast<unsigned char>(h >> (8 * i)); }
+        const std::uint32_t version =
+            std::uint32_t(b[8]) | std::uint32_t(b[9]) << 8 | std::uint32_t(b[10]) << 16 | std::uint32_t(b[11]) << 24;
+        const std::uint64_t h =
+            version >= 3 ? std::uint64_t(XXH3_64bits(b.data(), b.size() - 8)) : fnv1a(b.data(), b.size() - 8);
+        for (int i = 0; i < 8; ++i)
+        {
+            b[b.size() - 8 + static_cast<std::size_t>(i)] = static_cast<unsigned char>(h >> (8 * i));
+        }
     }
 
     inline std::uint64_t read_u64(const std::vector<unsigned char>& b, std::size_t at)

@@ -57,7 +57,12 @@ namespace xoptim_test
         return d;
     }
 
-    enum class line_loss { mse, rmse, mae };
+    enum class line_loss
+    {
+        mse,
+        rmse,
+        mae
+    };
 
     // Mean loss of y_hat = theta0 + theta1 x, and its gradient, by hand.
     inline double line_value(const line_data& d, line_loss kind, double t0, double t1)

@@ -137,10 +137,13 @@ namespace
             worst = std::max(worst, e);
 
             // The same through make_optimizer, by torch's names.
-            std::vector<std::pair<std::string, double>> hyper{
-                {"lr", c.options.lr},       {"beta2_decay", c.options.beta2_decay}, {"eps1", c.options.eps1},
-                {"eps2", c.options.eps2},   {"d", c.options.d},                     {"weight_decay", c.options.weight_decay},
-                {"maximize", c.options.maximize ? 1.0 : 0.0}};
+            std::vector<std::pair<std::string, double>> hyper{{"lr", c.options.lr},
+                                                              {"beta2_decay", c.options.beta2_decay},
+                                                              {"eps1", c.options.eps1},
+                                                              {"eps2", c.options.eps2},
+                                                              {"d", c.options.d},
+                                                              {"weight_decay", c.options.weight_decay},
+                                                              {"maximize", c.options.maximize ? 1.0 : 0.0}};
             auto by_name = xoptim::make_optimizer<V>("adafactor", hyper);
             auto w = tensor_of<V>(c.shape, c.params[0]);
             double e2 = 0.0;
@@ -154,14 +157,12 @@ namespace
         }
         CHECK(seen >= 3);
         CHECK(clipped > 0);  // the references exercise update clipping
-        MESSAGE("adafactor " << std::string(dtype) << ": worst relative error " << worst << " over " << seen << " cases");
+        MESSAGE("adafactor " << std::string(dtype) << ": worst relative error " << worst << " over " << seen
+                             << " cases");
     }
 }
 
-TEST_CASE("adafactor, double: torch 2.5's trajectories to 1e-9 relative")
-{
-    check_references<double>("float64", 1e-9);
-}
+TEST_CASE("adafactor, double: torch 2.5's trajectories to 1e-9 relative") { check_references<double>("float64", 1e-9); }
 
 TEST_CASE("adafactor, float: torch 2.5's trajectories (float32) to float accuracy")
 {
@@ -339,18 +340,19 @@ TEST_CASE("adafactor: a checkpoint resumes bit for bit")
 
 TEST_CASE("adafactor: bad hyperparameters are refused, naming them and their values")
 {
-    CHECK_THROWS_WITH_AS(xoptim::adafactor({.beta2_decay = 0.5}), "adafactor: beta2_decay must be finite and <= 0, got 0.5",
-                         std::invalid_argument);
-    CHECK_THROWS_WITH_AS(xoptim::adafactor({.eps1 = -0.5}),
-                         "adafactor: eps1 must be finite and >= 0, or -1 (the machine epsilon of the value type), got -0.5",
-                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(xoptim::adafactor({.beta2_decay = 0.5}),
+                         "adafactor: beta2_decay must be finite and <= 0, got 0.5", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(
+        xoptim::adafactor({.eps1 = -0.5}),
+        "adafactor: eps1 must be finite and >= 0, or -1 (the machine epsilon of the value type), got -0.5",
+        std::invalid_argument);
     CHECK_THROWS_WITH_AS(xoptim::adafactor({.eps2 = -1.0}), "adafactor: eps2 must be finite and >= 0, got -1",
                          std::invalid_argument);
     CHECK_THROWS_WITH_AS(xoptim::adafactor({.d = 0.5}), "adafactor: d must be >= 1, got 0.5", std::invalid_argument);
     CHECK_THROWS_WITH_AS(xoptim::adafactor({.lr = -0.1}), "adafactor: lr must be finite and >= 0, got -0.1",
                          std::invalid_argument);
-    CHECK_THROWS_WITH_AS(xoptim::adafactor({.weight_decay = -1.0}), "adafactor: weight_decay must be finite and >= 0, got -1",
-                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(xoptim::adafactor({.weight_decay = -1.0}),
+                         "adafactor: weight_decay must be finite and >= 0, got -1", std::invalid_argument);
     auto opt = xoptim::adafactor();
     CHECK_THROWS_AS(opt.set(0, "d", 0.0), std::invalid_argument);
     CHECK(opt.get(0, "d") == 1.0);

@@ -199,8 +199,9 @@ TEST_CASE("attacks: schedules whose arguments overflow are refused when made")
     oc2.final_div_factor = 1e-320;
     CHECK(contains(message_of([&] { (void)xoptim::sgd<double>({}, oc2); }), "final_div_factor"));
     // and inside a warm-up
-    const std::string warm = message_of(
-        [] { (void)xoptim::sgd<double>({}, xoptim::linear_warmup<xoptim::cosine_decay>{{1e308, 10}, 3, 0.1}); });
+    const std::string warm = message_of([] {
+        (void)xoptim::sgd<double>({}, xoptim::linear_warmup<xoptim::cosine_decay>{{1e308, 10}, 3, 0.1});
+    });
     CHECK(contains(warm, "1e+308"));
 }
 
@@ -383,8 +384,12 @@ TEST_CASE("attacks: lamb's trust_clip is refused under its own name")
     CHECK(contains(m, "trust_clip"));
     CHECK(contains(m, "inf"));
     CHECK_FALSE(contains(m, "max_ratio"));
-    CHECK(contains(message_of([] { (void)xoptim::make_optimizer<double>("lamb", {{"trust_clip", inf}}); }), "trust_clip"));
-    CHECK(contains(message_of([] { (void)xoptim::lamb<double>(xoptim::lamb_options{.trust_clip = -1.0}); }), "trust_clip"));
+    CHECK(contains(message_of([] {
+                       (void)xoptim::make_optimizer<double>("lamb", {{"trust_clip", inf}});
+                   }),
+                   "trust_clip"));
+    CHECK(contains(message_of([] { (void)xoptim::lamb<double>(xoptim::lamb_options{.trust_clip = -1.0}); }),
+                   "trust_clip"));
 }
 
 TEST_CASE("attacks: a checkpoint holding an empty tensor with a non-zero extent ({4, 0}) loads")

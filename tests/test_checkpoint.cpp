@@ -92,8 +92,8 @@ namespace
     // Offsets of the fields of a one-group checkpoint, found by walking the documented layout.
     struct layout
     {
-        std::size_t kind_len, kind, element, flags, groups, step, skipped, nfields, fields, ntensors,
-                    rank, dim0, nslots, slot0_flag, slot0_value;
+        std::size_t kind_len, kind, element, flags, groups, step, skipped, nfields, fields, ntensors, rank, dim0,
+            nslots, slot0_flag, slot0_value;
         std::vector<std::size_t> field_at;  // where each hyperparameter (its name length) starts
         std::vector<std::size_t> tag_at;    // its type tag; its 8 value bytes follow
     };
@@ -430,10 +430,11 @@ TEST_CASE("checkpoint: each mismatch names what was expected and what was found"
         auto other = xoptim::adam();
         xt::xtensor<double, 1> v{1.0, 2.0, 3.0};
         other.step(v, v);
-        CHECK_THROWS_WITH_AS(xoptim::from_bytes(xoptim::to_bytes(other, v), target, w),
-                             doctest::Contains("optimizer kind: expected \"chain<add_decayed_weights,trace,scale_by_lr<f64>>\", "
-                                               "found \"chain<add_decayed_weights,scale_by_adam,scale_by_lr<f64>>\""),
-                             xoptim::checkpoint_error);
+        CHECK_THROWS_WITH_AS(
+            xoptim::from_bytes(xoptim::to_bytes(other, v), target, w),
+            doctest::Contains("optimizer kind: expected \"chain<add_decayed_weights,trace,scale_by_lr<f64>>\", "
+                              "found \"chain<add_decayed_weights,scale_by_adam,scale_by_lr<f64>>\""),
+            xoptim::checkpoint_error);
         CHECK(xoptim::to_bytes(target, w) == before);
     }
     {
@@ -587,14 +588,15 @@ TEST_CASE("checkpoint: a missing or unreadable file is a checkpoint_error naming
                          xoptim::checkpoint_error);
     const fs::path empty = out_dir() / "empty.ckpt";
     write_bytes(empty, {});
-    CHECK_THROWS_WITH_AS(xoptim::load_checkpoint(empty, o), doctest::Contains("file size: expected at least 32 bytes, found 0"),
-                         xoptim::checkpoint_error);
+    CHECK_THROWS_WITH_AS(xoptim::load_checkpoint(empty, o),
+                         doctest::Contains("file size: expected at least 32 bytes, found 0"), xoptim::checkpoint_error);
 }
 
 TEST_CASE("checkpoint: saving refuses non-finite parameters")
 {
     auto o = xoptim::sgd();
     xt::xtensor<double, 1> w{1.0, std::numeric_limits<double>::quiet_NaN()};
-    CHECK_THROWS_WITH_AS(xoptim::to_bytes(o, w), doctest::Contains("parameter 0: expected finite values, element 1 is nan"),
+    CHECK_THROWS_WITH_AS(xoptim::to_bytes(o, w),
+                         doctest::Contains("parameter 0: expected finite values, element 1 is nan"),
                          xoptim::checkpoint_error);
 }

@@ -40,7 +40,10 @@ namespace
 
     bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
-    std::vector<unsigned char> file_bytes(const std::string& name) { return xoptim::detail::ckpt::read_file(v2_dir + name); }
+    std::vector<unsigned char> file_bytes(const std::string& name)
+    {
+        return xoptim::detail::ckpt::read_file(v2_dir + name);
+    }
 
     // The elementwise run of tests/data/checkpoints_v2/make_v2.cpp (and make_v1.cpp).
     template <class V, class Opt>
@@ -118,9 +121,9 @@ TEST_CASE("checkpoint: XXH3-64 matches the published test vectors")
     {
         std::size_t len;
         std::uint64_t hash;
-    } vectors[] = {{0, 0x2d06800538d394c2ull},    {1, 0xd0d496e05c553485ull},    {3, 0x6ea2d59aca5c3778ull},
-                   {8, 0xabc1413da6cd0209ull},    {16, 0x7e46916754d7c9b8ull},   {17, 0xed4be912ba5f836dull},
-                   {128, 0x06a146ee9a2da378ull},  {129, 0xbc7138129bf065daull},  {403, 0xcefeb3ffa532ad8cull},
+    } vectors[] = {{0, 0x2d06800538d394c2ull},    {1, 0xd0d496e05c553485ull},   {3, 0x6ea2d59aca5c3778ull},
+                   {8, 0xabc1413da6cd0209ull},    {16, 0x7e46916754d7c9b8ull},  {17, 0xed4be912ba5f836dull},
+                   {128, 0x06a146ee9a2da378ull},  {129, 0xbc7138129bf065daull}, {403, 0xcefeb3ffa532ad8cull},
                    {2048, 0x330ce110cbb79eaeull}, {2243, 0x0979f786a24edde7ull}};
     for (const auto& v : vectors)
     {
@@ -171,10 +174,15 @@ TEST_CASE("checkpoint identity: a load expecting another tag or other names is r
 
     CHECK(message_of([&] { xoptim::from_bytes(b, target, into, {.tag = "beale"}); })
           == "xoptim checkpoint: made on \"rosenbrock\", expected \"beale\"");
-    CHECK(message_of([&] { xoptim::from_bytes(b, target, {.tag = "beale", .names = {"x", "y"}}); })
+    CHECK(message_of([&] {
+              xoptim::from_bytes(b, target, {.tag = "beale", .names = {"x", "y"}});
+          })
           == "xoptim checkpoint: made on \"rosenbrock\", expected \"beale\"");
-    CHECK(message_of([&] { xoptim::from_bytes(b, target, into, {.names = {"x", "z"}}); })
-          == "xoptim checkpoint: parameter names: made on (x, y), expected (x, z); parameter 1 is \"y\", expected \"z\"");
+    CHECK(
+        message_of([&] {
+            xoptim::from_bytes(b, target, into, {.names = {"x", "z"}});
+        })
+        == "xoptim checkpoint: parameter names: made on (x, y), expected (x, z); parameter 1 is \"y\", expected \"z\"");
     CHECK(message_of([&] { xoptim::from_bytes(b, target, into, {.names = {"x"}}); })
           == "xoptim checkpoint: parameter names: made on (x, y), expected (x)");
     // Nothing changed.
@@ -206,9 +214,10 @@ TEST_CASE("checkpoint identity: a load expecting another tag or other names is r
     const std::vector<vec> ten(10, vec{1.0});
     const auto b10 = xoptim::to_bytes(xoptim::sgd(), ten, {.names = many});
     auto s = xoptim::sgd();
-    CHECK(message_of([&] { xoptim::from_bytes(b10, s, {.names = other}); })
-          == "xoptim checkpoint: parameter names: made on (p0, p1, p2, p3, p4, p5, p6, p7, ... 10 in all), expected (p0, "
-             "p1, p2, p3, p4, p5, p6, p7, ... 10 in all); parameter 9 is \"p9\", expected \"q\"");
+    CHECK(
+        message_of([&] { xoptim::from_bytes(b10, s, {.names = other}); })
+        == "xoptim checkpoint: parameter names: made on (p0, p1, p2, p3, p4, p5, p6, p7, ... 10 in all), expected (p0, "
+           "p1, p2, p3, p4, p5, p6, p7, ... 10 in all); parameter 9 is \"p9\", expected \"q\"");
 }
 
 TEST_CASE("checkpoint identity: bad identities are refused at save, bad ones in a file at load")
@@ -220,7 +229,9 @@ TEST_CASE("checkpoint identity: bad identities are refused at save, bad ones in 
     const auto good = xoptim::detail::ckpt::read_file(path);
 
     // One name per saved parameter.
-    CHECK(message_of([&] { xoptim::save_checkpoint(path, opt, w, {.names = {"a", "b"}}); })
+    CHECK(message_of([&] {
+              xoptim::save_checkpoint(path, opt, w, {.names = {"a", "b"}});
+          })
           == "xoptim checkpoint: identity names: expected 1 (one per parameter saved), found 2 (the checkpoint was not "
              "written)");
     CHECK(contains(message_of([&] { xoptim::save_checkpoint(path, opt, w, {.tag = std::string(4097, 't')}); }),
@@ -291,13 +302,15 @@ TEST_CASE("checkpoint identity: L-BFGS and any_optimizer record and check it too
 TEST_CASE("checkpoints: format 2 files load bit for bit")
 {
     using namespace xoptim;
-    check_v2_file<double>("sgd", sgd({.lr = 0.05, .momentum = 0.8, .dampening = 0.1, .weight_decay = 0.01}), sgd(), true);
+    check_v2_file<double>("sgd", sgd({.lr = 0.05, .momentum = 0.8, .dampening = 0.1, .weight_decay = 0.01}), sgd(),
+                          true);
     check_v2_file<double>("adam", adam({.lr = 0.02, .beta1 = 0.8, .beta2 = 0.95, .eps = 1e-7, .weight_decay = 0.03}),
                           adam(), true);
     check_v2_file<float>("adam_f32", adam<float>({.lr = 0.02, .beta1 = 0.8, .beta2 = 0.95, .eps = 1e-7}), adam<float>(),
                          false);
     check_v2_file<double>(
-        "rmsprop", rmsprop({.lr = 0.015, .alpha = 0.9, .eps = 5e-8, .weight_decay = 0.006, .momentum = 0.4, .centered = true}),
+        "rmsprop",
+        rmsprop({.lr = 0.015, .alpha = 0.9, .eps = 5e-8, .weight_decay = 0.006, .momentum = 0.4, .centered = true}),
         rmsprop({.centered = true}), false);
     check_v2_file<double>(
         "adamw_warmup_cosine",

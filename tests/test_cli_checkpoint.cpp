@@ -98,10 +98,11 @@ TEST_CASE("cli checkpoint: a resumed mini-batch run continues the shuffled batch
     const auto w = lines(whole.out);
     const auto b = lines(second.out);
     REQUIRE(w.size() == 1 + 13);
-    REQUIRE(b.size() == 1 + 5);  // header, steps 8..12
+    REQUIRE(b.size() == 1 + 5);                                              // header, steps 8..12
     for (std::size_t i = 1; i < b.size(); ++i) { CHECK(b[i] == w[8 + i]); }  // w[1] is step 0
     // and the order matters: another shuffle seed gives other rows after the resume
-    const result other = run(data + " --optimizer adam --lr 0.1 --batch-size 25 --seed 8 --epochs 1 --resume batches.ckpt");
+    const result other =
+        run(data + " --optimizer adam --lr 0.1 --batch-size 25 --seed 8 --epochs 1 --resume batches.ckpt");
     REQUIRE(other.status == 0);
     CHECK(lines(other.out).at(2) != w.at(10));
     // With --seed-data the seed also makes the data: another seed is another problem.
@@ -109,7 +110,8 @@ TEST_CASE("cli checkpoint: a resumed mini-batch run continues the shuffled batch
     REQUIRE(run("--seed-data --seed 7 --optimizer adam --lr 0.1 --epochs 1 --checkpoint seeded.ckpt").status == 0);
     const result reseeded = run("--seed-data --seed 8 --optimizer adam --lr 0.1 --epochs 1 --resume seeded.ckpt");
     CHECK(reseeded.status == 2);
-    CHECK(reseeded.err.find("xoptim checkpoint: made on \"xoptim-viz fit: linear regression on 100 rows") != std::string::npos);
+    CHECK(reseeded.err.find("xoptim checkpoint: made on \"xoptim-viz fit: linear regression on 100 rows")
+          != std::string::npos);
 }
 
 TEST_CASE("cli checkpoint: a checkpoint can be resumed twice, and --checkpoint may overwrite --resume's file")
@@ -136,7 +138,8 @@ TEST_CASE("cli checkpoint: bad and mismatched files are bad input and stay untou
     const std::string good = slurp(dir / "good.ckpt");
     REQUIRE(good.size() > 32);
     {
-        std::ofstream(dir / "garbage.ckpt", std::ios::binary) << "not a checkpoint at all, but long enough to have a header";
+        std::ofstream(dir / "garbage.ckpt", std::ios::binary)
+            << "not a checkpoint at all, but long enough to have a header";
         std::string flipped = good;
         flipped[flipped.size() / 2] ^= 0x10;
         std::ofstream(dir / "flipped.ckpt", std::ios::binary) << flipped;
@@ -155,7 +158,8 @@ TEST_CASE("cli checkpoint: bad and mismatched files are bad input and stay untou
         {"--optimizer sgd --lr 0.1 --resume good.ckpt", "; optimizer adam; 2 parameters\", expected \"xoptim-viz fit: "
                                                         "linear regression on 100 rows of 2 columns, digests "},
         {"--optimizer sgd --lr 0.1 --resume good.ckpt", "; optimizer sgd; 2 parameters\""},
-        {"--optimizer adam --lr 0.1 --loss mae --resume good.ckpt", "; loss mse; optimizer adam; 2 parameters\", expected"},
+        {"--optimizer adam --lr 0.1 --loss mae --resume good.ckpt",
+         "; loss mse; optimizer adam; 2 parameters\", expected"},
         {"--optimizer adam --lr 0.1 --seed 1 --resume good.ckpt", "made on \"xoptim-viz fit: linear regression"},
         {"--objective rosenbrock --optimizer adam --lr 0.1 --resume good.ckpt",
          "expected \"xoptim-viz fit: objective rosenbrock; optimizer adam; 2 parameters\""},

@@ -69,7 +69,8 @@ namespace cli_failures
     // (a pipe is not limited), so that the message can be read whatever the limit.
     inline std::string limited(int blocks, const std::string& command)
     {
-        return "( ulimit -f " + std::to_string(blocks) + "; exec " + command + " ) 2>&1 | cat >&2; exit ${PIPESTATUS[0]}";
+        return "( ulimit -f " + std::to_string(blocks) + "; exec " + command
+               + " ) 2>&1 | cat >&2; exit ${PIPESTATUS[0]}";
     }
 
     inline bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
@@ -82,7 +83,8 @@ namespace cli_failures
 
     inline void write_bytes(const fs::path& p, const std::vector<unsigned char>& b)
     {
-        std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+        std::ofstream(p, std::ios::binary)
+            .write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
     }
 
     // The offset of group 0's step count in a checkpoint: after the header and the identity,
@@ -98,7 +100,10 @@ namespace cli_failures
     inline void set_step(std::vector<unsigned char>& b, std::uint64_t step)
     {
         const std::size_t at = step_offset(b);
-        for (int i = 0; i < 8; ++i) { b.at(at + static_cast<std::size_t>(i)) = static_cast<unsigned char>(step >> (8 * i)); }
+        for (int i = 0; i < 8; ++i)
+        {
+            b.at(at + static_cast<std::size_t>(i)) = static_cast<unsigned char>(step >> (8 * i));
+        }
         reseal(b);
     }
 }
@@ -112,7 +117,8 @@ TEST_CASE("cli failures: report from a start where the loss is not finite is bad
     {
         INFO(init);
         fs::remove_all(d);
-        const auto r = xoptim_test::run_viz(dir, "report --iterations 5 --grid 5 --out " + quoted(d) + " --init " + init);
+        const auto r =
+            xoptim_test::run_viz(dir, "report --iterations 5 --grid 5 --out " + quoted(d) + " --init " + init);
         CHECK(r.status == 2);
         CHECK(r.out.empty());
         CHECK(r.err.rfind("xoptim-viz report: --init ", 0) == 0);
@@ -125,8 +131,8 @@ TEST_CASE("cli failures: report from a start where the loss is not finite is bad
     {
         INFO(f);
         fs::remove_all(d);
-        const auto r = xoptim_test::run_viz(dir, "report --iterations 5 --grid 5 --objective " + f + " --init 1e150,1e150 --out "
-                                                      + quoted(d));
+        const auto r = xoptim_test::run_viz(dir, "report --iterations 5 --grid 5 --objective " + f
+                                                     + " --init 1e150,1e150 --out " + quoted(d));
         CHECK((r.status == 0 || r.status == 2));
         if (r.status == 2)
         {
@@ -134,16 +140,16 @@ TEST_CASE("cli failures: report from a start where the loss is not finite is bad
             CHECK(contains(r.err, "--init"));
         }
     }
-    const auto ros = xoptim_test::run_viz(dir, "report --iterations 5 --grid 5 --objective rosenbrock --init 1e150,1e150 --out "
-                                                   + quoted(d));
+    const auto ros = xoptim_test::run_viz(
+        dir, "report --iterations 5 --grid 5 --objective rosenbrock --init 1e150,1e150 --out " + quoted(d));
     CHECK(ros.status == 2);
 }
 
 TEST_CASE("cli failures: standard output that cannot be written is an I/O error (status 1, one line)")
 {
     const fs::path d = fresh("stdout");
-    for (const std::string args : {"fit --optimizer sgd --lr 0.1", "fit --optimizer adam --lr 0.1 --epochs 5000", "fit --help",
-                                   "--help", "report --iterations 5 --grid 5 --optimizers sgd --out r"})
+    for (const std::string args : {"fit --optimizer sgd --lr 0.1", "fit --optimizer adam --lr 0.1 --epochs 5000",
+                                   "fit --help", "--help", "report --iterations 5 --grid 5 --optimizers sgd --out r"})
     {
         INFO(args);
         const auto r = run_script(d, viz + " " + args + " > /dev/full");
@@ -166,7 +172,8 @@ TEST_CASE("cli failures: a file size limit is reported, not a SIGXFSZ death, and
     CHECK(fs::file_size(d / "rows.csv") <= 1024);
 
     // A checkpoint that cannot be written: status 1, its path in the message, no file left.
-    const auto ckpt = run_script(d, limited(0, viz + " fit --optimizer adam --lr 0.1 --epochs 3 --checkpoint run.ckpt > /dev/null"));
+    const auto ckpt =
+        run_script(d, limited(0, viz + " fit --optimizer adam --lr 0.1 --epochs 3 --checkpoint run.ckpt > /dev/null"));
     CHECK(ckpt.status == 1);
     CHECK(count_newlines(ckpt.err) == 1);
     CHECK(contains(ckpt.err, "run.ckpt"));
@@ -176,7 +183,8 @@ TEST_CASE("cli failures: a file size limit is reported, not a SIGXFSZ death, and
 
     // A report whose larger files do not fit: status 1, the file named, no "wrote", and every
     // file that exists is complete (none empty, no temporary left).
-    const auto report = run_script(d, limited(8, viz + " report --iterations 5 --grid 20 --optimizers sgd,adam --out rep > report.out"));
+    const auto report = run_script(
+        d, limited(8, viz + " report --iterations 5 --grid 20 --optimizers sgd,adam --out rep > report.out"));
     const std::string report_out = read_file(d / "report.out");
     CHECK(report.status == 1);
     CHECK(count_newlines(report.err) == 1);
@@ -240,7 +248,8 @@ TEST_CASE("cli failures: step counts in a checkpoint are bounded, and a resume f
     auto far = good;
     set_step(far, 1000000000000000ull);
     write_bytes(d / "far.ckpt", far);
-    const auto resumed = run_script(d, "timeout --foreground 60 " + viz + " fit " + flags + " --epochs 1 --resume far.ckpt");
+    const auto resumed =
+        run_script(d, "timeout --foreground 60 " + viz + " fit " + flags + " --epochs 1 --resume far.ckpt");
     CHECK(resumed.status == 0);
     CHECK(contains(resumed.out, "\n1000000000000010,"));
 }

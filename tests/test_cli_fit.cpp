@@ -24,80 +24,81 @@
 #include <string>
 #include <vector>
 
-namespace {
-
-namespace fs = std::filesystem;
-using vec = xt::xtensor<double, 1>;
-
-const fs::path data_dir = XOPTIM_TEST_DATA_DIR;
-const fs::path output_dir = fs::path(XOPTIM_TEST_OUTPUT_DIR) / "cli_fit";
-
-using xoptim_test::cli_run;
-using xoptim_test::quoted;
-using xoptim_test::read_file;
-
-/// Runs `xoptim-viz <args>` (args as shell words) and captures its outputs and exit status.
-cli_run run(const std::string& args) { return xoptim_test::run_viz(output_dir, args); }
-
-fs::path write_temp(const std::string& name, const std::string& text)
+namespace
 {
-    fs::create_directories(output_dir);
-    const auto p = output_dir / name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-}
 
-/// The CSV a run wrote: x(k, 0) = step, x(k, 1..) = theta, y(k) = loss.
-xoptim::dataset parse_output(const std::string& text)
-{
-    std::istringstream in(text);
-    return xoptim::parse_csv(in, "stdout");
-}
+    namespace fs = std::filesystem;
+    using vec = xt::xtensor<double, 1>;
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+    const fs::path data_dir = XOPTIM_TEST_DATA_DIR;
+    const fs::path output_dir = fs::path(XOPTIM_TEST_OUTPUT_DIR) / "cli_fit";
 
-std::size_t line_count(const std::string& text)
-{
-    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
-}
+    using xoptim_test::cli_run;
+    using xoptim_test::quoted;
+    using xoptim_test::read_file;
 
-double relative_gap(double a, double b)
-{
-    return std::abs(a - b) / std::max({std::abs(a), std::abs(b), 1e-300});
-}
+    /// Runs `xoptim-viz <args>` (args as shell words) and captures its outputs and exit status.
+    cli_run run(const std::string& args) { return xoptim_test::run_viz(output_dir, args); }
 
-/// Worst relative gap between two trajectories of the same shape (every column).
-double worst_gap(const xoptim::dataset& a, const xoptim::dataset& b)
-{
-    REQUIRE(a.x.shape() == b.x.shape());
-    double worst = 0.0;
-    for (std::size_t k = 0; k < a.size(); ++k) {
-        CHECK(a.x(k, 0) == b.x(k, 0));
-        for (std::size_t j = 1; j < a.x.shape()[1]; ++j) {
-            worst = std::max(worst, relative_gap(a.x(k, j), b.x(k, j)));
-        }
-        worst = std::max(worst, relative_gap(a.y(k), b.y(k)));
+    fs::path write_temp(const std::string& name, const std::string& text)
+    {
+        fs::create_directories(output_dir);
+        const auto p = output_dir / name;
+        std::ofstream(p, std::ios::binary) << text;
+        return p;
     }
-    return worst;
-}
 
-void check_bad_input(const std::string& args, const std::string& expected_in_message)
-{
-    CAPTURE(args);
-    const auto r = run("fit " + args);
-    CHECK(r.status == 2);
-    CHECK(r.out.empty());
-    CHECK(line_count(r.err) == 1);
-    CHECK(r.err.rfind("xoptim-viz fit: ", 0) == 0);
-    CHECK_MESSAGE(r.err.find(expected_in_message) != std::string::npos, r.err);
-}
+    /// The CSV a run wrote: x(k, 0) = step, x(k, 1..) = theta, y(k) = loss.
+    xoptim::dataset parse_output(const std::string& text)
+    {
+        std::istringstream in(text);
+        return xoptim::parse_csv(in, "stdout");
+    }
 
-} // namespace
+    std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+    std::size_t line_count(const std::string& text)
+    {
+        return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+    }
+
+    double relative_gap(double a, double b) { return std::abs(a - b) / std::max({std::abs(a), std::abs(b), 1e-300}); }
+
+    /// Worst relative gap between two trajectories of the same shape (every column).
+    double worst_gap(const xoptim::dataset& a, const xoptim::dataset& b)
+    {
+        REQUIRE(a.x.shape() == b.x.shape());
+        double worst = 0.0;
+        for (std::size_t k = 0; k < a.size(); ++k)
+        {
+            CHECK(a.x(k, 0) == b.x(k, 0));
+            for (std::size_t j = 1; j < a.x.shape()[1]; ++j)
+            {
+                worst = std::max(worst, relative_gap(a.x(k, j), b.x(k, j)));
+            }
+            worst = std::max(worst, relative_gap(a.y(k), b.y(k)));
+        }
+        return worst;
+    }
+
+    void check_bad_input(const std::string& args, const std::string& expected_in_message)
+    {
+        CAPTURE(args);
+        const auto r = run("fit " + args);
+        CHECK(r.status == 2);
+        CHECK(r.out.empty());
+        CHECK(line_count(r.err) == 1);
+        CHECK(r.err.rfind("xoptim-viz fit: ", 0) == 0);
+        CHECK_MESSAGE(r.err.find(expected_in_message) != std::string::npos, r.err);
+    }
+
+}  // namespace
 
 TEST_CASE("cli fit: reproduces every reference trajectory")
 {
     // The cases of tests/data/index.json, as flags (PyTorch's names, the start (-10, -20)).
-    struct reference_case {
+    struct reference_case
+    {
         const char* name;
         const char* flags;
     };
@@ -106,18 +107,16 @@ TEST_CASE("cli fit: reproduces every reference trajectory")
         {"sgd_wd_mse", "--optimizer sgd --lr 0.1 --weight-decay 0.1 --loss mse"},
         {"momentum_mse", "--optimizer sgd --lr 0.05 --momentum 0.9 --loss mse"},
         {"adam_rmse", "--optimizer adam --lr 0.1 --beta1 0.9 --beta2 0.999 --eps 1e-08 --loss rmse"},
-        {"adamw_mse",
-         "--optimizer adamw --lr 0.1 --beta1 0.9 --beta2 0.999 --eps 1e-08 --weight-decay 0.1 --loss mse"},
-        {"lamb_mse",
-         "--optimizer lamb --lr 0.1 --beta1 0.9 --beta2 0.999 --eps 1e-06 --weight-decay 0.0 --loss mse"},
+        {"adamw_mse", "--optimizer adamw --lr 0.1 --beta1 0.9 --beta2 0.999 --eps 1e-08 --weight-decay 0.1 --loss mse"},
+        {"lamb_mse", "--optimizer lamb --lr 0.1 --beta1 0.9 --beta2 0.999 --eps 1e-06 --weight-decay 0.0 --loss mse"},
         {"sgd_mae", "--optimizer sgd --lr 0.1 --loss mae"},
     };
     const std::string index = read_file(data_dir / "index.json");
-    for (const auto& c : cases) {
+    for (const auto& c : cases)
+    {
         CAPTURE(c.name);
         REQUIRE(index.find(std::string("\"") + c.name + "\"") != std::string::npos);
-        const auto r = run("fit --data " + quoted(data_dir / "data.csv") + " --init -10,-20 --epochs 100 "
-                           + c.flags);
+        const auto r = run("fit --data " + quoted(data_dir / "data.csv") + " --init -10,-20 --epochs 100 " + c.flags);
         REQUIRE(r.status == 0);
         CHECK(r.err.empty());
         CHECK(first_line(r.out) == "step,theta0,theta1,loss");
@@ -133,7 +132,8 @@ TEST_CASE("cli fit: reproduces every reference trajectory")
 TEST_CASE("cli fit: NAdam, RAdam, Adamax, Adadelta, Rprop and ASGD follow PyTorch through their flags")
 {
     // Seed cases of tests/data/<file>.csv (scripts/reference/<file>.py), as PyTorch's names.
-    struct reference_case {
+    struct reference_case
+    {
         const char* file;
         const char* name;
         const char* flags;
@@ -149,13 +149,15 @@ TEST_CASE("cli fit: NAdam, RAdam, Adamax, Adadelta, Rprop and ASGD follow PyTorc
         {"asgd", "seed_rmse_wd",
          "--optimizer asgd --lr 0.5 --lambd 0.01 --alpha 0.5 --t0 50 --weight-decay 0.1 --loss rmse"},
     };
-    for (const auto& c : cases) {
+    for (const auto& c : cases)
+    {
         CAPTURE(c.name);
         CAPTURE(c.flags);
         xoptim_test::csv_table want;
         xoptim_test::read_csv_table(std::string(c.file) + ".csv", want);
         std::vector<std::vector<double>> theta;
-        for (const auto& row : want.rows) {
+        for (const auto& row : want.rows)
+        {
             if (row["case"] == c.name) { theta.push_back(row.numbers("theta")); }
         }
         REQUIRE(theta.size() == 101);
@@ -164,8 +166,10 @@ TEST_CASE("cli fit: NAdam, RAdam, Adamax, Adadelta, Rprop and ASGD follow PyTorc
         const auto got = parse_output(r.out);
         REQUIRE(got.size() == 101);
         double worst = 0.0;
-        for (std::size_t k = 0; k < 101; ++k) {
-            for (std::size_t i = 0; i < 2; ++i) {
+        for (std::size_t k = 0; k < 101; ++k)
+        {
+            for (std::size_t i = 0; i < 2; ++i)
+            {
                 worst = std::max(worst, std::fabs(got.x(k, i + 1) - theta[k][i])
                                             / std::max({std::fabs(theta[k][i]), std::fabs(got.x(k, i + 1)), 1e-12}));
             }
@@ -177,7 +181,8 @@ TEST_CASE("cli fit: NAdam, RAdam, Adamax, Adadelta, Rprop and ASGD follow PyTorc
 TEST_CASE("cli fit: schedule-free rows are the evaluation point x, as the reference's")
 {
     // tests/data/schedule_free.csv (scripts/reference/schedule_free.py): its x and the loss there.
-    struct reference_case {
+    struct reference_case
+    {
         const char* name;
         const char* flags;
     };
@@ -187,14 +192,17 @@ TEST_CASE("cli fit: schedule-free rows are the evaluation point x, as the refere
         {"adamw_seed_warmup", "--optimizer adamw_schedule_free --lr 1 --beta1 0.85 --beta2 0.99 --weight-decay 0.05 "
                               "--warmup-steps 20 --r 0.5"},
     };
-    for (const auto& c : cases) {
+    for (const auto& c : cases)
+    {
         CAPTURE(std::string(c.name));
         xoptim_test::csv_table want;
         xoptim_test::read_csv_table("schedule_free.csv", want);
         std::vector<std::vector<double>> x;
         std::vector<double> loss;
-        for (const auto& row : want.rows) {
-            if (row["case"] == c.name && row["dtype"] == "double") {
+        for (const auto& row : want.rows)
+        {
+            if (row["case"] == c.name && row["dtype"] == "double")
+            {
                 x.push_back(row.numbers("x"));
                 loss.push_back(row.number("loss"));
             }
@@ -206,8 +214,10 @@ TEST_CASE("cli fit: schedule-free rows are the evaluation point x, as the refere
         const auto got = parse_output(r.out);
         REQUIRE(got.size() == 101);
         double worst = 0.0;
-        for (std::size_t k = 0; k < 101; ++k) {
-            for (std::size_t i = 0; i < 2; ++i) {
+        for (std::size_t k = 0; k < 101; ++k)
+        {
+            for (std::size_t i = 0; i < 2; ++i)
+            {
                 worst = std::max(worst, std::fabs(got.x(k, i + 1) - x[k][i])
                                             / std::max({std::fabs(x[k][i]), std::fabs(got.x(k, i + 1)), 1e-12}));
             }
@@ -223,10 +233,9 @@ TEST_CASE("cli fit: schedule-free rows are the evaluation point x, as the refere
         REQUIRE(second.status == 0);
         const auto a = parse_output(first.out), b = parse_output(second.out);
         REQUIRE(b.size() == 61);
-        for (std::size_t k = 1; k <= 60; ++k) {
-            for (std::size_t j = 0; j < 3; ++j) {
-                CHECK(b.x(k, j) == got.x(40 + k, j));
-            }
+        for (std::size_t k = 1; k <= 60; ++k)
+        {
+            for (std::size_t j = 0; j < 3; ++j) { CHECK(b.x(k, j) == got.x(40 + k, j)); }
             CHECK(b.y(k) == got.y(40 + k));
         }
         CHECK(a.x(40, 1) == got.x(40, 1));
@@ -239,7 +248,8 @@ TEST_CASE("cli fit: Adafactor follows torch 2.5 through its flags, and they are 
     xoptim_test::csv_table want;
     xoptim_test::read_csv_table("adafactor.csv", want);
     std::vector<std::vector<double>> theta;
-    for (const auto& row : want.rows) {
+    for (const auto& row : want.rows)
+    {
         if (row["case"] == "seed_mse") { theta.push_back(row.numbers("param")); }
     }
     REQUIRE(theta.size() == 101);
@@ -250,20 +260,24 @@ TEST_CASE("cli fit: Adafactor follows torch 2.5 through its flags, and they are 
     const auto got = parse_output(r.out);
     REQUIRE(got.size() == 101);
     double worst = 0.0;
-    for (std::size_t k = 0; k < 101; ++k) {
-        for (std::size_t i = 0; i < 2; ++i) {
+    for (std::size_t k = 0; k < 101; ++k)
+    {
+        for (std::size_t i = 0; i < 2; ++i)
+        {
             worst = std::max(worst, std::fabs(got.x(k, i + 1) - theta[k][i])
                                         / std::max({std::fabs(theta[k][i]), std::fabs(got.x(k, i + 1)), 1e-12}));
         }
     }
     CHECK(worst < 1e-9);
     // Another clipping threshold changes the run; a bad one is refused by name.
-    const auto clipped = run("fit --data " + quoted(data_dir / "data.csv")
-                             + " --init -10,-20 --epochs 3 --loss mse --optimizer adafactor --lr 0.05 --d 1.5 --eps1 1e-3");
+    const auto clipped =
+        run("fit --data " + quoted(data_dir / "data.csv")
+            + " --init -10,-20 --epochs 3 --loss mse --optimizer adafactor --lr 0.05 --d 1.5 --eps1 1e-3");
     CHECK(clipped.status == 0);
     check_bad_input("--optimizer adafactor --d 0.5", "d must be >= 1, got 0.5");
     const auto help = run("fit --help");
-    for (const char* f : {"--beta2-decay", "--eps1", "--eps2", "--d", "--maximize"}) {
+    for (const char* f : {"--beta2-decay", "--eps1", "--eps2", "--d", "--maximize"})
+    {
         CAPTURE(f);
         CHECK(help.out.find(std::string("\n  ") + f + " ") != std::string::npos);
     }
@@ -272,16 +286,16 @@ TEST_CASE("cli fit: Adafactor follows torch 2.5 through its flags, and they are 
 
 TEST_CASE("cli fit: numbers are printed with 17 significant digits")
 {
-    const auto r = run("fit --data " + quoted(data_dir / "data.csv")
-                       + " --init -10,-20 --epochs 1 --optimizer sgd --lr 0.1");
+    const auto r =
+        run("fit --data " + quoted(data_dir / "data.csv") + " --init -10,-20 --epochs 1 --optimizer sgd --lr 0.1");
     REQUIRE(r.status == 0);
     // Row 1 of the same run through the library, printed with %.17g.
     const xoptim::linear_regression<xoptim::mse> problem(xoptim::load_csv(data_dir / "data.csv"));
     vec theta = {-10.0, -20.0};
     const auto result = xoptim::fit(problem, xoptim::sgd({.lr = 0.1}), theta, {.epochs = 1});
     char row[128];
-    std::snprintf(row, sizeof row, "1,%.17g,%.17g,%.17g\n", result.last().theta(0),
-                  result.last().theta(1), result.last().loss);
+    std::snprintf(row, sizeof row, "1,%.17g,%.17g,%.17g\n", result.last().theta(0), result.last().theta(1),
+                  result.last().loss);
     CHECK(r.out.substr(r.out.find("\n1,") + 1) == row);
 }
 
@@ -298,7 +312,8 @@ TEST_CASE("cli fit: each optimizer's flags mean what the library's options mean"
         const auto got = parse_output(r.out);
         REQUIRE(got.size() == want.history.size());
         double worst = 0.0;
-        for (std::size_t k = 0; k < got.size(); ++k) {
+        for (std::size_t k = 0; k < got.size(); ++k)
+        {
             worst = std::max({worst, relative_gap(got.x(k, 1), want.history[k].theta(0)),
                               relative_gap(got.x(k, 2), want.history[k].theta(1)),
                               relative_gap(got.y(k), want.history[k].loss)});
@@ -317,8 +332,7 @@ TEST_CASE("cli fit: each optimizer's flags mean what the library's options mean"
             xoptim::nesterov({.lr = 0.2, .momentum = 0.6, .weight_decay = 0.01}));
     compare("--optimizer adam --lr 0.3 --beta1 0.8 --beta2 0.99 --eps 1e-6 --weight-decay 0.1",
             xoptim::adam({.lr = 0.3, .beta1 = 0.8, .beta2 = 0.99, .eps = 1e-6, .weight_decay = 0.1}));
-    compare("--optimizer adam --amsgrad --lr 0.3 --beta2 0.9",
-            xoptim::amsgrad({.lr = 0.3, .beta2 = 0.9}));
+    compare("--optimizer adam --amsgrad --lr 0.3 --beta2 0.9", xoptim::amsgrad({.lr = 0.3, .beta2 = 0.9}));
     compare("--optimizer amsgrad --lr 0.3 --beta1 0.5", xoptim::amsgrad({.lr = 0.3, .beta1 = 0.5}));
     compare("--optimizer adamw --lr 0.3 --weight-decay 0.2 --amsgrad",
             xoptim::adamw({.lr = 0.3, .weight_decay = 0.2, .amsgrad = true}));
@@ -347,10 +361,10 @@ TEST_CASE("cli fit: seed data, mini-batches, more inputs, objectives")
     CHECK(a.out == b.out);
     CHECK(a.out != c.out);
     const auto row0 = parse_output(a.out);
-    CHECK(row0.x(0, 1) == 0.0); // default start: zeros
-    CHECK(row0.y(0) == doctest::Approx(xoptim::linear_regression<xoptim::mse>(xoptim::seed_data(0))
-                                           .value(vec{0.0, 0.0}))
-                           .epsilon(1e-15));
+    CHECK(row0.x(0, 1) == 0.0);  // default start: zeros
+    CHECK(row0.y(0)
+          == doctest::Approx(xoptim::linear_regression<xoptim::mse>(xoptim::seed_data(0)).value(vec{0.0, 0.0}))
+                 .epsilon(1e-15));
 
     // Mini-batch: 100 samples in batches of 30 are 4 steps per epoch; the shuffle is seeded.
     const auto mb = run("fit --optimizer sgd --lr 0.1 --epochs 3 --batch-size 30 --seed 4");
@@ -374,7 +388,7 @@ TEST_CASE("cli fit: seed data, mini-batches, more inputs, objectives")
     CHECK(rows.x(0, 1) == -1.2);
     CHECK(rows.x(0, 2) == 1.0);
     CHECK(rows.y(0) == doctest::Approx(2.2 * 2.2 + 100 * 0.44 * 0.44).epsilon(1e-14));
-    CHECK(rows.x(1, 1) == doctest::Approx(-1.19).epsilon(1e-12)); // Adam's first step is lr*sign(g)
+    CHECK(rows.x(1, 1) == doctest::Approx(-1.19).epsilon(1e-12));  // Adam's first step is lr*sign(g)
 
     const auto zero = run("fit --objective himmelblau --optimizer sgd --init 1,1 --epochs 0");
     REQUIRE(zero.status == 0);
@@ -389,9 +403,7 @@ TEST_CASE("cli fit: divergence stops with status 3, only finite rows")
     CHECK(r.err.find("diverged") != std::string::npos);
     const auto rows = parse_output(r.out);
     CHECK(rows.size() < 101);
-    for (std::size_t k = 0; k < rows.size(); ++k) {
-        CHECK(std::isfinite(rows.y(k)));
-    }
+    for (std::size_t k = 0; k < rows.size(); ++k) { CHECK(std::isfinite(rows.y(k))); }
 }
 
 TEST_CASE("cli fit: help")
@@ -399,19 +411,51 @@ TEST_CASE("cli fit: help")
     const auto r = run("fit --help");
     CHECK(r.status == 0);
     CHECK(r.err.empty());
-    for (const char* f : {"--data", "--seed-data", "--seed", "--objective", "--loss", "--optimizer",
-                          "--lr", "--epochs", "--batch-size", "--init", "--momentum", "--dampening",
-                          "--nesterov", "--weight-decay", "--beta1", "--beta2", "--eps", "--amsgrad",
-                          "--alpha", "--trust-clip", "--no-trust-ratio", "--trust-coefficient", "--centered",
-                          "--initial-accumulator-value", "--lr-decay", "--momentum-decay",
-                          "--decoupled-weight-decay", "--rho", "--lambd", "--t0", "--eta-minus", "--eta-plus",
-                          "--step-size-min", "--step-size-max", "--warmup-steps", "--r", "--weight-lr-power"}) {
+    for (const char* f : {"--data",
+                          "--seed-data",
+                          "--seed",
+                          "--objective",
+                          "--loss",
+                          "--optimizer",
+                          "--lr",
+                          "--epochs",
+                          "--batch-size",
+                          "--init",
+                          "--momentum",
+                          "--dampening",
+                          "--nesterov",
+                          "--weight-decay",
+                          "--beta1",
+                          "--beta2",
+                          "--eps",
+                          "--amsgrad",
+                          "--alpha",
+                          "--trust-clip",
+                          "--no-trust-ratio",
+                          "--trust-coefficient",
+                          "--centered",
+                          "--initial-accumulator-value",
+                          "--lr-decay",
+                          "--momentum-decay",
+                          "--decoupled-weight-decay",
+                          "--rho",
+                          "--lambd",
+                          "--t0",
+                          "--eta-minus",
+                          "--eta-plus",
+                          "--step-size-min",
+                          "--step-size-max",
+                          "--warmup-steps",
+                          "--r",
+                          "--weight-lr-power"})
+    {
         CAPTURE(f);
         CHECK(r.out.find(std::string("\n  ") + f + " ") != std::string::npos);
     }
-    for (const char* name : {"sgd", "momentum", "nesterov", "adam", "amsgrad", "adamw", "lamb",
-                             "lars", "rmsprop", "adagrad", "lion", "nadam", "radam", "adamax", "adadelta",
-                             "rprop", "asgd", "sgd_schedule_free", "adamw_schedule_free"}) {
+    for (const char* name :
+         {"sgd", "momentum", "nesterov", "adam", "amsgrad", "adamw", "lamb", "lars", "rmsprop", "adagrad", "lion",
+          "nadam", "radam", "adamax", "adadelta", "rprop", "asgd", "sgd_schedule_free", "adamw_schedule_free"})
+    {
         CHECK(r.out.find(std::string("\n  ") + name + ": ") != std::string::npos);
     }
     const auto top = run("--help");
@@ -431,7 +475,9 @@ TEST_CASE("cli fit: bad input exits 2 with one line and no output")
     // Unknown names.
     check_bad_input("--optimizer sgd --bogus 1", "unknown flag '--bogus'");
     check_bad_input("--optimizer lamb --trust-ratio", "unknown flag '--trust-ratio'");
-    check_bad_input("--optimizer sgdd", "unknown optimizer 'sgdd' (choose from: sgd, momentum, nesterov, adam, amsgrad, adamw, lamb, lars, rmsprop, adagrad, lion, nadam, radam, adamax, adadelta, rprop, asgd, adafactor, sgd_schedule_free, adamw_schedule_free)");
+    check_bad_input("--optimizer sgdd", "unknown optimizer 'sgdd' (choose from: sgd, momentum, nesterov, adam, "
+                                        "amsgrad, adamw, lamb, lars, rmsprop, adagrad, lion, nadam, radam, adamax, "
+                                        "adadelta, rprop, asgd, adafactor, sgd_schedule_free, adamw_schedule_free)");
     check_bad_input("--optimizer sgd --loss l3", "unknown loss 'l3' (choose from: mse, rmse, mae, huber)");
     check_bad_input("--optimizer sgd --objective sphere", "unknown objective 'sphere' (choose from: rosenbrock, beale");
     check_bad_input("", "--optimizer is required (choose from: sgd,");
@@ -481,8 +527,6 @@ TEST_CASE("cli fit: bad input exits 2 with one line and no output")
 
 #else
 
-TEST_CASE("cli fit: xoptim-viz was not built" * doctest::skip())
-{
-}
+TEST_CASE("cli fit: xoptim-viz was not built" * doctest::skip()) {}
 
 #endif

@@ -81,7 +81,8 @@ TEST_CASE("xoptim-viz fit --optimizer lbfgs: every row is the library's step(clo
         REQUIRE(r.status == 0);
         CHECK(r.out.substr(0, r.out.find('\n')) == "step,theta0,theta1,loss,func_evals,n_iter");
         const xoptim::linear_regression<xoptim::mse> problem(xoptim::load_csv(data_dir / "data.csv"));
-        CHECK(rows_of(r.out) == library_rows(problem, vec{-10.0, -20.0}, {.lr = 0.5, .max_iter = 4, .history_size = 3}, 8));
+        CHECK(rows_of(r.out)
+              == library_rows(problem, vec{-10.0, -20.0}, {.lr = 0.5, .max_iter = 4, .history_size = 3}, 8));
     }
     SUBCASE("Rosenbrock, strong Wolfe, every flag")
     {
@@ -89,8 +90,13 @@ TEST_CASE("xoptim-viz fit --optimizer lbfgs: every row is the library's step(clo
                            "--tolerance-grad 1e-6 --tolerance-change 1e-10 --history-size 4 --line-search strong_wolfe "
                            "--epochs 6");
         REQUIRE(r.status == 0);
-        const xoptim::lbfgs_options o{.lr = 0.8, .max_iter = 6, .max_eval = 9, .tolerance_grad = 1e-6, .tolerance_change = 1e-10,
-                                      .history_size = 4, .line_search_fn = xoptim::line_search::strong_wolfe};
+        const xoptim::lbfgs_options o{.lr = 0.8,
+                                      .max_iter = 6,
+                                      .max_eval = 9,
+                                      .tolerance_grad = 1e-6,
+                                      .tolerance_change = 1e-10,
+                                      .history_size = 4,
+                                      .line_search_fn = xoptim::line_search::strong_wolfe};
         const auto expected = library_rows(xoptim::rosenbrock{}, vec{-1.2, 1.0}, o, 6);
         CHECK(rows_of(r.out) == expected);
         CHECK(expected.back()[4] <= 6 * 9);  // func_evals: at most max_eval a step, plus one line search's overrun
@@ -101,7 +107,8 @@ TEST_CASE("xoptim-viz fit --optimizer lbfgs: --checkpoint then --resume continue
 {
     const fs::path ckpt = output_dir / "lbfgs.ckpt";
     fs::create_directories(output_dir);
-    const std::string common = " --objective rosenbrock --optimizer lbfgs --max-iter 3 --history-size 2 --line-search strong_wolfe";
+    const std::string common =
+        " --objective rosenbrock --optimizer lbfgs --max-iter 3 --history-size 2 --line-search strong_wolfe";
     const auto whole = run("fit" + common + " --epochs 7");
     const auto part = run("fit" + common + " --epochs 3 --checkpoint " + xoptim_test::quoted(ckpt));
     const auto rest = run("fit" + common + " --epochs 4 --resume " + xoptim_test::quoted(ckpt));

@@ -39,7 +39,10 @@ namespace
 
     // clip_grad_norm(l, 1.0) compiles for an argument of type L (L& an lvalue, L an rvalue).
     template <class L>
-    concept clippable = requires(L&& l) { xoptim::clip_grad_norm(std::forward<L>(l), 1.0); };
+    concept clippable = requires(L&& l)
+    {
+        xoptim::clip_grad_norm(std::forward<L>(l), 1.0);
+    };
 }
 
 // ---- the concepts, both ways --------------------------------------------------------------
@@ -90,25 +93,26 @@ static_assert(!xoptim::gradient_tuple<std::tuple<const t2&>>);
 static_assert(!xoptim::gradient_tuple<std::array<t1, 2>>);  // a range: taken as one
 
 static_assert(xoptim::gradient_list<t1&>);
-static_assert(xoptim::gradient_list<column_view>);                // a temporary view writes through
+static_assert(xoptim::gradient_list<column_view>);  // a temporary view writes through
 static_assert(xoptim::gradient_list<std::vector<t1>&>);
-static_assert(xoptim::gradient_list<std::tuple<t2&, t1&>>);       // std::tie(...)
+static_assert(xoptim::gradient_list<std::tuple<t2&, t1&>>);  // std::tie(...)
 static_assert(xoptim::gradient_list<std::span<t1>>);
 static_assert(xoptim::gradient_list<std::vector<t1*>>);
 static_assert(xoptim::gradient_list<std::vector<xoptim::gradient_ref>>);
-static_assert(!xoptim::gradient_list<t1>);                        // a temporary copy
-static_assert(!xoptim::gradient_list<std::vector<t1>>);           // std::vector{gW, gb} copies
+static_assert(!xoptim::gradient_list<t1>);               // a temporary copy
+static_assert(!xoptim::gradient_list<std::vector<t1>>);  // std::vector{gW, gb} copies
 static_assert(!xoptim::gradient_list<std::array<t1, 2>>);
-static_assert(!xoptim::gradient_list<std::tuple<t2, t1>>);        // std::make_tuple copies
+static_assert(!xoptim::gradient_list<std::tuple<t2, t1>>);  // std::make_tuple copies
 static_assert(!xoptim::gradient_list<const t1&>);
 static_assert(!xoptim::gradient_list<std::vector<double>&>);
 static_assert(!xoptim::gradient_list<lazy>);
 
 // Misuse fails at the call.
 static_assert(clippable<t1&> && clippable<std::vector<t2>&> && clippable<std::tuple<t2&, t1&>>);
-static_assert(!clippable<const t1&> && !clippable<std::vector<t1>> && !clippable<lazy> && !clippable<std::vector<int>&>);
+static_assert(
+    !clippable<const t1&> && !clippable<std::vector<t1>> && !clippable<lazy> && !clippable<std::vector<int>&>);
 static_assert(std::is_constructible_v<xoptim::gradient_ref, t2&>);
-static_assert(!std::is_constructible_v<xoptim::gradient_ref, t2>);        // would dangle
+static_assert(!std::is_constructible_v<xoptim::gradient_ref, t2>);  // would dangle
 static_assert(!std::is_constructible_v<xoptim::gradient_ref, column_view>);
 static_assert(!std::is_constructible_v<xoptim::gradient_ref, const t2&>);
 
@@ -192,7 +196,11 @@ namespace
     // finite within tol relative; records the relative difference.
     void check_value(double a, double b, double tol, const std::string& what)
     {
-        if (std::isnan(b)) { CHECK(std::isnan(a)); return; }
+        if (std::isnan(b))
+        {
+            CHECK(std::isnan(a));
+            return;
+        }
         if (std::isinf(b) || b == 0.0)
         {
             CHECK(a == b);
@@ -255,7 +263,8 @@ namespace
     {
         {
             INFO("std::vector of tensors");
-            replay<V>(c, [](std::vector<xt::xarray<V>>& g) -> auto& { return g; });
+            replay<V>(
+                c, [](std::vector<xt::xarray<V>> & g) -> auto& { return g; });
         }
         {
             INFO("std::span");
@@ -281,7 +290,10 @@ namespace
 
     void report_largest_difference()
     {
-        for (const auto& [what, d] : largest_difference()) { MESSAGE(what << ": largest relative difference to torch " << d); }
+        for (const auto& [what, d] : largest_difference())
+        {
+            MESSAGE(what << ": largest relative difference to torch " << d);
+        }
     }
 }
 
@@ -351,8 +363,8 @@ namespace
             xt::xtensor<V, 2> stored = xt::transpose(b);  // (4, 3); its transpose is the gradient
             auto g2 = xt::transpose(stored);
             xt::xtensor<V, 3> g3 = d;
-            const double total = xoptim::clip_grad_norm(std::tuple(std::ref(g1), std::ref(g2), &g3),
-                                                        c.max_norm, c.norm_type);
+            const double total =
+                xoptim::clip_grad_norm(std::tuple(std::ref(g1), std::ref(g2), &g3), c.max_norm, c.norm_type);
             check_against(c, as_arrays<V>(g1, g2, g3), total, false);
         }
     }
@@ -539,7 +551,8 @@ TEST_CASE("clip_grad_norm: bad arguments name themselves and change nothing")
     CHECK_THROWS_WITH_AS(xoptim::clip_grad_norm(g, -1.0),
                          "xoptim::clip_grad_norm: max_norm must be >= 0 (inf: no clipping), got -1",
                          std::invalid_argument);
-    CHECK_THROWS_WITH_AS(xoptim::clip_grad_norm(g, nan), "xoptim::clip_grad_norm: max_norm must be >= 0 (inf: no clipping), got nan",
+    CHECK_THROWS_WITH_AS(xoptim::clip_grad_norm(g, nan),
+                         "xoptim::clip_grad_norm: max_norm must be >= 0 (inf: no clipping), got nan",
                          std::invalid_argument);
     CHECK_THROWS_WITH_AS(xoptim::clip_grad_norm(g, 1.0, 0.0),
                          "xoptim::clip_grad_norm: norm_type must be > 0 (inf: the maximum norm), got 0",

@@ -183,12 +183,13 @@ static_assert(!xoptim::reducing_rule<reducer_without_finish, float>);
 // the steps of reducing_rule; what a link that declares reductions must do
 static_assert(xoptim::has_reductions<xoptim::clip_by_norm> && xoptim::has_reductions<xoptim::sgd_rule<>>);
 static_assert(!xoptim::has_reductions<xoptim::scale_by_adam>);
-static_assert(xoptim::accumulates<xoptim::scale_by_trust_ratio, batchd> && xoptim::accumulates<reducer_without_finish, float>);
+static_assert(
+    xoptim::accumulates<xoptim::scale_by_trust_ratio, batchd> && xoptim::accumulates<reducer_without_finish, float>);
 static_assert(!xoptim::accumulates<xoptim::scale_by_adam, float>);
 static_assert(xoptim::finishes<xoptim::scale_by_lars_ratio, float> && !xoptim::finishes<reducer_without_finish, float>);
 static_assert(xoptim::reduces_as_declared<xoptim::clip_by_norm, batchf>);
 static_assert(xoptim::reduces_as_declared<xoptim::scale_by_adam, float>);  // declares none, asked none
-static_assert(xoptim::reduces_as_declared<xoptim::sgd_rule<>, float>);    // a one-pass chain declares 0
+static_assert(xoptim::reduces_as_declared<xoptim::sgd_rule<>, float>);     // a one-pass chain declares 0
 static_assert(!xoptim::reduces_as_declared<reducer_without_finish, double>);
 
 // the factored rule (Adafactor): slots with extents, accumulating into its state, finishing with
@@ -203,7 +204,8 @@ static_assert(xoptim::accumulates_sums<xoptim::scale_by_trust_ratio, float>);
 static_assert(!xoptim::accumulates_sums<xoptim::scale_by_factored_rms, float>);
 static_assert(xoptim::finishes_with_geometry<xoptim::scale_by_relative_step, float>);
 static_assert(!xoptim::finishes_with_geometry<xoptim::scale_by_lars_ratio, float>);
-static_assert(xoptim::accumulates<xoptim::scale_by_factored_rms, float> && xoptim::finishes<xoptim::scale_by_relative_step, float>);
+static_assert(xoptim::accumulates<xoptim::scale_by_factored_rms,
+                                  float> && xoptim::finishes<xoptim::scale_by_relative_step, float>);
 static_assert(xoptim::chain_link<xoptim::scale_by_factored_rms> && xoptim::chain_link<xoptim::scale_by_relative_step>);
 static_assert(xoptim::adafactor_rule::factored && xoptim::adafactor_rule::passes == 3);
 static_assert(!xoptim::adam_rule<>::factored && !xoptim::detail::factored_chain<xoptim::lamb_rule<>>);
@@ -213,7 +215,7 @@ static_assert(xoptim::link_for<xoptim::scale_by_adam, batchd> && xoptim::link_fo
 static_assert(!xoptim::link_for<scalars_only, batchf> && !xoptim::link_for<reducer_without_finish, float>);
 static_assert(xoptim::chain_link<xoptim::scale_by_adam> && xoptim::chain_link<xoptim::scale_by_trust_ratio>);
 static_assert(xoptim::chain_link<scale_by_two> && xoptim::chain_link<xoptim::scale_by_lr<xoptim::cosine_decay>>);
-static_assert(xoptim::chain_link<xoptim::sgd_rule<>>);  // a one-pass chain nests
+static_assert(xoptim::chain_link<xoptim::sgd_rule<>>);    // a one-pass chain nests
 static_assert(!xoptim::chain_link<xoptim::lamb_rule<>>);  // a two-pass chain is no elementwise rule
 static_assert(!xoptim::chain_link<no_max_slots> && !xoptim::chain_link<no_slot_count>);
 static_assert(!xoptim::chain_link<apply_without_state> && !xoptim::chain_link<no_apply>);
@@ -223,15 +225,17 @@ static_assert(xoptim::chain_links<scale_by_two, xoptim::scale_by_adam, xoptim::s
 static_assert(!xoptim::chain_links<>);
 static_assert(!xoptim::chain_links<xoptim::scale_by_adam, no_slot_count, xoptim::scale_by_lr<>>);
 static_assert(!xoptim::chain_links<xoptim::scale_by_adam, xoptim::scale_by_lr<>, reducer_without_finish>);
-static_assert(std::is_same_v<xoptim::detail::first_failing_link<xoptim::trace, no_slot_count, no_apply>::type,
-                             no_slot_count>);
+static_assert(
+    std::is_same_v<xoptim::detail::first_failing_link<xoptim::trace, no_slot_count, no_apply>::type, no_slot_count>);
 static_assert(std::is_same_v<xoptim::detail::first_failing_link<xoptim::trace, scale_by_two>::type, xoptim::trace>);
 
 // optimizer_rule: chains, for float and double; a bare rule is not one (wrap it in a chain)
-static_assert(xoptim::optimizer_rule<xoptim::adam_rule<>, float> && xoptim::optimizer_rule<xoptim::lamb_rule<>, double>);
+static_assert(
+    xoptim::optimizer_rule<xoptim::adam_rule<>, float> && xoptim::optimizer_rule<xoptim::lamb_rule<>, double>);
 static_assert(xoptim::optimizer_rule<xoptim::chain<scale_by_two>, double>);
 static_assert(!xoptim::optimizer_rule<xoptim::scale_by_adam, double> && !xoptim::optimizer_rule<scale_by_two, float>);
-static_assert(!xoptim::optimizer_rule<xoptim::adam_rule<>, int> && !xoptim::optimizer_rule<xoptim::adam_rule<>, long double>);
+static_assert(
+    !xoptim::optimizer_rule<xoptim::adam_rule<>, int> && !xoptim::optimizer_rule<xoptim::adam_rule<>, long double>);
 static_assert(!xoptim::optimizer_rule<int, double>);
 // its steps
 static_assert(xoptim::has_links<xoptim::lars_rule<>> && !xoptim::has_links<xoptim::scale_by_adam>);
@@ -264,17 +268,24 @@ namespace
             double n = 0;
             bool operator==(const group_state&) const = default;
             template <class Self, class F>
-            static void each(Self& s, F&& f) { f("n", s.n); }
+            static void each(Self& s, F&& f)
+            {
+                f("n", s.n);
+            }
         };
         group_state advanced(const group_state& g, const xoptim::step_info&) const { return {g.n + 1}; }
         template <class V>
-        int coefficients(const xoptim::step_info&, const group_state&) const { return 0; }
+        int coefficients(const xoptim::step_info&, const group_state&) const
+        {
+            return 0;
+        }
     };
 }
 static_assert(xoptim::keeps_group_state<xoptim::schedule_free_sgd> && xoptim::keeps_group_state<counted>);
 static_assert(!xoptim::keeps_group_state<xoptim::scale_by_adam> && !xoptim::keeps_group_state<bad_advance>);
 static_assert(xoptim::switches_mode<xoptim::schedule_free_adamw> && !xoptim::switches_mode<counted>);
-static_assert(xoptim::adamw_schedule_free_rule::has_group_state && xoptim::adamw_schedule_free_rule::group_state_link == 2);
+static_assert(xoptim::adamw_schedule_free_rule::has_group_state
+              && xoptim::adamw_schedule_free_rule::group_state_link == 2);
 static_assert(xoptim::sgd_schedule_free_rule::has_mode_switch && !xoptim::adam_rule<>::has_group_state);
 static_assert(std::is_same_v<xoptim::adam_rule<>::group_state_type, xoptim::detail::no_group_state>);
 static_assert(xoptim::optimizer_rule<xoptim::adamw_schedule_free_rule, float>);
@@ -303,7 +314,8 @@ static_assert(!xoptim::scalar_element<batchf> && !xoptim::scalar_element<long do
 static_assert(xoptim::adam_rule<>::passes == 1);
 static_assert(xoptim::lamb_rule<>::passes == 2);
 static_assert(xoptim::chain<xoptim::clip_by_norm, xoptim::scale_by_adam, xoptim::scale_by_trust_ratio,
-                            xoptim::scale_by_lr<>>::passes == 3);
+                            xoptim::scale_by_lr<>>::passes
+              == 3);
 static_assert(xoptim::lamb_rule<>::max_slots == 3 && xoptim::lamb_rule<>::reductions == 2);
 
 // LAMB's second pass recomputes Adam's direction from m and v: it does not read the gradient

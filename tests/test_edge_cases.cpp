@@ -232,7 +232,8 @@ TEST_CASE("edge: beta = 0 turns the averages into the current values")
         o.step(w, xt::xtensor<double, 1>{g2[0], g2[1]});
         for (int i = 0; i < 2; ++i)
         {
-            const double expected = 1.0 - 0.1 * g1[i] / (std::abs(g1[i]) + 1e-8) - 0.1 * g2[i] / (std::abs(g2[i]) + 1e-8);
+            const double expected =
+                1.0 - 0.1 * g1[i] / (std::abs(g1[i]) + 1e-8) - 0.1 * g2[i] / (std::abs(g2[i]) + 1e-8);
             CHECK(w(i) == doctest::Approx(expected).epsilon(1e-14));
         }
     }

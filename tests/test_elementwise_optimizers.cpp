@@ -118,7 +118,9 @@ namespace
         if (c.problem.rfind("seed_", 0) == 0)
         {
             const line_data d = seed_line();
-            const line_loss kind = c.problem == "seed_mse" ? line_loss::mse : c.problem == "seed_rmse" ? line_loss::rmse : line_loss::mae;
+            const line_loss kind = c.problem == "seed_mse"    ? line_loss::mse
+                                   : c.problem == "seed_rmse" ? line_loss::rmse
+                                                              : line_loss::mae;
             std::vector<xt::xarray<V>> p{xt::xarray<V>{static_cast<V>(c.theta[0][0]), static_cast<V>(c.theta[0][1])}};
             for (std::size_t k = 1; k <= steps; ++k)
             {
@@ -170,7 +172,10 @@ namespace
                     std::vector<double> out;
                     for (std::size_t t = 0; t < opt.group(0).tensors.size(); ++t)
                     {
-                        for (const auto x : xoptim::averaged_parameters(opt, 0, t)) { out.push_back(static_cast<double>(x)); }
+                        for (const auto x : xoptim::averaged_parameters(opt, 0, t))
+                        {
+                            out.push_back(static_cast<double>(x));
+                        }
                     }
                     return out;
                 }
@@ -189,19 +194,43 @@ namespace
             CHECK(n.theta < tolerance);
         }
         const std::string label = std::string(name) + (sizeof(V) == 8 ? " double" : " float");
-        MESSAGE(label << ": worst relative error " << all.theta
-                     << " in theta, " << all.loss << " in the loss, " << all.ax << " in ax");
+        MESSAGE(label << ": worst relative error " << all.theta << " in theta, " << all.loss << " in the loss, "
+                      << all.ax << " in ax");
     }
 
     template <class V>
     void check_every_reference(double tol, double loss_tol)
     {
-        SUBCASE("nadam") { check_reference<V>("nadam", [] { return xoptim::nadam<V>(); }, tol, loss_tol); }
-        SUBCASE("radam") { check_reference<V>("radam", [] { return xoptim::radam<V>(); }, tol, loss_tol); }
-        SUBCASE("adamax") { check_reference<V>("adamax", [] { return xoptim::adamax<V>(); }, tol, loss_tol); }
-        SUBCASE("adadelta") { check_reference<V>("adadelta", [] { return xoptim::adadelta<V>(); }, tol, loss_tol); }
-        SUBCASE("rprop") { check_reference<V>("rprop", [] { return xoptim::rprop<V>(); }, tol, loss_tol); }
-        SUBCASE("asgd") { check_reference<V>("asgd", [] { return xoptim::asgd<V>(); }, tol, loss_tol); }
+        SUBCASE("nadam")
+        {
+            check_reference<V>(
+                "nadam", [] { return xoptim::nadam<V>(); }, tol, loss_tol);
+        }
+        SUBCASE("radam")
+        {
+            check_reference<V>(
+                "radam", [] { return xoptim::radam<V>(); }, tol, loss_tol);
+        }
+        SUBCASE("adamax")
+        {
+            check_reference<V>(
+                "adamax", [] { return xoptim::adamax<V>(); }, tol, loss_tol);
+        }
+        SUBCASE("adadelta")
+        {
+            check_reference<V>(
+                "adadelta", [] { return xoptim::adadelta<V>(); }, tol, loss_tol);
+        }
+        SUBCASE("rprop")
+        {
+            check_reference<V>(
+                "rprop", [] { return xoptim::rprop<V>(); }, tol, loss_tol);
+        }
+        SUBCASE("asgd")
+        {
+            check_reference<V>(
+                "asgd", [] { return xoptim::asgd<V>(); }, tol, loss_tol);
+        }
     }
 }
 
@@ -240,7 +269,8 @@ TEST_CASE("elementwise optimizers: first steps derived by hand")
     // Adamax: m = (1-b1) g, u = |g| + eps, step lr m / u / (1 - b1) = lr g / (|g| + eps).
     CHECK(one_step(xoptim::adamax({.lr = 0.1})) == doctest::Approx(w0 - 0.1 * g / (g + 1e-8)).epsilon(1e-15));
     // Adadelta: v = (1-rho) g^2, delta = sqrt(eps) / sqrt(v + eps) g.
-    CHECK(one_step(xoptim::adadelta({.lr = 1.0})) == doctest::Approx(w0 - std::sqrt(1e-6) / std::sqrt(0.1 * g * g + 1e-6) * g).epsilon(1e-15));
+    CHECK(one_step(xoptim::adadelta({.lr = 1.0}))
+          == doctest::Approx(w0 - std::sqrt(1e-6) / std::sqrt(0.1 * g * g + 1e-6) * g).epsilon(1e-15));
     // RAdam: rho_1 = 1 <= 5, so the step is lr m / (1 - b1) = lr g.
     CHECK(one_step(xoptim::radam({.lr = 0.1})) == doctest::Approx(w0 - 0.1 * g).epsilon(1e-15));
     // NAdam: denominator |g| + eps; weights 1 (on g) and mu_2 (1-b1) / (1 - mu_1 mu_2) (on g).
@@ -316,10 +346,13 @@ TEST_CASE("elementwise optimizers: N steps, checkpoint, N steps == 2N steps, bit
         CHECK(other.get(0, "lr") == first.get(0, "lr"));
     };
     check("nadam", [] { return xoptim::nadam({.lr = 0.05, .weight_decay = 0.01, .momentum_decay = 0.01}); });
-    check("nadam decoupled", [] { return xoptim::nadam({.lr = 0.05, .weight_decay = 0.01, .decoupled_weight_decay = true}); });
+    check("nadam decoupled",
+          [] { return xoptim::nadam({.lr = 0.05, .weight_decay = 0.01, .decoupled_weight_decay = true}); });
     check("nadam, cosine", [] { return xoptim::nadam({}, xoptim::cosine_decay{0.05, 10}); });
     check("radam", [] { return xoptim::radam({.lr = 0.05, .beta2 = 0.9, .weight_decay = 0.01}); });
-    check("radam decoupled", [] { return xoptim::radam({.lr = 0.05, .beta2 = 0.9, .weight_decay = 0.01, .decoupled_weight_decay = true}); });
+    check("radam decoupled", [] {
+        return xoptim::radam({.lr = 0.05, .beta2 = 0.9, .weight_decay = 0.01, .decoupled_weight_decay = true});
+    });
     check("adamax", [] { return xoptim::adamax({.lr = 0.05, .weight_decay = 0.01}); });
     check("adadelta", [] { return xoptim::adadelta({.lr = 0.5, .weight_decay = 0.01}); });
     check("rprop", [] { return xoptim::rprop({.lr = 0.05, .eta_minus = 0.4}); });
@@ -368,28 +401,33 @@ TEST_CASE("elementwise optimizers: ASGD's average is readable and a running mean
 
 TEST_CASE("elementwise optimizers: bad hyperparameters are refused, naming them and their values")
 {
-    CHECK_THROWS_WITH_AS(xoptim::nadam({.momentum_decay = -1.0}), "nadam: momentum_decay must be finite and >= 0, got -1",
-                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(xoptim::nadam({.momentum_decay = -1.0}),
+                         "nadam: momentum_decay must be finite and >= 0, got -1", std::invalid_argument);
     CHECK_THROWS_WITH_AS(xoptim::nadam({.beta1 = 1.0}), "nadam: beta1 must be in [0, 1), got 1", std::invalid_argument);
     CHECK_THROWS_WITH_AS(xoptim::radam({.weight_decay = -0.1}), "radam: weight_decay must be finite and >= 0, got -0.1",
                          std::invalid_argument);
-    CHECK_THROWS_WITH_AS(xoptim::adamax({.eps = 0.0}), "adamax: eps must be finite and > 0, got 0", std::invalid_argument);
-    CHECK_THROWS_WITH_AS(xoptim::adadelta({.rho = 1.5}), "adadelta: rho must be in [0, 1], got 1.5", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(xoptim::adamax({.eps = 0.0}), "adamax: eps must be finite and > 0, got 0",
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(xoptim::adadelta({.rho = 1.5}), "adadelta: rho must be in [0, 1], got 1.5",
+                         std::invalid_argument);
     CHECK_THROWS_WITH_AS(xoptim::rprop({.eta_minus = 1.5}), "rprop: eta_minus must be in (0, 1), got 1.5",
                          std::invalid_argument);
     CHECK_THROWS_WITH_AS(xoptim::rprop({.eta_plus = 1.0}), "rprop: eta_plus must be finite and > 1, got 1",
                          std::invalid_argument);
     CHECK_THROWS_WITH_AS(xoptim::rprop({.step_size_min = 1.0, .step_size_max = 0.5}),
                          "rprop: step_size_max must be >= step_size_min (1), got 0.5", std::invalid_argument);
-    CHECK_THROWS_WITH_AS(xoptim::asgd({.lambd = -1.0}), "asgd: lambd must be finite and >= 0, got -1", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(xoptim::asgd({.lambd = -1.0}), "asgd: lambd must be finite and >= 0, got -1",
+                         std::invalid_argument);
     CHECK_THROWS_WITH_AS(xoptim::asgd({.t0 = std::nan("")}), "asgd: t0 must be finite, got nan", std::invalid_argument);
-    CHECK_THROWS_WITH_AS(xoptim::asgd({.alpha = INFINITY}), "asgd: alpha must be finite, got inf", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(xoptim::asgd({.alpha = INFINITY}), "asgd: alpha must be finite, got inf",
+                         std::invalid_argument);
     CHECK_THROWS_WITH_AS(xoptim::make_optimizer("nadam", {{"decoupled_weight_decay", 2.0}}),
                          "nadam: decoupled_weight_decay must be 0 or 1 (false or true), got 2", std::invalid_argument);
-    CHECK_THROWS_WITH_AS(xoptim::make_optimizer("rprop", {{"etas", 0.5}}),
-                         "rprop: 'etas' is not one of its hyperparameters (it takes lr, eta_minus, eta_plus, step_size_min, "
-                         "step_size_max)",
-                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(
+        xoptim::make_optimizer("rprop", {{"etas", 0.5}}),
+        "rprop: 'etas' is not one of its hyperparameters (it takes lr, eta_minus, eta_plus, step_size_min, "
+        "step_size_max)",
+        std::invalid_argument);
     // Nothing changes on a refused set.
     auto opt = xoptim::asgd();
     CHECK_THROWS_AS(opt.set(0, "lambd", -2.0), std::invalid_argument);
@@ -403,16 +441,30 @@ TEST_CASE("elementwise optimizers: PyTorch's names and defaults")
         for (const auto& o : xoptim::optimizer_options(name)) { out[o.name] = o.default_value; }
         return out;
     };
-    CHECK(defaults("nadam") == std::map<std::string, double>{{"lr", 2e-3}, {"beta1", 0.9}, {"beta2", 0.999}, {"eps", 1e-8},
-                                                             {"weight_decay", 0.0}, {"momentum_decay", 4e-3},
-                                                             {"decoupled_weight_decay", 0.0}});
-    CHECK(defaults("radam") == std::map<std::string, double>{{"lr", 1e-3}, {"beta1", 0.9}, {"beta2", 0.999}, {"eps", 1e-8},
-                                                             {"weight_decay", 0.0}, {"decoupled_weight_decay", 0.0}});
-    CHECK(defaults("adamax") == std::map<std::string, double>{{"lr", 2e-3}, {"beta1", 0.9}, {"beta2", 0.999}, {"eps", 1e-8},
-                                                              {"weight_decay", 0.0}});
-    CHECK(defaults("adadelta") == std::map<std::string, double>{{"lr", 1.0}, {"rho", 0.9}, {"eps", 1e-6}, {"weight_decay", 0.0}});
-    CHECK(defaults("rprop") == std::map<std::string, double>{{"lr", 1e-2}, {"eta_minus", 0.5}, {"eta_plus", 1.2},
-                                                             {"step_size_min", 1e-6}, {"step_size_max", 50.0}});
-    CHECK(defaults("asgd") == std::map<std::string, double>{{"lr", 1e-2}, {"lambd", 1e-4}, {"alpha", 0.75}, {"t0", 1e6},
-                                                            {"weight_decay", 0.0}});
+    CHECK(defaults("nadam")
+          == std::map<std::string, double>{{"lr", 2e-3},
+                                           {"beta1", 0.9},
+                                           {"beta2", 0.999},
+                                           {"eps", 1e-8},
+                                           {"weight_decay", 0.0},
+                                           {"momentum_decay", 4e-3},
+                                           {"decoupled_weight_decay", 0.0}});
+    CHECK(defaults("radam")
+          == std::map<std::string, double>{{"lr", 1e-3},
+                                           {"beta1", 0.9},
+                                           {"beta2", 0.999},
+                                           {"eps", 1e-8},
+                                           {"weight_decay", 0.0},
+                                           {"decoupled_weight_decay", 0.0}});
+    CHECK(defaults("adamax")
+          == std::map<std::string, double>{
+              {"lr", 2e-3}, {"beta1", 0.9}, {"beta2", 0.999}, {"eps", 1e-8}, {"weight_decay", 0.0}});
+    CHECK(defaults("adadelta")
+          == std::map<std::string, double>{{"lr", 1.0}, {"rho", 0.9}, {"eps", 1e-6}, {"weight_decay", 0.0}});
+    CHECK(defaults("rprop")
+          == std::map<std::string, double>{
+              {"lr", 1e-2}, {"eta_minus", 0.5}, {"eta_plus", 1.2}, {"step_size_min", 1e-6}, {"step_size_max", 50.0}});
+    CHECK(defaults("asgd")
+          == std::map<std::string, double>{
+              {"lr", 1e-2}, {"lambd", 1e-4}, {"alpha", 0.75}, {"t0", 1e6}, {"weight_decay", 0.0}});
 }

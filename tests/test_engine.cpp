@@ -77,7 +77,8 @@ namespace
         auto c = ch.template coefficients<V>(xoptim::step_info{step});
         std::vector<V*> ptrs(Chain::max_slots + 1, nullptr);
         for (std::size_t k = 0; k < Chain::max_slots; ++k) { ptrs[k] = slots[k].empty() ? nullptr : slots[k].data(); }
-        [&]<std::size_t... P>(std::index_sequence<P...>) {
+        [&]<std::size_t... P>(std::index_sequence<P...>)
+        {
             (
                 [&] {
                     std::array<double, Chain::reductions + 1> sums{};
@@ -91,7 +92,8 @@ namespace
                     if constexpr (P + 1 < Chain::passes) { ch.template finish<P>(c, sums.data()); }
                 }(),
                 ...);
-        }(std::make_index_sequence<Chain::passes>{});
+        }
+        (std::make_index_sequence<Chain::passes>{});
     }
 
     // The parameters after `steps` steps of the scalar path from w0 with gradient g0.
@@ -104,7 +106,10 @@ namespace
         std::vector<std::vector<V>> slots(Chain::max_slots);
         for (std::size_t k = 0; k < Chain::max_slots; ++k)
         {
-            if (proto.rule().slot_active(k)) { slots[k].assign(w.size(), static_cast<V>(proto.rule().initial_value(k))); }
+            if (proto.rule().slot_active(k))
+            {
+                slots[k].assign(w.size(), static_cast<V>(proto.rule().initial_value(k)));
+            }
         }
         for (std::uint64_t t = 1; t <= steps; ++t) { scalar_reference(proto.rule(), w, g0, slots, t); }
         return w;
@@ -192,15 +197,22 @@ namespace
 
 TEST_CASE("every path gives the scalar path's numbers: elementwise rules bit for bit")
 {
-    check_paths_agree<decltype(xoptim::adam<float>())>(+[] { return xoptim::adam<float>({.lr = 0.01}); }, 0);
-    check_paths_agree<decltype(xoptim::adam())>(+[] { return xoptim::adam({.lr = 0.01, .weight_decay = 0.1}); }, 0);
-    check_paths_agree<decltype(xoptim::sgd())>(+[] { return xoptim::nesterov({.lr = 0.01, .momentum = 0.9}); }, 0);
+    check_paths_agree<decltype(xoptim::adam<float>())>(
+        +[] { return xoptim::adam<float>({.lr = 0.01}); }, 0);
+    check_paths_agree<decltype(xoptim::adam())>(
+        +[] { return xoptim::adam({.lr = 0.01, .weight_decay = 0.1}); }, 0);
+    check_paths_agree<decltype(xoptim::sgd())>(
+        +[] { return xoptim::nesterov({.lr = 0.01, .momentum = 0.9}); }, 0);
     check_paths_agree<decltype(xoptim::rmsprop<float>())>(
         +[] { return xoptim::rmsprop<float>({.momentum = 0.5, .centered = true}); }, 0);
-    check_paths_agree<decltype(xoptim::lion<float>())>(+[] { return xoptim::lion<float>({.weight_decay = 0.1}); }, 0);
-    check_paths_agree<decltype(xoptim::adagrad())>(+[] { return xoptim::adagrad({.initial_accumulator_value = 0.1}); }, 0);
-    check_paths_agree<decltype(xoptim::adam<float>())>(+[] { return xoptim::adam<float>({.lr = 0.01}); }, 0, 4133);
-    check_paths_agree<decltype(xoptim::adam())>(+[] { return xoptim::adam({.lr = 0.01}); }, 0, 4133);
+    check_paths_agree<decltype(xoptim::lion<float>())>(
+        +[] { return xoptim::lion<float>({.weight_decay = 0.1}); }, 0);
+    check_paths_agree<decltype(xoptim::adagrad())>(
+        +[] { return xoptim::adagrad({.initial_accumulator_value = 0.1}); }, 0);
+    check_paths_agree<decltype(xoptim::adam<float>())>(
+        +[] { return xoptim::adam<float>({.lr = 0.01}); }, 0, 4133);
+    check_paths_agree<decltype(xoptim::adam())>(
+        +[] { return xoptim::adam({.lr = 0.01}); }, 0, 4133);
 }
 
 namespace
@@ -248,24 +260,37 @@ namespace
 
 TEST_CASE("tensors of every length from 1 to 70 at four alignments: batches, narrower tail batches, scalar steps")
 {
-    check_every_length<decltype(xoptim::sgd())>(+[] { return xoptim::sgd({.lr = 0.1}); }, 0);
-    check_every_length<decltype(xoptim::momentum<float>())>(+[] { return xoptim::momentum<float>({.lr = 0.1}); }, 0);
-    check_every_length<decltype(xoptim::adam<float>())>(+[] { return xoptim::adam<float>({.lr = 0.01}); }, 0);
-    check_every_length<decltype(xoptim::adam())>(+[] { return xoptim::adam({.lr = 0.01, .weight_decay = 0.1}); }, 0);
-    check_every_length<decltype(xoptim::lion<float>())>(+[] { return xoptim::lion<float>({.weight_decay = 0.1}); }, 0);
-    check_every_length<decltype(xoptim::lamb<float>())>(+[] { return xoptim::lamb<float>({.lr = 0.01}); }, 1e-6);
-    check_every_length<decltype(xoptim::lamb())>(+[] { return xoptim::lamb({.lr = 0.01}); }, 1e-12);
+    check_every_length<decltype(xoptim::sgd())>(
+        +[] { return xoptim::sgd({.lr = 0.1}); }, 0);
+    check_every_length<decltype(xoptim::momentum<float>())>(
+        +[] { return xoptim::momentum<float>({.lr = 0.1}); }, 0);
+    check_every_length<decltype(xoptim::adam<float>())>(
+        +[] { return xoptim::adam<float>({.lr = 0.01}); }, 0);
+    check_every_length<decltype(xoptim::adam())>(
+        +[] { return xoptim::adam({.lr = 0.01, .weight_decay = 0.1}); }, 0);
+    check_every_length<decltype(xoptim::lion<float>())>(
+        +[] { return xoptim::lion<float>({.weight_decay = 0.1}); }, 0);
+    check_every_length<decltype(xoptim::lamb<float>())>(
+        +[] { return xoptim::lamb<float>({.lr = 0.01}); }, 1e-6);
+    check_every_length<decltype(xoptim::lamb())>(
+        +[] { return xoptim::lamb({.lr = 0.01}); }, 1e-12);
 }
 
 TEST_CASE("every path gives the scalar path's numbers: reducing rules to rounding of the sums")
 {
-    check_paths_agree<decltype(xoptim::lamb<float>())>(+[] { return xoptim::lamb<float>({.lr = 0.01}); }, 1e-6);
-    check_paths_agree<decltype(xoptim::lamb())>(+[] { return xoptim::lamb({.lr = 0.01, .weight_decay = 0.01}); }, 1e-12);
-    check_paths_agree<decltype(xoptim::lars())>(+[] { return xoptim::lars({.lr = 0.1}); }, 1e-12);
-    check_paths_agree<decltype(xoptim::lamb<float>())>(+[] { return xoptim::lamb<float>({.lr = 0.01}); }, 1e-6, 4133);
+    check_paths_agree<decltype(xoptim::lamb<float>())>(
+        +[] { return xoptim::lamb<float>({.lr = 0.01}); }, 1e-6);
+    check_paths_agree<decltype(xoptim::lamb())>(
+        +[] { return xoptim::lamb({.lr = 0.01, .weight_decay = 0.01}); }, 1e-12);
+    check_paths_agree<decltype(xoptim::lars())>(
+        +[] { return xoptim::lars({.lr = 0.1}); }, 1e-12);
+    check_paths_agree<decltype(xoptim::lamb<float>())>(
+        +[] { return xoptim::lamb<float>({.lr = 0.01}); }, 1e-6, 4133);
     // Long enough for LARS's read-only reducing pass to run as four interleaved segments.
-    check_paths_agree<decltype(xoptim::lars())>(+[] { return xoptim::lars({.lr = 0.1}); }, 1e-12, 100003);
-    check_paths_agree<decltype(xoptim::lars<float>())>(+[] { return xoptim::lars<float>({.lr = 0.1}); }, 1e-5, 100003);
+    check_paths_agree<decltype(xoptim::lars())>(
+        +[] { return xoptim::lars({.lr = 0.1}); }, 1e-12, 100003);
+    check_paths_agree<decltype(xoptim::lars<float>())>(
+        +[] { return xoptim::lars<float>({.lr = 0.1}); }, 1e-5, 100003);
 }
 
 TEST_CASE("fixed-size tensors and two-dimensional parameters")
@@ -305,7 +330,7 @@ TEST_CASE("no heap allocation in a step once the state exists")
     {
         adam.step(w, g);
         lamb.step(w, g);
-        adam.step(w, 2.0f * w - g);  // lazy expression gradient
+        adam.step(w, 2.0f * w - g);           // lazy expression gradient
         big_opt.step(column, 2.0f * column);  // strided view
     }
     counting = false;
@@ -379,8 +404,8 @@ namespace
         for (std::size_t k = 0; k < 150; ++k)
         {
             const bool column_major = k % 7 == 3;
-            const std::vector<std::size_t> shape = column_major ? std::vector<std::size_t>{3, k % 5 + 2}
-                                                                : std::vector<std::size_t>{k % 37 + 1};
+            const std::vector<std::size_t> shape =
+                column_major ? std::vector<std::size_t>{3, k % 5 + 2} : std::vector<std::size_t>{k % 37 + 1};
             const auto layout = column_major ? xt::layout_type::column_major : xt::layout_type::row_major;
             array p(shape, layout), g(shape, layout);
             const auto pv = random_values<V>(p.size(), 100 + k), gv = random_values<V>(p.size(), 300 + k);
@@ -410,7 +435,8 @@ namespace
 
 TEST_CASE("a group of many tensors, contiguous and staged, steps each exactly as its own optimizer would")
 {
-    check_group_equals_tensors<decltype(xoptim::momentum<float>())>(+[] { return xoptim::momentum<float>({.lr = 0.1}); });
+    check_group_equals_tensors<decltype(xoptim::momentum<float>())>(
+        +[] { return xoptim::momentum<float>({.lr = 0.1}); });
     check_group_equals_tensors<decltype(xoptim::adam<float>())>(+[] { return xoptim::adam<float>({.lr = 0.01}); });
     check_group_equals_tensors<decltype(xoptim::lamb<float>())>(+[] { return xoptim::lamb<float>({.lr = 0.01}); });
     check_group_equals_tensors<decltype(xoptim::lars())>(+[] { return xoptim::lars({.lr = 0.1}); });

@@ -130,10 +130,7 @@ TEST_CASE("fp traps: rules on zero weights, zero updates and zero state raise no
     trap_cases<double>();
 }
 
-TEST_CASE("fp traps: the same in float")
-{
-    trap_cases<float>();
-}
+TEST_CASE("fp traps: the same in float") { trap_cases<float>(); }
 
 TEST_CASE("fp traps: RMSE at zero residual")
 {

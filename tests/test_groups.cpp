@@ -4,8 +4,8 @@
 
 #include <xoptim/any_optimizer.hpp>
 #include <xoptim/io/checkpoint.hpp>
-#include <xoptim/rules/clip_by_global_norm.hpp>
 #include <xoptim/optimizers.hpp>
+#include <xoptim/rules/clip_by_global_norm.hpp>
 
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xfixed.hpp>
@@ -54,8 +54,7 @@ namespace
         xt::xtensor_fixed<double, xt::xshape<3>> gb2;
         explicit grads_at(const model& m, int k)
             : gW1(m.W1 * 0.3 + 0.1 * k), gb1(m.b1 - 0.05 * k), gW2(m.W2 * (-0.2) + 0.02 * k), gb2(m.b2 + 0.1)
-        {
-        }
+        {}
     };
 }
 
@@ -96,7 +95,8 @@ TEST_CASE("groups: registered tensors of any rank and type, one step for all gro
         CHECK(opt.state(weights, 1).shape == std::vector<std::size_t>{3, 2});
     };
     check([] { return xoptim::adamw({.lr = 0.05, .weight_decay = 0.1}); }, "adamw");
-    check([] { return xoptim::sgd({.lr = 0.05, .momentum = 0.9, .weight_decay = 0.01, .nesterov = true}); }, "nesterov");
+    check([] { return xoptim::sgd({.lr = 0.05, .momentum = 0.9, .weight_decay = 0.01, .nesterov = true}); },
+          "nesterov");
     check([] { return xoptim::lamb({.lr = 0.05, .weight_decay = 0.01}); }, "lamb");
     check([] { return xoptim::lars({.lr = 0.5, .weight_decay = 0.01}); }, "lars");
 }
@@ -149,8 +149,7 @@ namespace
         explicit packed_model(strided_model& s)
             : a(xt::view(s.A, xt::all(), 1)), b(xt::view(s.B, xt::range(0, 4, 2), xt::all())), c(xt::transpose(s.C)),
               d(s.D), e(xt::view(s.E, xt::range(xt::placeholders::_, xt::placeholders::_, -1)))
-        {
-        }
+        {}
     };
 
     using overrides = std::vector<std::pair<std::string, double>>;
@@ -173,9 +172,9 @@ namespace
         mat gb, gc, gd;
         vec ge;
         explicit strided_grads(const packed_model& m, int k)
-            : ga(m.a * 0.3 + 0.1 * k), gb(m.b - 0.05 * k), gc(m.c * (-0.2) + 0.02 * k), gd(m.d + 0.1), ge(m.e * m.e - 0.01 * k)
-        {
-        }
+            : ga(m.a * 0.3 + 0.1 * k), gb(m.b - 0.05 * k), gc(m.c * (-0.2) + 0.02 * k), gd(m.d + 0.1),
+              ge(m.e * m.e - 0.01 * k)
+        {}
     };
 }
 
@@ -198,8 +197,10 @@ TEST_CASE("groups: strided views, transposes and column-major tensors register a
             const mat gc_t = xt::transpose(g.gc);
             auto gc = xt::transpose(gc_t);
             const bool absent = k == 2;
-            REQUIRE(opt.step({g.ga, g.gb, gc, g.gd, absent ? xoptim::grad_ref<double>() : xoptim::grad_ref<double>(g.ge)}));
-            REQUIRE(packed.step({g.ga, g.gb, g.gc, g.gd, absent ? xoptim::grad_ref<double>() : xoptim::grad_ref<double>(g.ge)}));
+            REQUIRE(
+                opt.step({g.ga, g.gb, gc, g.gd, absent ? xoptim::grad_ref<double>() : xoptim::grad_ref<double>(g.ge)}));
+            REQUIRE(packed.step(
+                {g.ga, g.gb, g.gc, g.gd, absent ? xoptim::grad_ref<double>() : xoptim::grad_ref<double>(g.ge)}));
         }
         const packed_model after(s);
         if (bitwise)
@@ -231,10 +232,12 @@ TEST_CASE("groups: strided views, transposes and column-major tensors register a
     check([] { return xoptim::adam({.lr = 0.1, .weight_decay = 0.01}); }, "adam", true, no_decay);
     check([] { return xoptim::sgd({.lr = 0.1, .momentum = 0.9, .nesterov = true}); }, "sgd-nesterov", true, {});
     check([] { return xoptim::lamb({.lr = 0.1, .weight_decay = 0.01}); }, "lamb", false, no_decay);
-    check([] {
-        return xoptim::optimizer(
-            xoptim::chain(xoptim::clip_by_global_norm{0.3, true}, xoptim::scale_by_adam{}, xoptim::scale_by_lr{0.1}));
-    }, "clip + adam", false, {});
+    check(
+        [] {
+            return xoptim::optimizer(xoptim::chain(xoptim::clip_by_global_norm{0.3, true}, xoptim::scale_by_adam{},
+                                                   xoptim::scale_by_lr{0.1}));
+        },
+        "clip + adam", false, {});
 }
 
 TEST_CASE("groups: a checkpoint writes and reads the values of strided parameters in row-major order")
@@ -324,8 +327,8 @@ TEST_CASE("groups: a bad step(grads) changes nothing")
     auto unchanged = [&] {
         CHECK(xoptim::to_bytes(opt, std::vector<xoptim::tensor_ref<double>>{m.W1, m.W2, m.b1, m.b2}) == before);
     };
-    CHECK_THROWS_WITH_AS(opt.step({g.gW1, g.gW2, g.gb1}), "xoptim::optimizer::step: 3 gradients for 4 registered tensors",
-                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(opt.step({g.gW1, g.gW2, g.gb1}),
+                         "xoptim::optimizer::step: 3 gradients for 4 registered tensors", std::invalid_argument);
     unchanged();
     const vec wrong = {1.0, 2.0, 3.0, 4.0};
     // The last tensor's gradient has the wrong shape: the first groups are not stepped either.
@@ -341,7 +344,8 @@ TEST_CASE("groups: a bad step(grads) changes nothing")
     vec nan_b = g.gb1;
     nan_b(1) = std::numeric_limits<double>::quiet_NaN();
     CHECK_FALSE(opt.step({g.gW1, g.gW2, nan_b, g.gb2}));
-    CHECK(xoptim::to_bytes(opt, std::vector<xoptim::tensor_ref<double>>{m.W1, m.W2, m.b1, m.b2}) != after_good);  // skip counts
+    CHECK(xoptim::to_bytes(opt, std::vector<xoptim::tensor_ref<double>>{m.W1, m.W2, m.b1, m.b2})
+          != after_good);  // skip counts
     CHECK(opt.step_count(0) == 2);
     CHECK(opt.skipped_steps(0) == 1);
     CHECK(opt.skipped_steps(1) == 1);
@@ -350,7 +354,8 @@ TEST_CASE("groups: a bad step(grads) changes nothing")
     // The per-group step of a registered group is refused, so the two cannot drift apart.
     std::vector<mat> ps = {m.W1};
     std::vector<mat> gs = {g.gW1};
-    CHECK_THROWS_WITH_AS(opt.step(0, ps, gs), doctest::Contains("group 0 has registered tensors"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(opt.step(0, ps, gs), doctest::Contains("group 0 has registered tensors"),
+                         std::invalid_argument);
 }
 
 TEST_CASE("groups: an optimizer chosen at run time registers and steps groups the same way")
@@ -386,13 +391,14 @@ TEST_CASE("groups: a checkpoint loads into registered groups only with their ten
     model other;
     auto wrong_count = xoptim::adam({.lr = 0.1});
     wrong_count.add_group({other.W1});
-    CHECK_THROWS_WITH_AS(xoptim::from_bytes(bytes, wrong_count),
-                         doctest::Contains("group 0 tensor count: expected 1 (the tensors registered with the group), found 2"),
-                         xoptim::checkpoint_error);
+    CHECK_THROWS_WITH_AS(
+        xoptim::from_bytes(bytes, wrong_count),
+        doctest::Contains("group 0 tensor count: expected 1 (the tensors registered with the group), found 2"),
+        xoptim::checkpoint_error);
     auto wrong_shape = xoptim::adam({.lr = 0.1});
     wrong_shape.add_group({other.W1, other.W2});
-    CHECK_THROWS_WITH_AS(xoptim::from_bytes(bytes, wrong_shape), doctest::Contains("group 0 tensor 1 shape: expected {3, 2}"),
-                         xoptim::checkpoint_error);
+    CHECK_THROWS_WITH_AS(xoptim::from_bytes(bytes, wrong_shape),
+                         doctest::Contains("group 0 tensor 1 shape: expected {3, 2}"), xoptim::checkpoint_error);
     auto right = xoptim::adam({.lr = 0.1});
     right.add_group({other.W1, other.b1});
     CHECK_NOTHROW(xoptim::from_bytes(bytes, right));
@@ -450,8 +456,8 @@ TEST_CASE("groups: clip_by_global_norm leads a chain and clips by the norm of th
     // With Adam after it, a tensor that sat out steps keeps its own count but the group's norm.
     vec r = {1.0, 1.0}, s = {1.0, 1.0};
     auto clipped_adam = [] {
-        return xoptim::optimizer(xoptim::chain(xoptim::clip_by_global_norm{0.5, false}, xoptim::scale_by_adam{},
-                                               xoptim::scale_by_lr{0.1}));
+        return xoptim::optimizer(
+            xoptim::chain(xoptim::clip_by_global_norm{0.5, false}, xoptim::scale_by_adam{}, xoptim::scale_by_lr{0.1}));
     };
     auto o1 = clipped_adam();
     o1.add_group({r, s});

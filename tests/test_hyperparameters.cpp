@@ -93,7 +93,8 @@ namespace
 TEST_CASE("hyperparameters: every named optimizer's names come from its rules, with PyTorch's defaults")
 {
     const auto adam = xoptim::adam();
-    CHECK(adam.hyperparameter_names() == std::vector<std::string>{"weight_decay", "beta1", "beta2", "eps", "amsgrad", "lr"});
+    CHECK(adam.hyperparameter_names()
+          == std::vector<std::string>{"weight_decay", "beta1", "beta2", "eps", "amsgrad", "lr"});
     CHECK(adam.get(0, "lr") == 1e-3);
     CHECK(adam.get(0, "beta1") == 0.9);
     CHECK(adam.get(0, "beta2") == 0.999);
@@ -127,17 +128,20 @@ TEST_CASE("hyperparameters: set by name per group, checked, and nothing changes 
     const auto before = opt.rule(g);
     CHECK_THROWS_WITH_AS(opt.set(g, "beta1", 1.0), "adam: beta1 must be in [0, 1), got 1", std::invalid_argument);
     CHECK_THROWS_WITH_AS(opt.set(g, "eps", -1.0), "adam: eps must be finite and > 0, got -1", std::invalid_argument);
-    CHECK_THROWS_WITH_AS(opt.set(g, "amsgrad", 0.5), doctest::Contains("amsgrad must be 0 or 1"), std::invalid_argument);
-    CHECK_THROWS_WITH_AS(opt.set(g, "beta", 0.5),
-                         "adam: unknown hyperparameter 'beta' (valid names: weight_decay, beta1, beta2, eps, amsgrad, lr)",
+    CHECK_THROWS_WITH_AS(opt.set(g, "amsgrad", 0.5), doctest::Contains("amsgrad must be 0 or 1"),
                          std::invalid_argument);
+    CHECK_THROWS_WITH_AS(
+        opt.set(g, "beta", 0.5),
+        "adam: unknown hyperparameter 'beta' (valid names: weight_decay, beta1, beta2, eps, amsgrad, lr)",
+        std::invalid_argument);
     CHECK_THROWS_AS(opt.set(5, "lr", 0.5), std::out_of_range);
     CHECK(xoptim::hyperparameter_difference(before, opt.rule(g)).empty());
 
     // Turning AMSGrad on would need a slot the group's state does not have.
     vec w = {1.0, 2.0};
     opt.step(w, vec{0.5, 0.5});
-    CHECK_THROWS_WITH_AS(opt.set(0, "amsgrad", 1.0), doctest::Contains("changes which state slots"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(opt.set(0, "amsgrad", 1.0), doctest::Contains("changes which state slots"),
+                         std::invalid_argument);
     CHECK(opt.get(0, "amsgrad") == 0.0);
     opt.set(g, "amsgrad", 1.0);  // a group without state may
     CHECK(opt.get(g, "amsgrad") == 1.0);
@@ -180,11 +184,12 @@ TEST_CASE("hyperparameters: related ones are checked together, integers and bool
 
 TEST_CASE("hyperparameters: a value finite in double but not in float is refused by name")
 {
-    CHECK_THROWS_WITH_AS(xoptim::sgd<float>({.lr = 1e39}), doctest::Contains("sgd: lr must be finite in the optimizer's value type"),
+    CHECK_THROWS_WITH_AS(xoptim::sgd<float>({.lr = 1e39}),
+                         doctest::Contains("sgd: lr must be finite in the optimizer's value type"),
                          std::invalid_argument);
     CHECK_NOTHROW(xoptim::sgd<double>({.lr = 1e39}));
-    CHECK_THROWS_WITH_AS(xoptim::adam<float>({.eps = 1e300}), doctest::Contains("eps must be finite in the optimizer's value type"),
-                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(xoptim::adam<float>({.eps = 1e300}),
+                         doctest::Contains("eps must be finite in the optimizer's value type"), std::invalid_argument);
 }
 
 TEST_CASE("schedules: a rate given with a schedule is an error naming both")
@@ -192,7 +197,8 @@ TEST_CASE("schedules: a rate given with a schedule is an error naming both")
     CHECK_THROWS_WITH_AS(xoptim::adam({.lr = 0.5}, xoptim::cosine_decay{}),
                          doctest::Contains("adam: lr = 0.5 and a schedule (cosine_decay) were both given"),
                          std::invalid_argument);
-    CHECK_THROWS_AS(xoptim::sgd({.lr = 1e-3}, xoptim::step_decay{}), std::invalid_argument);  // given, even if the default
+    CHECK_THROWS_AS(xoptim::sgd({.lr = 1e-3}, xoptim::step_decay{}),
+                    std::invalid_argument);  // given, even if the default
     CHECK_NOTHROW(xoptim::adam({.beta1 = 0.8}, xoptim::cosine_decay{}));
     CHECK_THROWS_WITH_AS(xoptim::adagrad({.lr_decay = 0.1}, xoptim::cosine_decay{}), doctest::Contains("lr_decay"),
                          std::invalid_argument);
@@ -224,7 +230,8 @@ TEST_CASE("schedules: setting lr mid-run scales the schedule from the next step 
     auto zero = xoptim::sgd({}, xoptim::cosine_decay{.lr = 0.1, .period = 2, .eta_min = 0.0});
     vec z = {1.0};
     for (int i = 0; i < 2; ++i) { zero.step(z, vec{1.0}); }
-    CHECK_THROWS_WITH_AS(zero.set(0, "lr", 0.1), doctest::Contains("the schedule's rate there is 0"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(zero.set(0, "lr", 0.1), doctest::Contains("the schedule's rate there is 0"),
+                         std::invalid_argument);
 }
 
 TEST_CASE("groups: add_group takes only the names that differ")
@@ -234,8 +241,8 @@ TEST_CASE("groups: add_group takes only the names that differ")
     CHECK(opt.get(biases, "weight_decay") == 0.0);
     CHECK(opt.get(biases, "lr") == 0.01);
     CHECK(opt.get(biases, "beta2") == 0.999);
-    CHECK_THROWS_WITH_AS(opt.add_group({{"weight_decay", -1.0}}), doctest::Contains("weight_decay must be finite and >= 0"),
-                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(opt.add_group({{"weight_decay", -1.0}}),
+                         doctest::Contains("weight_decay must be finite and >= 0"), std::invalid_argument);
     CHECK_THROWS_AS(opt.add_group({{"wd", 0.0}}), std::invalid_argument);
     CHECK(opt.group_count() == 2);
 }
@@ -275,11 +282,14 @@ TEST_CASE("lamb and lars: a group can be excluded from the trust ratio, as the L
 TEST_CASE("checkpoints: every format-1 file the project wrote still loads, bit for bit")
 {
     using namespace xoptim;
-    check_v1_file<double>("sgd", sgd({.lr = 0.05, .momentum = 0.8, .dampening = 0.1, .weight_decay = 0.01}), sgd(), true);
-    check_v1_file<double>("nesterov", nesterov({.lr = 0.03, .momentum = 0.7, .weight_decay = 0.002}), nesterov(), false);
-    check_v1_file<double>("adam", adam({.lr = 0.02, .beta1 = 0.8, .beta2 = 0.95, .eps = 1e-7, .weight_decay = 0.03}), adam(),
+    check_v1_file<double>("sgd", sgd({.lr = 0.05, .momentum = 0.8, .dampening = 0.1, .weight_decay = 0.01}), sgd(),
                           true);
-    check_v1_file<double>("amsgrad", amsgrad({.lr = 0.04, .beta1 = 0.85, .beta2 = 0.97, .eps = 3e-8}), amsgrad(), false);
+    check_v1_file<double>("nesterov", nesterov({.lr = 0.03, .momentum = 0.7, .weight_decay = 0.002}), nesterov(),
+                          false);
+    check_v1_file<double>("adam", adam({.lr = 0.02, .beta1 = 0.8, .beta2 = 0.95, .eps = 1e-7, .weight_decay = 0.03}),
+                          adam(), true);
+    check_v1_file<double>("amsgrad", amsgrad({.lr = 0.04, .beta1 = 0.85, .beta2 = 0.97, .eps = 3e-8}), amsgrad(),
+                          false);
     check_v1_file<double>("adamw", adamw({.lr = 0.01, .beta1 = 0.75, .beta2 = 0.9, .eps = 2e-8, .weight_decay = 0.2}),
                           adamw(), false);
     check_v1_file<double>(
@@ -287,14 +297,14 @@ TEST_CASE("checkpoints: every format-1 file the project wrote still loads, bit f
         lamb(), true);
     check_v1_file<double>("lars", lars({.lr = 0.2, .momentum = 0.6, .weight_decay = 0.004, .trust_coefficient = 0.02}),
                           lars(), false);
-    check_v1_file<double>("rmsprop",
-                          rmsprop({.lr = 0.015, .alpha = 0.9, .eps = 5e-8, .weight_decay = 0.006, .momentum = 0.4,
-                                   .centered = true}),
-                          rmsprop({.centered = true}), false);
-    check_v1_file<double>("adagrad",
-                          adagrad({.lr = 0.3, .lr_decay = 0.01, .weight_decay = 0.007,
-                                   .initial_accumulator_value = 0.2, .eps = 6e-10}),
-                          adagrad(), false);
+    check_v1_file<double>(
+        "rmsprop",
+        rmsprop({.lr = 0.015, .alpha = 0.9, .eps = 5e-8, .weight_decay = 0.006, .momentum = 0.4, .centered = true}),
+        rmsprop({.centered = true}), false);
+    check_v1_file<double>(
+        "adagrad",
+        adagrad({.lr = 0.3, .lr_decay = 0.01, .weight_decay = 0.007, .initial_accumulator_value = 0.2, .eps = 6e-10}),
+        adagrad(), false);
     check_v1_file<double>("lion", lion({.lr = 0.002, .beta1 = 0.8, .beta2 = 0.9, .weight_decay = 0.3}), lion(), false);
     check_v1_file<float>("adam_f32", adam<float>({.lr = 0.02, .beta1 = 0.8, .beta2 = 0.95, .eps = 1e-7}), adam<float>(),
                          false);
@@ -307,7 +317,8 @@ TEST_CASE("checkpoints: every format-1 file the project wrote still loads, bit f
         adamw({.beta1 = 0.85, .weight_decay = 0.1},
               linear_warmup<cosine_decay>{cosine_decay{.lr = 0.05, .period = 20, .eta_min = 0.001}, 2, 0.25}),
         adamw({}, linear_warmup<cosine_decay>{}), true);
-    check_v1_file<double>("lion_one_cycle", lion({.beta2 = 0.95}, one_cycle{.max_lr = 0.01, .total_steps = 50, .pct_start = 0.2}),
+    check_v1_file<double>("lion_one_cycle",
+                          lion({.beta2 = 0.95}, one_cycle{.max_lr = 0.01, .total_steps = 50, .pct_start = 0.2}),
                           lion({}, one_cycle{}), false);
 }
 
@@ -331,7 +342,10 @@ TEST_CASE("checkpoints: format 2 matches hyperparameters by name")
     bytes[at2 + n2.size() - 1] = '1';
     const auto reseal = [](std::vector<unsigned char>& b) {
         const std::uint64_t sum = xoptim::detail::ckpt::xxh3_64(b.data(), b.size() - 8);
-        for (int i = 0; i < 8; ++i) { b[b.size() - 8 + static_cast<std::size_t>(i)] = static_cast<unsigned char>(sum >> (8 * i)); }
+        for (int i = 0; i < 8; ++i)
+        {
+            b[b.size() - 8 + static_cast<std::size_t>(i)] = static_cast<unsigned char>(sum >> (8 * i));
+        }
     };
     reseal(bytes);
     auto swapped = xoptim::adam();
@@ -345,8 +359,8 @@ TEST_CASE("checkpoints: format 2 matches hyperparameters by name")
     bad[at + 14] = 'X';  // scale_by_adam.Xeta1
     reseal(bad);
     auto target = xoptim::adam();
-    CHECK_THROWS_WITH_AS(xoptim::from_bytes(bad, target), doctest::Contains("scale_by_adam.Xeta1: not a hyperparameter"),
-                         xoptim::checkpoint_error);
+    CHECK_THROWS_WITH_AS(xoptim::from_bytes(bad, target),
+                         doctest::Contains("scale_by_adam.Xeta1: not a hyperparameter"), xoptim::checkpoint_error);
     CHECK(target.get(0, "beta1") == 0.9);
 }
 
@@ -365,11 +379,12 @@ TEST_CASE("make_optimizer: a named optimizer chosen at run time steps as the typ
     CHECK(any.name() == "adamw");
     CHECK(any.get(0, "weight_decay") == 0.05);
     CHECK(any.to_bytes() == xoptim::to_bytes(typed));
-    CHECK_THROWS_WITH_AS(xoptim::make_optimizer("adam", {{"momentum", 0.9}}),
-                         "adam: 'momentum' is not one of its hyperparameters (it takes lr, weight_decay, beta1, beta2, eps, amsgrad)",
-                         std::invalid_argument);
-    CHECK_THROWS_WITH_AS(xoptim::make_optimizer("adamx"), doctest::Contains("unknown optimizer 'adamx' (choose from: sgd,"),
-                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(
+        xoptim::make_optimizer("adam", {{"momentum", 0.9}}),
+        "adam: 'momentum' is not one of its hyperparameters (it takes lr, weight_decay, beta1, beta2, eps, amsgrad)",
+        std::invalid_argument);
+    CHECK_THROWS_WITH_AS(xoptim::make_optimizer("adamx"),
+                         doctest::Contains("unknown optimizer 'adamx' (choose from: sgd,"), std::invalid_argument);
     CHECK_THROWS_WITH_AS(xoptim::make_optimizer("adam", {{"beta1", 2.0}}), "adam: beta1 must be in [0, 1), got 2",
                          std::invalid_argument);
     // Adagrad takes PyTorch's lr and lr_decay.
@@ -432,7 +447,8 @@ TEST_CASE("any_optimizer: a group step on lists of containers steps as the typed
     }
     for (std::size_t k = 0; k < a.size(); ++k) { CHECK(a[k] == b[k]); }
     // Gradients of another container type (xarray, rank known at run time).
-    std::vector<xt::xarray<double>> gx = {xt::xarray<double>{0.1, 0.2, 0.3}, xt::xarray<double>{0.4}, xt::xarray<double>{0.5, 0.6}};
+    std::vector<xt::xarray<double>> gx = {xt::xarray<double>{0.1, 0.2, 0.3}, xt::xarray<double>{0.4},
+                                          xt::xarray<double>{0.5, 0.6}};
     std::vector<vec> gv = {vec{0.1, 0.2, 0.3}, vec{0.4}, vec{0.5, 0.6}};
     CHECK(any.step(0, a, gx));
     CHECK(typed.step(0, b, gv));

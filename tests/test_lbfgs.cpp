@@ -104,7 +104,8 @@ namespace
             const double loss = opt.step(w, closure);
             // Relative, but absolute below 1e-6: near a minimum the loss is a difference of
             // nearly equal terms (Rosenbrock's 1.5e-10 at step 9 carries 4e-15 of rounding).
-            c.loss = std::max(c.loss, std::abs(loss - rows[k].loss) / std::max({std::abs(rows[k].loss), std::abs(loss), 1e-6}));
+            c.loss = std::max(c.loss,
+                              std::abs(loss - rows[k].loss) / std::max({std::abs(rows[k].loss), std::abs(loss), 1e-6}));
             c.theta = std::max({c.theta, xoptim_test::relative_error(w(0), rows[k].theta0),
                                 xoptim_test::relative_error(w(1), rows[k].theta1)});
             if (opt.func_evals() != rows[k].func_evals || opt.n_iter() != rows[k].n_iter)
@@ -249,8 +250,8 @@ TEST_CASE("lbfgs: a list of tensors is stepped as their flattened concatenation,
     };
     for (const auto ls : {xoptim::line_search::none, xoptim::line_search::strong_wolfe})
     {
-        const xoptim::lbfgs_options o{.lr = ls == xoptim::line_search::none ? 0.2 : 1.0, .max_iter = 4, .history_size = 2,
-                                      .line_search_fn = ls};
+        const xoptim::lbfgs_options o{
+            .lr = ls == xoptim::line_search::none ? 0.2 : 1.0, .max_iter = 4, .history_size = 2, .line_search_fn = ls};
         xoptim::lbfgs<double> flat_opt(o), list_opt(o);
         xt::xtensor<double, 1> flat = xt::zeros<double>({6});
         // Two tensors of different ranks do not fit one std::vector: use a 2x2 and a 1x2.
@@ -297,21 +298,25 @@ TEST_CASE("lbfgs: hyperparameters are validated with torch's names and read and 
     CHECK(message([] { lbfgs<double>({.lr = -1}); }) == "lbfgs: lr must be finite and > 0, got -1");
     CHECK(message([] { lbfgs<double>({.max_eval = -2}); })
           == "lbfgs: max_eval must be a whole number >= 1, or -1 for max_iter * 5 / 4, got -2");
-    CHECK(message([] { lbfgs<double>({.tolerance_grad = -1e-3}); }) == "lbfgs: tolerance_grad must be finite and >= 0, got -0.001");
+    CHECK(message([] { lbfgs<double>({.tolerance_grad = -1e-3}); })
+          == "lbfgs: tolerance_grad must be finite and >= 0, got -0.001");
     CHECK(message([] { lbfgs<double>({.max_iter = 0}); }) == "lbfgs: max_iter must be >= 1, got 0");
-    CHECK(message([] { lbfgs<float>({.lr = 1e39}); }).find("lbfgs: lr must be finite in the optimizer's value type") == 0);
+    CHECK(message([] { lbfgs<float>({.lr = 1e39}); }).find("lbfgs: lr must be finite in the optimizer's value type")
+          == 0);
 
     lbfgs<double> opt({.max_iter = 8});
     CHECK(opt.get("max_eval") == 10.0);  // torch: max_iter * 5 // 4
     CHECK(opt.get("history_size") == 100.0);
     CHECK(opt.get("line_search_fn") == 0.0);
     CHECK(opt.hyperparameter_names()
-          == std::vector<std::string>{"lr", "max_iter", "max_eval", "tolerance_grad", "tolerance_change", "history_size",
-                                      "line_search_fn"});
+          == std::vector<std::string>{"lr", "max_iter", "max_eval", "tolerance_grad", "tolerance_change",
+                                      "history_size", "line_search_fn"});
     opt.set("line_search_fn", 1);
     CHECK(opt.options().line_search_fn == xoptim::line_search::strong_wolfe);
-    CHECK(message([&] { opt.set("line_search_fn", 2); }) == "lbfgs: line_search_fn must be 0 (none) or 1 (strong_wolfe), got 2");
-    CHECK(message([&] { opt.set("history", 3); }).find("lbfgs: unknown hyperparameter 'history' (valid names: lr,") == 0);
+    CHECK(message([&] { opt.set("line_search_fn", 2); })
+          == "lbfgs: line_search_fn must be 0 (none) or 1 (strong_wolfe), got 2");
+    CHECK(message([&] { opt.set("history", 3); }).find("lbfgs: unknown hyperparameter 'history' (valid names: lr,")
+          == 0);
     CHECK(opt.options().line_search_fn == xoptim::line_search::strong_wolfe);
     CHECK(xoptim::parse_line_search("strong_wolfe") == xoptim::line_search::strong_wolfe);
     CHECK(message([] { xoptim::parse_line_search("wolfe"); })

@@ -42,8 +42,8 @@ TEST_CASE("lbfgs checkpoint: run, save, load into a fresh optimizer, continue: b
     for (const auto ls : {xoptim::line_search::none, xoptim::line_search::strong_wolfe})
     {
         CAPTURE(static_cast<int>(ls));
-        const xoptim::lbfgs_options o{.lr = ls == xoptim::line_search::none ? 0.05 : 1.0, .max_iter = 4, .history_size = 3,
-                                      .line_search_fn = ls};
+        const xoptim::lbfgs_options o{
+            .lr = ls == xoptim::line_search::none ? 0.05 : 1.0, .max_iter = 4, .history_size = 3, .line_search_fn = ls};
         xoptim::lbfgs<double> whole(o);
         xt::xtensor<double, 1> w = {-1.2, 1.0, -0.5, 0.8};
         std::vector<double> losses;
@@ -90,7 +90,8 @@ TEST_CASE("lbfgs checkpoint: files, hyperparameters by name, and bad input")
 
     auto bytes = xoptim::to_bytes(opt, w);
     const std::string names = std::string(bytes.begin(), bytes.end());
-    for (const char* name : {"lr", "max_iter", "max_eval", "tolerance_grad", "tolerance_change", "history_size", "line_search_fn"})
+    for (const char* name :
+         {"lr", "max_iter", "max_eval", "tolerance_grad", "tolerance_change", "history_size", "line_search_fn"})
     {
         CHECK(names.find(name) != std::string::npos);
     }

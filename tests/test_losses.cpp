@@ -11,70 +11,77 @@
 #include <limits>
 #include <string>
 
-namespace {
-
-struct not_a_loss {
-    double value(double, double) const { return 0.0; }
-};
-
-struct value_only {
-    template <class P, class Y>
-    double value(const P&, const Y&) const { return 0.0; }
-};
-
-static_assert(xoptim::loss<xoptim::mse>);
-static_assert(xoptim::loss<xoptim::rmse>);
-static_assert(xoptim::loss<xoptim::mae>);
-static_assert(xoptim::loss<xoptim::huber>);
-static_assert(!xoptim::loss<not_a_loss>);
-static_assert(!xoptim::loss<value_only>);
-static_assert(!xoptim::loss<int>);
-
-const xt::xtensor<double, 1> pred_a = {1.5, -2.0, 0.25, 3.0, -0.75};
-const xt::xtensor<double, 1> y_a = {1.0, -1.0, 0.5, 0.0, -0.70};
-
-/// Central differences of `l.value` in each prediction.
-template <class L>
-xt::xtensor<double, 1> numeric_gradient(const L& l, xt::xtensor<double, 1> p,
-                                        const xt::xtensor<double, 1>& y, double h = 1e-6)
+namespace
 {
-    xt::xtensor<double, 1> g = xt::zeros<double>({p.size()});
-    for (std::size_t i = 0; i < p.size(); ++i) {
-        const double p0 = p(i);
-        p(i) = p0 + h;
-        const double up = l.value(p, y);
-        p(i) = p0 - h;
-        const double down = l.value(p, y);
-        p(i) = p0;
-        g(i) = (up - down) / (2.0 * h);
-    }
-    return g;
-}
 
-template <class L>
-void check_gradient_against_differences(const L& l, const xt::xtensor<double, 1>& p,
-                                        const xt::xtensor<double, 1>& y)
-{
-    xt::xtensor<double, 1> g;
-    l.gradient(p, y, g);
-    const auto num = numeric_gradient(l, p, y);
-    REQUIRE(g.shape() == num.shape());
-    for (std::size_t i = 0; i < g.size(); ++i) {
-        CAPTURE(i);
-        CHECK(g(i) == doctest::Approx(num(i)).epsilon(1e-7));
-    }
-}
+    struct not_a_loss
+    {
+        double value(double, double) const { return 0.0; }
+    };
 
-} // namespace
+    struct value_only
+    {
+        template <class P, class Y>
+        double value(const P&, const Y&) const
+        {
+            return 0.0;
+        }
+    };
+
+    static_assert(xoptim::loss<xoptim::mse>);
+    static_assert(xoptim::loss<xoptim::rmse>);
+    static_assert(xoptim::loss<xoptim::mae>);
+    static_assert(xoptim::loss<xoptim::huber>);
+    static_assert(!xoptim::loss<not_a_loss>);
+    static_assert(!xoptim::loss<value_only>);
+    static_assert(!xoptim::loss<int>);
+
+    const xt::xtensor<double, 1> pred_a = {1.5, -2.0, 0.25, 3.0, -0.75};
+    const xt::xtensor<double, 1> y_a = {1.0, -1.0, 0.5, 0.0, -0.70};
+
+    /// Central differences of `l.value` in each prediction.
+    template <class L>
+    xt::xtensor<double, 1> numeric_gradient(const L& l, xt::xtensor<double, 1> p, const xt::xtensor<double, 1>& y,
+                                            double h = 1e-6)
+    {
+        xt::xtensor<double, 1> g = xt::zeros<double>({p.size()});
+        for (std::size_t i = 0; i < p.size(); ++i)
+        {
+            const double p0 = p(i);
+            p(i) = p0 + h;
+            const double up = l.value(p, y);
+            p(i) = p0 - h;
+            const double down = l.value(p, y);
+            p(i) = p0;
+            g(i) = (up - down) / (2.0 * h);
+        }
+        return g;
+    }
+
+    template <class L>
+    void check_gradient_against_differences(const L& l, const xt::xtensor<double, 1>& p,
+                                            const xt::xtensor<double, 1>& y)
+    {
+        xt::xtensor<double, 1> g;
+        l.gradient(p, y, g);
+        const auto num = numeric_gradient(l, p, y);
+        REQUIRE(g.shape() == num.shape());
+        for (std::size_t i = 0; i < g.size(); ++i)
+        {
+            CAPTURE(i);
+            CHECK(g(i) == doctest::Approx(num(i)).epsilon(1e-7));
+        }
+    }
+
+}  // namespace
 
 TEST_CASE("losses: values by hand")
 {
     // residuals r = p - y: 0.5, -1, -0.25, 3, -0.05
-    const double sq = 0.25 + 1.0 + 0.0625 + 9.0 + 0.0025; // 10.315
+    const double sq = 0.25 + 1.0 + 0.0625 + 9.0 + 0.0025;  // 10.315
     CHECK(xoptim::mse{}.value(pred_a, y_a) == doctest::Approx(sq / 5.0).epsilon(1e-15));
     CHECK(xoptim::rmse{}.value(pred_a, y_a) == doctest::Approx(std::sqrt(sq / 5.0)).epsilon(1e-15));
-    CHECK(xoptim::mae{}.value(pred_a, y_a)
-          == doctest::Approx((0.5 + 1.0 + 0.25 + 3.0 + 0.05) / 5.0).epsilon(1e-15));
+    CHECK(xoptim::mae{}.value(pred_a, y_a) == doctest::Approx((0.5 + 1.0 + 0.25 + 3.0 + 0.05) / 5.0).epsilon(1e-15));
     // Huber, delta 1: 0.125, 0.5, 0.03125, 1*(3-0.5)=2.5, 0.00125
     CHECK(xoptim::huber{}.value(pred_a, y_a)
           == doctest::Approx((0.125 + 0.5 + 0.03125 + 2.5 + 0.00125) / 5.0).epsilon(1e-15));
@@ -145,7 +152,8 @@ TEST_CASE("losses: RMSE is the square root of MSE, and its gradient is MSE's ove
     xt::xtensor<double, 1> gr;
     xoptim::mse{}.gradient(p, y, gm);
     xoptim::rmse{}.gradient(p, y, gr);
-    for (std::size_t i = 0; i < p.size(); ++i) {
+    for (std::size_t i = 0; i < p.size(); ++i)
+    {
         CHECK(gr(i) == doctest::Approx(gm(i) / (2.0 * std::sqrt(m))).epsilon(1e-14));
     }
 }
@@ -153,7 +161,7 @@ TEST_CASE("losses: RMSE is the square root of MSE, and its gradient is MSE's ove
 TEST_CASE("losses: work on views and expressions")
 {
     const xt::xtensor<double, 1> big = {9.0, 0.3, 9.0, -1.7, 9.0, 2.2};
-    auto p = xt::view(big, xt::range(1, 6, 2)); // strided: 0.3, -1.7, 2.2
+    auto p = xt::view(big, xt::range(1, 6, 2));  // strided: 0.3, -1.7, 2.2
     const xt::xtensor<double, 1> y = {0.1, -1.0, 2.9};
     const xt::xtensor<double, 1> dense = {0.3, -1.7, 2.2};
     CHECK(xoptim::mse{}.value(p, y) == xoptim::mse{}.value(dense, y));
@@ -171,14 +179,12 @@ TEST_CASE("losses: bad input")
     const xt::xtensor<double, 1> p = {1.0, 2.0, 3.0};
     const xt::xtensor<double, 1> y2 = {1.0, 2.0};
     const xt::xtensor<double, 1> empty = xt::zeros<double>({0});
-    CHECK_THROWS_WITH_AS(xoptim::mse{}.value(p, y2),
-                         "prediction: size 3 does not match target size 2", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(xoptim::mse{}.value(p, y2), "prediction: size 3 does not match target size 2",
+                         std::invalid_argument);
     CHECK_THROWS_AS(xoptim::rmse{}.value(empty, empty), std::invalid_argument);
     xt::xtensor<double, 1> g;
     CHECK_THROWS_AS(xoptim::mae{}.gradient(p, y2, g), std::invalid_argument);
-    CHECK_THROWS_WITH_AS(xoptim::huber{0.0}, "delta: must be positive and finite, got 0",
-                         std::invalid_argument);
-    CHECK_THROWS_WITH_AS(xoptim::huber{-1.5}, "delta: must be positive and finite, got -1.5",
-                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(xoptim::huber{0.0}, "delta: must be positive and finite, got 0", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(xoptim::huber{-1.5}, "delta: must be positive and finite, got -1.5", std::invalid_argument);
     CHECK_THROWS_AS(xoptim::huber{std::numeric_limits<double>::quiet_NaN()}, std::invalid_argument);
 }

@@ -24,7 +24,8 @@ namespace
 
     const mlp_digits::split& digits()
     {
-        static const mlp_digits::split data = mlp_digits::load_digits(std::string(XOPTIM_TEST_DATA_DIR) + "/digits.csv");
+        static const mlp_digits::split data =
+            mlp_digits::load_digits(std::string(XOPTIM_TEST_DATA_DIR) + "/digits.csv");
         return data;
     }
 
@@ -70,7 +71,7 @@ namespace
     {
         double max_relative = 0.0;  // |a - b| / |b| over every element
         double max_absolute = 0.0;
-        std::size_t outside = 0;    // elements that do not agree
+        std::size_t outside = 0;  // elements that do not agree
     };
 
     difference compare(const flat_tensors& a, const flat_tensors& b, double rel, double abs_floor)

@@ -148,7 +148,8 @@ TEST_CASE("nonfinite: the check sees through expressions and strided views")
 TEST_CASE("nonfinite: a bad tensor in a later group leaves the other groups alone")
 {
     auto o = xoptim::momentum(xoptim::momentum_options{0.1});
-    o.add_group(xoptim::sgd_rule<>(xoptim::add_weight_decay{0.0}, xoptim::trace{0.5, 0.0, false}, xoptim::scale_by_lr<>{0.2}));
+    o.add_group(
+        xoptim::sgd_rule<>(xoptim::add_weight_decay{0.0}, xoptim::trace{0.5, 0.0, false}, xoptim::scale_by_lr<>{0.2}));
     o.set_nonfinite_policy(xoptim::nonfinite_policy::skip_step);
     std::vector<xt::xtensor<double, 1>> a{xt::xtensor<double, 1>{1.0, 2.0}};
     std::vector<xt::xtensor<double, 1>> b{xt::xtensor<double, 1>{3.0}};
@@ -186,7 +187,8 @@ TEST_CASE("nonfinite: finite extremes are not mistaken for non-finite values")
     auto f = xoptim::sgd<float>(xoptim::sgd_options{0.0});
     f.set_nonfinite_policy(xoptim::nonfinite_policy::throw_error);
     xt::xtensor<float, 1> v{0.0f, 0.0f};
-    CHECK(f.step(v, xt::xtensor<float, 1>{std::numeric_limits<float>::max(), std::numeric_limits<float>::denorm_min()}));
+    CHECK(
+        f.step(v, xt::xtensor<float, 1>{std::numeric_limits<float>::max(), std::numeric_limits<float>::denorm_min()}));
     CHECK_THROWS_AS(f.step(v, xt::xtensor<float, 1>{0.0f, std::numeric_limits<float>::infinity()}),
                     xoptim::nonfinite_gradient);
 }

@@ -1,7 +1,7 @@
 // The package metadata: the version macros agree with each other and with the version
 // CMake read for the package; the test data directory is wired in.
-#include <xoptim/xoptim.hpp>
 #include <xoptim/version.hpp>
+#include <xoptim/xoptim.hpp>
 
 #include <doctest/doctest.h>
 

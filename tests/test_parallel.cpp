@@ -85,8 +85,7 @@ namespace
 
         template <class V>
         struct coefficients_type
-        {
-        };
+        {};
 
         template <class V>
         coefficients_type<V> coefficients(const xoptim::step_info&) const
@@ -123,8 +122,8 @@ TEST_CASE("threaded elementwise steps give bitwise the numbers of one thread")
             auto adamw = [] { return xoptim::adamw<double>({.lr = 1e-2, .amsgrad = true}); };
             CHECK(bitwise_equal(run<double>(adamw, threads, big, offset, 3), run<double>(adamw, 1, big, offset, 3)));
             auto nesterov = [] { return xoptim::nesterov<float>({.lr = 1e-2}); };
-            CHECK(bitwise_equal(run<float>(nesterov, threads, big, offset, 3),
-                                run<float>(nesterov, 1, big, offset, 3)));
+            CHECK(
+                bitwise_equal(run<float>(nesterov, threads, big, offset, 3), run<float>(nesterov, 1, big, offset, 3)));
             auto rms = [] { return xoptim::rmsprop<float>({.momentum = 0.5, .centered = true}); };
             CHECK(bitwise_equal(run<float>(rms, threads, big, offset, 3), run<float>(rms, 1, big, offset, 3)));
             auto lion = [] { return xoptim::lion<double>({.weight_decay = 0.1}); };
@@ -161,7 +160,8 @@ TEST_CASE("a threaded step runs on several threads, a small tensor on one")
     std::mutex lock;
     using recorded = xoptim::chain<thread_recorder, xoptim::scale_by_lr<double>>;
     auto make = [&] {
-        xoptim::optimizer<recorded, float> opt(recorded(thread_recorder{&seen, &lock}, xoptim::scale_by_lr<double>{0.5}));
+        xoptim::optimizer<recorded, float> opt(
+            recorded(thread_recorder{&seen, &lock}, xoptim::scale_by_lr<double>{0.5}));
         opt.set_threads(2);
         return opt;
     };

@@ -19,88 +19,89 @@
 #include <string>
 #include <vector>
 
-namespace {
-
-using vec = xt::xtensor<double, 1>;
-const std::filesystem::path data_dir = XOPTIM_TEST_DATA_DIR;
-
-// --------------------------------------------------------------- concept checks
-struct only_value {
-    std::size_t dimension() const { return 2; }
-    double value(const vec&) const { return 0.0; }
-};
-static_assert(!xoptim::objective<only_value, vec>);
-static_assert(xoptim::objective<xoptim::rosenbrock, vec>);
-static_assert(xoptim::objective<xoptim::saddle, vec>);
-static_assert(xoptim::separable_objective<xoptim::linear_regression<xoptim::mae>, vec>);
-static_assert(xoptim::separable_objective<xoptim::linear_regression<xoptim::huber>, vec>);
-static_assert(!xoptim::separable_objective<xoptim::himmelblau, vec>);
-
-/// Central differences of an objective (optionally on a batch).
-template <class F>
-vec numeric_gradient(F f, vec theta, double h)
+namespace
 {
-    vec g = xt::zeros<double>({theta.size()});
-    for (std::size_t i = 0; i < theta.size(); ++i) {
-        const double t = theta(i);
-        theta(i) = t + h;
-        const double up = f(theta);
-        theta(i) = t - h;
-        const double down = f(theta);
-        theta(i) = t;
-        g(i) = (up - down) / (2 * h);
-    }
-    return g;
-}
 
-void check_close(const vec& a, const vec& b, double rel, double abs = 0.0)
-{
-    REQUIRE(a.shape() == b.shape());
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        CAPTURE(i);
-        CHECK(std::abs(a(i) - b(i)) <= abs + rel * std::max(std::abs(a(i)), std::abs(b(i))));
-    }
-}
+    using vec = xt::xtensor<double, 1>;
+    const std::filesystem::path data_dir = XOPTIM_TEST_DATA_DIR;
 
-/// A data set with three inputs and no exact fit.
-xoptim::dataset three_inputs()
-{
-    xoptim::dataset d{xt::zeros<double>({std::size_t{7}, std::size_t{3}}), xt::zeros<double>({7})};
-    const double rows[7][4] = {{0.1, 2.0, -1.0, 3.3},  {0.7, -1.2, 0.4, -0.2}, {-0.5, 0.3, 2.2, 1.9},
-                               {1.4, 0.9, -0.7, 4.1},  {-1.1, -0.4, 0.1, -2.8}, {0.2, 1.6, 1.5, 2.5},
-                               {0.9, -2.1, -1.3, 0.05}};
-    for (std::size_t i = 0; i < 7; ++i) {
-        for (std::size_t j = 0; j < 3; ++j) {
-            d.x(i, j) = rows[i][j];
+    // --------------------------------------------------------------- concept checks
+    struct only_value
+    {
+        std::size_t dimension() const { return 2; }
+        double value(const vec&) const { return 0.0; }
+    };
+    static_assert(!xoptim::objective<only_value, vec>);
+    static_assert(xoptim::objective<xoptim::rosenbrock, vec>);
+    static_assert(xoptim::objective<xoptim::saddle, vec>);
+    static_assert(xoptim::separable_objective<xoptim::linear_regression<xoptim::mae>, vec>);
+    static_assert(xoptim::separable_objective<xoptim::linear_regression<xoptim::huber>, vec>);
+    static_assert(!xoptim::separable_objective<xoptim::himmelblau, vec>);
+
+    /// Central differences of an objective (optionally on a batch).
+    template <class F>
+    vec numeric_gradient(F f, vec theta, double h)
+    {
+        vec g = xt::zeros<double>({theta.size()});
+        for (std::size_t i = 0; i < theta.size(); ++i)
+        {
+            const double t = theta(i);
+            theta(i) = t + h;
+            const double up = f(theta);
+            theta(i) = t - h;
+            const double down = f(theta);
+            theta(i) = t;
+            g(i) = (up - down) / (2 * h);
         }
-        d.y(i) = rows[i][3];
+        return g;
     }
-    return d;
-}
 
-template <class Loss>
-void check_regression_gradients(Loss l)
-{
-    const xoptim::linear_regression<Loss> problem(three_inputs(), l);
-    const vec theta = {0.3, -0.8, 1.7, 0.45};
-    vec g;
-    problem.gradient(theta, g);
-    check_close(g, numeric_gradient([&](const vec& t) { return problem.value(t); }, theta, 1e-6),
-                1e-6, 1e-9);
+    void check_close(const vec& a, const vec& b, double rel, double abs = 0.0)
+    {
+        REQUIRE(a.shape() == b.shape());
+        for (std::size_t i = 0; i < a.size(); ++i)
+        {
+            CAPTURE(i);
+            CHECK(std::abs(a(i) - b(i)) <= abs + rel * std::max(std::abs(a(i)), std::abs(b(i))));
+        }
+    }
 
-    const std::vector<std::size_t> batch = {5, 1, 6};
-    vec gb;
-    problem.gradient(theta, batch, gb);
-    check_close(gb,
-                numeric_gradient([&](const vec& t) { return problem.value(t, batch); }, theta, 1e-6),
-                1e-6, 1e-9);
+    /// A data set with three inputs and no exact fit.
+    xoptim::dataset three_inputs()
+    {
+        xoptim::dataset d{xt::zeros<double>({std::size_t{7}, std::size_t{3}}), xt::zeros<double>({7})};
+        const double rows[7][4] = {{0.1, 2.0, -1.0, 3.3},  {0.7, -1.2, 0.4, -0.2},  {-0.5, 0.3, 2.2, 1.9},
+                                   {1.4, 0.9, -0.7, 4.1},  {-1.1, -0.4, 0.1, -2.8}, {0.2, 1.6, 1.5, 2.5},
+                                   {0.9, -2.1, -1.3, 0.05}};
+        for (std::size_t i = 0; i < 7; ++i)
+        {
+            for (std::size_t j = 0; j < 3; ++j) { d.x(i, j) = rows[i][j]; }
+            d.y(i) = rows[i][3];
+        }
+        return d;
+    }
 
-    vec g2;
-    CHECK(problem.value_and_gradient(theta, g2) == problem.value(theta));
-    CHECK(xt::all(xt::equal(g2, g)));
-}
+    template <class Loss>
+    void check_regression_gradients(Loss l)
+    {
+        const xoptim::linear_regression<Loss> problem(three_inputs(), l);
+        const vec theta = {0.3, -0.8, 1.7, 0.45};
+        vec g;
+        problem.gradient(theta, g);
+        check_close(g, numeric_gradient([&](const vec& t) { return problem.value(t); }, theta, 1e-6), 1e-6, 1e-9);
 
-} // namespace
+        const std::vector<std::size_t> batch = {5, 1, 6};
+        vec gb;
+        problem.gradient(theta, batch, gb);
+        check_close(gb, numeric_gradient([&](const vec& t) { return problem.value(t, batch); }, theta, 1e-6), 1e-6,
+                    1e-9);
+
+        vec g2;
+        CHECK(problem.value_and_gradient(theta, g2) == problem.value(theta));
+        CHECK(xt::all(xt::equal(g2, g)));
+    }
+
+}  // namespace
 
 TEST_CASE("linear_regression: value is the loss of theta0 + x theta[1:]")
 {
@@ -114,7 +115,8 @@ TEST_CASE("linear_regression: value is the loss of theta0 + x theta[1:]")
     const vec pred = problem.predict(theta);
     CHECK(pred(0) == doctest::Approx(-3.65));
     double sq = 0;
-    for (std::size_t i = 0; i < 7; ++i) {
+    for (std::size_t i = 0; i < 7; ++i)
+    {
         const double p = 0.5 + data.x(i, 0) - 2.0 * data.x(i, 1) + 0.25 * data.x(i, 2);
         sq += (p - data.y(i)) * (p - data.y(i));
     }
@@ -156,7 +158,8 @@ TEST_CASE("linear_regression: the reference data's losses at the reference start
 TEST_CASE("least_squares: exact on noiseless data, and the 1-D closed form")
 {
     auto data = three_inputs();
-    for (std::size_t i = 0; i < data.size(); ++i) {
+    for (std::size_t i = 0; i < data.size(); ++i)
+    {
         data.y(i) = 1.5 + 2.0 * data.x(i, 0) - 3.0 * data.x(i, 1) + 0.5 * data.x(i, 2);
     }
     check_close(xoptim::least_squares(data), vec{1.5, 2.0, -3.0, 0.5}, 1e-12, 1e-12);
@@ -164,14 +167,16 @@ TEST_CASE("least_squares: exact on noiseless data, and the 1-D closed form")
     // One input: slope = cov(x, y) / var(x), intercept = mean(y) - slope mean(x).
     const auto seed = xoptim::load_csv(data_dir / "data.csv");
     double mx = 0, my = 0;
-    for (std::size_t i = 0; i < seed.size(); ++i) {
+    for (std::size_t i = 0; i < seed.size(); ++i)
+    {
         mx += seed.x(i, 0);
         my += seed.y(i);
     }
     mx /= 100;
     my /= 100;
     double sxy = 0, sxx = 0;
-    for (std::size_t i = 0; i < seed.size(); ++i) {
+    for (std::size_t i = 0; i < seed.size(); ++i)
+    {
         sxy += (seed.x(i, 0) - mx) * (seed.y(i) - my);
         sxx += (seed.x(i, 0) - mx) * (seed.x(i, 0) - mx);
     }
@@ -193,18 +198,17 @@ TEST_CASE("least_squares: exact on noiseless data, and the 1-D closed form")
 TEST_CASE("linear_regression: bad input")
 {
     const xoptim::linear_regression<xoptim::mse> problem(three_inputs());
-    CHECK_THROWS_WITH_AS(problem.value(vec{1.0, 2.0}),
-                         "theta: size 2, expected 4 (intercept and one weight per input)",
+    CHECK_THROWS_WITH_AS(problem.value(vec{1.0, 2.0}), "theta: size 2, expected 4 (intercept and one weight per input)",
                          std::invalid_argument);
     const std::vector<std::size_t> bad_batch = {0, 7};
-    CHECK_THROWS_WITH_AS(problem.value(vec{0, 0, 0, 0}, bad_batch),
-                         "batch: index 7 out of range for 7 samples", std::invalid_argument);
-    CHECK_THROWS_AS(xoptim::linear_regression<xoptim::mse>(
-                        xt::zeros<double>({std::size_t{3}, std::size_t{1}}), vec{1, 2}),
-                    std::invalid_argument);
+    CHECK_THROWS_WITH_AS(problem.value(vec{0, 0, 0, 0}, bad_batch), "batch: index 7 out of range for 7 samples",
+                         std::invalid_argument);
+    CHECK_THROWS_AS(
+        xoptim::linear_regression<xoptim::mse>(xt::zeros<double>({std::size_t{3}, std::size_t{1}}), vec{1, 2}),
+        std::invalid_argument);
     xoptim::dataset with_nan{xt::zeros<double>({std::size_t{2}, std::size_t{1}}), vec{1, NAN}};
-    CHECK_THROWS_WITH_AS(xoptim::linear_regression<xoptim::mse>{with_nan},
-                         "y: non-finite value at row 1", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(xoptim::linear_regression<xoptim::mse>{with_nan}, "y: non-finite value at row 1",
+                         std::invalid_argument);
 }
 
 TEST_CASE("seed_data: the seed's line, the same numbers for the same seed")
@@ -223,7 +227,8 @@ TEST_CASE("seed_data: the seed's line, the same numbers for the same seed")
     CHECK(xt::all(xt::equal(a.x, b.x)));
     CHECK(xt::all(xt::equal(a.y, b.y)));
     CHECK_FALSE(xt::all(xt::equal(a.x, c.x)));
-    for (std::size_t i = 0; i < 100; ++i) {
+    for (std::size_t i = 0; i < 100; ++i)
+    {
         CHECK(a.x(i, 0) >= -1.0);
         CHECK(a.x(i, 0) < 1.0);
         const double e = a.y(i) - 3.0 - 5.0 * a.x(i, 0);
@@ -248,10 +253,12 @@ TEST_CASE("batches: every sample exactly once per epoch, the last batch partial"
     xoptim::batch_sampler sampler(n, 5, 7);
     CHECK(sampler.batches_per_epoch() == 5);
     std::vector<std::vector<std::size_t>> epochs;
-    for (int e = 0; e < 4; ++e) {
+    for (int e = 0; e < 4; ++e)
+    {
         std::vector<std::size_t> seen;
         std::vector<std::size_t> sizes;
-        for (std::size_t b = 0; b < sampler.batches_per_epoch(); ++b) {
+        for (std::size_t b = 0; b < sampler.batches_per_epoch(); ++b)
+        {
             const auto batch = sampler.next();
             sizes.push_back(batch.size());
             seen.insert(seen.end(), batch.begin(), batch.end());
@@ -260,9 +267,7 @@ TEST_CASE("batches: every sample exactly once per epoch, the last batch partial"
         CHECK(sizes == std::vector<std::size_t>{5, 5, 5, 5, 3});
         std::vector<std::size_t> sorted = seen;
         std::sort(sorted.begin(), sorted.end());
-        for (std::size_t i = 0; i < n; ++i) {
-            CHECK(sorted[i] == i);
-        }
+        for (std::size_t i = 0; i < n; ++i) { CHECK(sorted[i] == i); }
         epochs.push_back(seen);
     }
     // Shuffled, differently each epoch, and the same again from the same seed.
@@ -272,7 +277,8 @@ TEST_CASE("batches: every sample exactly once per epoch, the last batch partial"
     CHECK(epochs[0] != identity);
     xoptim::batch_sampler again(n, 5, 7);
     std::vector<std::size_t> first;
-    for (std::size_t b = 0; b < 5; ++b) {
+    for (std::size_t b = 0; b < 5; ++b)
+    {
         const auto batch = again.next();
         first.insert(first.end(), batch.begin(), batch.end());
     }
@@ -290,17 +296,20 @@ TEST_CASE("batches: uniform_below stays in range and is close to uniform")
     std::mt19937_64 rng(123);
     std::vector<int> counts(6, 0);
     int out_of_range = 0;
-    for (int i = 0; i < 60000; ++i) {
+    for (int i = 0; i < 60000; ++i)
+    {
         const auto v = xoptim::detail::uniform_below(rng, 6);
-        if (v >= 6) {
+        if (v >= 6)
+        {
             ++out_of_range;
             continue;
         }
         ++counts[v];
     }
     CHECK(out_of_range == 0);
-    for (int c : counts) {
-        CHECK(c > 9500); // 10000 expected each; the standard deviation is about 91
+    for (int c : counts)
+    {
+        CHECK(c > 9500);  // 10000 expected each; the standard deviation is about 91
         CHECK(c < 10500);
     }
 }
@@ -332,9 +341,12 @@ TEST_CASE("csv: malformed input names the file and the line")
 {
     const auto message = [](const std::string& text) {
         std::istringstream in(text);
-        try {
+        try
+        {
             (void)xoptim::parse_csv(in, "d.csv");
-        } catch (const xoptim::csv_error& e) {
+        }
+        catch (const xoptim::csv_error& e)
+        {
             return std::string(e.what());
         }
         return std::string("no error");
@@ -355,61 +367,66 @@ TEST_CASE("csv: malformed input names the file and the line")
     CHECK(message(std::string("x,y\n1,2\0003\n", 10)) == "d.csv:2: column 2: '2\\x003' is not a number");
     CHECK(message("x,y\n1,\x1b[2J\n") == "d.csv:2: column 2: '\\x1b[2J' is not a number");
 
-    try {
+    try
+    {
         (void)xoptim::load_csv("/nonexistent/file.csv");
         FAIL("no error for a missing file");
-    } catch (const xoptim::csv_error& e) {
+    }
+    catch (const xoptim::csv_error& e)
+    {
         CHECK(std::string(e.what()) == "/nonexistent/file.csv: cannot open the file");
         CHECK(e.line() == 0);
     }
 }
 
-namespace {
-
-template <class F>
-void check_test_function(const F& f, const std::vector<std::array<double, 2>>& points)
+namespace
 {
-    CAPTURE(F::name);
-    for (const auto& p : points) {
-        CAPTURE(p[0]);
-        CAPTURE(p[1]);
-        const vec theta = {p[0], p[1]};
-        vec g;
-        f.gradient(theta, g);
-        check_close(g, numeric_gradient([&](const vec& t) { return f.value(t); }, theta, 1e-6),
-                    1e-6, 1e-6);
-    }
-    const auto box = f.view_box();
-    for (const auto& m : f.minima()) {
-        const vec theta = {m.x, m.y};
-        CHECK(f.value(theta) == doctest::Approx(m.value).epsilon(1e-12).scale(1.0));
-        vec g;
-        f.gradient(theta, g);
-        CHECK(std::abs(g(0)) < 1e-9);
-        CHECK(std::abs(g(1)) < 1e-9);
-        // A minimum: nearby points are higher.
-        for (double dx : {-1e-3, 1e-3}) {
-            CHECK(f.value(vec{m.x + dx, m.y}) > m.value);
-            CHECK(f.value(vec{m.x, m.y + dx}) > m.value);
-        }
-        CHECK(m.x > box.x_min);
-        CHECK(m.x < box.x_max);
-        CHECK(m.y > box.y_min);
-        CHECK(m.y < box.y_max);
-    }
-    const auto s = f.start();
-    CHECK(s[0] > box.x_min);
-    CHECK(s[0] < box.x_max);
-    CHECK(s[1] > box.y_min);
-    CHECK(s[1] < box.y_max);
-}
 
-} // namespace
+    template <class F>
+    void check_test_function(const F& f, const std::vector<std::array<double, 2>>& points)
+    {
+        CAPTURE(F::name);
+        for (const auto& p : points)
+        {
+            CAPTURE(p[0]);
+            CAPTURE(p[1]);
+            const vec theta = {p[0], p[1]};
+            vec g;
+            f.gradient(theta, g);
+            check_close(g, numeric_gradient([&](const vec& t) { return f.value(t); }, theta, 1e-6), 1e-6, 1e-6);
+        }
+        const auto box = f.view_box();
+        for (const auto& m : f.minima())
+        {
+            const vec theta = {m.x, m.y};
+            CHECK(f.value(theta) == doctest::Approx(m.value).epsilon(1e-12).scale(1.0));
+            vec g;
+            f.gradient(theta, g);
+            CHECK(std::abs(g(0)) < 1e-9);
+            CHECK(std::abs(g(1)) < 1e-9);
+            // A minimum: nearby points are higher.
+            for (double dx : {-1e-3, 1e-3})
+            {
+                CHECK(f.value(vec{m.x + dx, m.y}) > m.value);
+                CHECK(f.value(vec{m.x, m.y + dx}) > m.value);
+            }
+            CHECK(m.x > box.x_min);
+            CHECK(m.x < box.x_max);
+            CHECK(m.y > box.y_min);
+            CHECK(m.y < box.y_max);
+        }
+        const auto s = f.start();
+        CHECK(s[0] > box.x_min);
+        CHECK(s[0] < box.x_max);
+        CHECK(s[1] > box.y_min);
+        CHECK(s[1] < box.y_max);
+    }
+
+}  // namespace
 
 TEST_CASE("test functions: gradients, minima, boxes")
 {
-    const std::vector<std::array<double, 2>> points = {
-        {0.3, -0.7}, {-1.2, 1.0}, {1.7, 0.4}, {-0.45, -1.9}, {2.2, 2.9}};
+    const std::vector<std::array<double, 2>> points = {{0.3, -0.7}, {-1.2, 1.0}, {1.7, 0.4}, {-0.45, -1.9}, {2.2, 2.9}};
     check_test_function(xoptim::rosenbrock{}, points);
     check_test_function(xoptim::beale{}, points);
     check_test_function(xoptim::himmelblau{}, points);
@@ -435,7 +452,8 @@ TEST_CASE("test functions: gradients, minima, boxes")
 
 TEST_CASE("test functions: chosen by name; bad input")
 {
-    for (const auto name : xoptim::test_function_names) {
+    for (const auto name : xoptim::test_function_names)
+    {
         const auto f = xoptim::make_test_function(name);
         REQUIRE(f.has_value());
         std::visit([&](const auto& fn) { CHECK(fn.name == name); }, *f);
@@ -443,6 +461,6 @@ TEST_CASE("test functions: chosen by name; bad input")
     CHECK_FALSE(xoptim::make_test_function("sphere").has_value());
     CHECK_THROWS_WITH_AS(xoptim::rosenbrock{}.value(vec{1, 2, 3}), "theta: size 3, expected 2 (x, y)",
                          std::invalid_argument);
-    CHECK_THROWS_WITH_AS(xoptim::ill_conditioned_quadratic{0.5},
-                         "kappa: must be finite and at least 1, got 0.5", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(xoptim::ill_conditioned_quadratic{0.5}, "kappa: must be finite and at least 1, got 0.5",
+                         std::invalid_argument);
 }

@@ -320,8 +320,8 @@ namespace
         return compared;
     }
 
-    const kind all_kinds[] = {kind::sgd,     kind::adam,    kind::adamw, kind::lamb,
-                              kind::lars,    kind::rmsprop, kind::adagrad, kind::lion};
+    const kind all_kinds[] = {kind::sgd,  kind::adam,    kind::adamw,   kind::lamb,
+                              kind::lars, kind::rmsprop, kind::adagrad, kind::lion};
 }
 
 TEST_CASE("properties: the engine equals a scalar reference of every optimizer (double)")
@@ -430,7 +430,10 @@ TEST_CASE("properties: save/load round-trips every field, and a skipped step cha
                         xoptim::from_bytes(bytes, fresh, copies);
                         CHECK(xrel::same_state(fresh, opt));
                         CHECK(xoptim::to_bytes(fresh, copies) == bytes);
-                        for (std::size_t j = 0; j < params.size(); ++j) { CHECK(xrel::same_bits(copies[j], params[j])); }
+                        for (std::size_t j = 0; j < params.size(); ++j)
+                        {
+                            CHECK(xrel::same_bits(copies[j], params[j]));
+                        }
                     }
                 });
 

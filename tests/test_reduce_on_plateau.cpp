@@ -72,7 +72,10 @@ namespace
     };
 
     template <class O>
-    concept plateau_accepts = requires { typename xoptim::reduce_on_plateau<O>; };
+    concept plateau_accepts = requires
+    {
+        typename xoptim::reduce_on_plateau<O>;
+    };
 }
 
 static_assert(xoptim::lr_steerable<rates_only>);
@@ -186,8 +189,8 @@ TEST_CASE("reduce_on_plateau equals torch 1.13's ReduceLROnPlateau on every refe
         REQUIRE(!c.steps.empty());
         rates_only opt{{c.lr0, c.lr1}};
         xoptim::reduce_on_plateau sched(opt, c.options);
-        CHECK(sched.best() == (c.options.mode == xoptim::plateau_mode::min ? 1.0 : -1.0)
-                                  * std::numeric_limits<double>::infinity());
+        CHECK(sched.best()
+              == (c.options.mode == xoptim::plateau_mode::min ? 1.0 : -1.0) * std::numeric_limits<double>::infinity());
         CHECK(sched.last_epoch() == 0);
         replay(c, sched, opt, 0, c.steps.size());
         steps += c.steps.size();
@@ -225,7 +228,7 @@ TEST_CASE("reduce_on_plateau by hand: patience, factor and the counters")
     CHECK(!sched.step(3.0));  // best 3
     CHECK(!sched.step(3.0));  // bad 1 (not below 3 * (1 - 1e-4))
     CHECK(sched.num_bad_epochs() == 1);
-    CHECK(sched.step(3.0));   // bad 2 > patience: halved, counter reset
+    CHECK(sched.step(3.0));  // bad 2 > patience: halved, counter reset
     CHECK(opt.lr == std::vector<double>{0.5, 0.25});
     CHECK(sched.num_bad_epochs() == 0);
     CHECK(!sched.step(2.0));  // better
@@ -291,20 +294,21 @@ TEST_CASE("reduce_on_plateau: bad arguments name themselves")
     rates_only opt{{0.1, 0.01}};
     using options = xoptim::reduce_on_plateau_options;
     auto make = [&](const options& o) { return xoptim::reduce_on_plateau(opt, o); };
-    CHECK_THROWS_WITH_AS(make({.factor = 1.0}), "reduce_on_plateau: factor must be in [0, 1), got 1", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(make({.factor = 1.0}), "reduce_on_plateau: factor must be in [0, 1), got 1",
+                         std::invalid_argument);
     CHECK_THROWS_WITH_AS(make({.factor = -0.5}), "reduce_on_plateau: factor must be in [0, 1), got -0.5",
                          std::invalid_argument);
     CHECK_THROWS_WITH_AS(make({.factor = std::numeric_limits<double>::quiet_NaN()}),
                          "reduce_on_plateau: factor must be in [0, 1), got nan", std::invalid_argument);
-    CHECK_THROWS_WITH_AS(make({.threshold = -1e-4}), "reduce_on_plateau: threshold must be finite and >= 0, got -0.0001",
-                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(make({.threshold = -1e-4}),
+                         "reduce_on_plateau: threshold must be finite and >= 0, got -0.0001", std::invalid_argument);
     CHECK_THROWS_WITH_AS(make({.min_lr = -1.0}), "reduce_on_plateau: min_lr must be finite and >= 0, got -1",
                          std::invalid_argument);
     CHECK_THROWS_WITH_AS(make({.min_lr = {0.1, 0.2, 0.3}}),
                          "reduce_on_plateau: min_lr has 3 values, one per group, but the optimizer has 2 groups",
                          std::invalid_argument);
-    CHECK_THROWS_WITH_AS(make({.min_lr = xoptim::group_values(std::vector<double>{})}), "reduce_on_plateau: min_lr has no value",
-                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(make({.min_lr = xoptim::group_values(std::vector<double>{})}),
+                         "reduce_on_plateau: min_lr has no value", std::invalid_argument);
     CHECK_THROWS_WITH_AS(make({.eps = std::numeric_limits<double>::infinity()}),
                          "reduce_on_plateau: eps must be finite and >= 0, got inf", std::invalid_argument);
     CHECK_THROWS_WITH_AS(make({.mode = static_cast<xoptim::plateau_mode>(7)}),

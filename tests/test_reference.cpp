@@ -12,8 +12,7 @@ using namespace xoptim_test;
 namespace
 {
     template <class Opt>
-    void check_trajectory(Opt opt, const std::string& file, line_loss kind, double tolerance,
-                          double loss_tolerance)
+    void check_trajectory(Opt opt, const std::string& file, line_loss kind, double tolerance, double loss_tolerance)
     {
         using V = typename Opt::value_type;
         const line_data d = seed_line();
@@ -25,7 +24,8 @@ namespace
         {
             const auto g = line_gradient(d, kind, theta(0), theta(1));
             opt.step(theta, xt::cast<V>(g));
-            worst = std::max({worst, relative_error(theta(0), ref.rows[k][1]), relative_error(theta(1), ref.rows[k][2])});
+            worst =
+                std::max({worst, relative_error(theta(0), ref.rows[k][1]), relative_error(theta(1), ref.rows[k][2])});
             const double loss = line_value(d, kind, theta(0), theta(1));
             worst_loss = std::max(worst_loss, relative_error(loss, ref.rows[k][3]));
         }
@@ -38,16 +38,25 @@ namespace
     template <class V>
     void check_all(double tol, double loss_tol)
     {
-        SUBCASE("sgd, mse") { check_trajectory(xoptim::sgd<V>({.lr = 0.1}), "sgd_mse.csv", line_loss::mse, tol, loss_tol); }
+        SUBCASE("sgd, mse")
+        {
+            check_trajectory(xoptim::sgd<V>({.lr = 0.1}), "sgd_mse.csv", line_loss::mse, tol, loss_tol);
+        }
         SUBCASE("sgd + weight decay, mse")
         {
-            check_trajectory(xoptim::sgd<V>({.lr = 0.1, .weight_decay = 0.1}), "sgd_wd_mse.csv", line_loss::mse, tol, loss_tol);
+            check_trajectory(xoptim::sgd<V>({.lr = 0.1, .weight_decay = 0.1}), "sgd_wd_mse.csv", line_loss::mse, tol,
+                             loss_tol);
         }
-        SUBCASE("sgd, mae") { check_trajectory(xoptim::sgd<V>({.lr = 0.1}), "sgd_mae.csv", line_loss::mae, tol, loss_tol); }
+        SUBCASE("sgd, mae")
+        {
+            check_trajectory(xoptim::sgd<V>({.lr = 0.1}), "sgd_mae.csv", line_loss::mae, tol, loss_tol);
+        }
         SUBCASE("momentum, mse")
         {
-            check_trajectory(xoptim::momentum<V>({.lr = 0.05, .momentum = 0.9}), "momentum_mse.csv", line_loss::mse, tol, loss_tol);
-            check_trajectory(xoptim::sgd<V>({.lr = 0.05, .momentum = 0.9}), "momentum_mse.csv", line_loss::mse, tol, loss_tol);
+            check_trajectory(xoptim::momentum<V>({.lr = 0.05, .momentum = 0.9}), "momentum_mse.csv", line_loss::mse,
+                             tol, loss_tol);
+            check_trajectory(xoptim::sgd<V>({.lr = 0.05, .momentum = 0.9}), "momentum_mse.csv", line_loss::mse, tol,
+                             loss_tol);
         }
         SUBCASE("adam, rmse")
         {
@@ -67,10 +76,7 @@ namespace
     }
 }
 
-TEST_CASE("double: every reference trajectory to 1e-9 relative")
-{
-    check_all<double>(1e-9, 1e-9);
-}
+TEST_CASE("double: every reference trajectory to 1e-9 relative") { check_all<double>(1e-9, 1e-9); }
 
 TEST_CASE("float: every reference trajectory to float accuracy")
 {

@@ -23,7 +23,6 @@
 #include <xoptim/rules/scale_by_lr.hpp>
 #include <xoptim/rules/trace.hpp>
 
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -36,157 +35,136 @@
 #include <string>
 #include <vector>
 
-namespace {
-
-namespace fs = std::filesystem;
-using vec = xt::xtensor<double, 1>;
-
-const fs::path output_dir = fs::path(XOPTIM_TEST_OUTPUT_DIR) / "report";
-
-using xoptim_test::cli_run;
-using xoptim_test::quoted;
-const auto slurp = [](const fs::path& p) { return xoptim_test::read_file(p); };
-
-cli_run run_report(const std::string& args) { return xoptim_test::run_viz(output_dir, "report " + args); }
-
-/// A fresh directory for one report.
-fs::path fresh(const std::string& name)
+namespace
 {
-    const fs::path dir = output_dir / name;
-    fs::remove_all(dir);
-    return dir;
-}
 
-/// xmllint --noout on every file: true when all parse as XML.
-bool well_formed(const std::vector<fs::path>& files)
-{
-    std::string command = "xmllint --noout";
-    for (const auto& f : files) {
-        command += " " + quoted(f);
+    namespace fs = std::filesystem;
+    using vec = xt::xtensor<double, 1>;
+
+    const fs::path output_dir = fs::path(XOPTIM_TEST_OUTPUT_DIR) / "report";
+
+    using xoptim_test::cli_run;
+    using xoptim_test::quoted;
+    const auto slurp = [](const fs::path& p) { return xoptim_test::read_file(p); };
+
+    cli_run run_report(const std::string& args) { return xoptim_test::run_viz(output_dir, "report " + args); }
+
+    /// A fresh directory for one report.
+    fs::path fresh(const std::string& name)
+    {
+        const fs::path dir = output_dir / name;
+        fs::remove_all(dir);
+        return dir;
     }
-    command += " 2> " + quoted(output_dir / "xmllint.err");
-    return std::system(command.c_str()) == 0;
-}
 
-std::vector<fs::path> files_with(const fs::path& dir, const std::string& extension)
-{
-    std::vector<fs::path> out;
-    for (const auto& e : fs::directory_iterator(dir)) {
-        if (e.path().extension() == extension) {
-            out.push_back(e.path());
+    /// xmllint --noout on every file: true when all parse as XML.
+    bool well_formed(const std::vector<fs::path>& files)
+    {
+        std::string command = "xmllint --noout";
+        for (const auto& f : files) { command += " " + quoted(f); }
+        command += " 2> " + quoted(output_dir / "xmllint.err");
+        return std::system(command.c_str()) == 0;
+    }
+
+    std::vector<fs::path> files_with(const fs::path& dir, const std::string& extension)
+    {
+        std::vector<fs::path> out;
+        for (const auto& e : fs::directory_iterator(dir))
+        {
+            if (e.path().extension() == extension) { out.push_back(e.path()); }
         }
+        std::sort(out.begin(), out.end());
+        return out;
     }
-    std::sort(out.begin(), out.end());
-    return out;
-}
 
-std::size_t count_of(const std::string& text, const std::string& what)
-{
-    std::size_t n = 0;
-    for (auto p = text.find(what); p != std::string::npos; p = text.find(what, p + what.size())) {
-        ++n;
+    std::size_t count_of(const std::string& text, const std::string& what)
+    {
+        std::size_t n = 0;
+        for (auto p = text.find(what); p != std::string::npos; p = text.find(what, p + what.size())) { ++n; }
+        return n;
     }
-    return n;
-}
 
-std::vector<std::string> split(const std::string& line, char sep = ',')
-{
-    std::vector<std::string> out(1);
-    for (char c : line) {
-        if (c == sep) {
-            out.emplace_back();
-        } else if (c != '\r') {
-            out.back() += c;
+    std::vector<std::string> split(const std::string& line, char sep = ',')
+    {
+        std::vector<std::string> out(1);
+        for (char c : line)
+        {
+            if (c == sep) { out.emplace_back(); }
+            else if (c != '\r') { out.back() += c; }
         }
+        return out;
     }
-    return out;
-}
 
-/// summary.csv as one map per row, by column name.
-std::vector<std::map<std::string, std::string>> read_summary(const fs::path& file)
-{
-    std::istringstream in(slurp(file));
-    std::string line;
-    std::getline(in, line);
-    const auto header = split(line);
-    std::vector<std::map<std::string, std::string>> rows;
-    while (std::getline(in, line)) {
-        if (line.empty()) {
-            continue;
+    /// summary.csv as one map per row, by column name.
+    std::vector<std::map<std::string, std::string>> read_summary(const fs::path& file)
+    {
+        std::istringstream in(slurp(file));
+        std::string line;
+        std::getline(in, line);
+        const auto header = split(line);
+        std::vector<std::map<std::string, std::string>> rows;
+        while (std::getline(in, line))
+        {
+            if (line.empty()) { continue; }
+            const auto cells = split(line);
+            REQUIRE(cells.size() == header.size());
+            std::map<std::string, std::string> row;
+            for (std::size_t c = 0; c < header.size(); ++c) { row[header[c]] = cells[c]; }
+            rows.push_back(std::move(row));
         }
-        const auto cells = split(line);
-        REQUIRE(cells.size() == header.size());
-        std::map<std::string, std::string> row;
-        for (std::size_t c = 0; c < header.size(); ++c) {
-            row[header[c]] = cells[c];
+        return rows;
+    }
+
+    /// No picture may hold a non-finite number or point outside the file.
+    void check_pictures_clean(const fs::path& dir)
+    {
+        const std::regex bad_number("=\"[^\"]*(nan|NaN|inf\\b|Infinity)");
+        for (const auto& f : files_with(dir, ".svg"))
+        {
+            const std::string text = slurp(f);
+            INFO(f.string());
+            CHECK_FALSE(std::regex_search(text, bad_number));
+            CHECK(count_of(text, "http") == count_of(text, "http://www.w3.org/2000/svg"));
         }
-        rows.push_back(std::move(row));
+        const std::string html = slurp(dir / "index.html");
+        CHECK(count_of(html, "http") == count_of(html, "http://www.w3.org/1999/xhtml"));
+        CHECK(html.find("<script") == std::string::npos);
+        CHECK(html.find("@font-face") == std::string::npos);
     }
-    return rows;
-}
 
-/// No picture may hold a non-finite number or point outside the file.
-void check_pictures_clean(const fs::path& dir)
-{
-    const std::regex bad_number("=\"[^\"]*(nan|NaN|inf\\b|Infinity)");
-    for (const auto& f : files_with(dir, ".svg")) {
-        const std::string text = slurp(f);
-        INFO(f.string());
-        CHECK_FALSE(std::regex_search(text, bad_number));
-        CHECK(count_of(text, "http") == count_of(text, "http://www.w3.org/2000/svg"));
-    }
-    const std::string html = slurp(dir / "index.html");
-    CHECK(count_of(html, "http") == count_of(html, "http://www.w3.org/1999/xhtml"));
-    CHECK(html.find("<script") == std::string::npos);
-    CHECK(html.find("@font-face") == std::string::npos);
-}
-
-/// A direct fit with the library: the notebook's variant `id` as the chain of
-/// docs/optimizers.md, RMSE or MSE on the seed's data from (-20, -10), `steps` steps.
-xoptim::fit_result direct_fit(const std::string& id, double lr, const std::string& loss, std::size_t steps)
-{
-    using namespace xoptim;
-    const dataset data = seed_data(0);
-    const add_decayed_weights decay{.weight_decay = 0.1};
-    const scale_by_lr<double> rate{.lr = lr};
-    fit_options o;
-    o.steps = steps;
-    if (id == "minibatch_sgd") {
-        o.batch_size = 10;
-    }
-    const auto go = [&](auto opt) {
-        vec theta{-20.0, -10.0};
-        if (loss == "mse") {
-            return fit(linear_regression<mse>(data), opt, theta, o, stop_on_divergence(1e4));
+    /// A direct fit with the library: the notebook's variant `id` as the chain of
+    /// docs/optimizers.md, RMSE or MSE on the seed's data from (-20, -10), `steps` steps.
+    xoptim::fit_result direct_fit(const std::string& id, double lr, const std::string& loss, std::size_t steps)
+    {
+        using namespace xoptim;
+        const dataset data = seed_data(0);
+        const add_decayed_weights decay{.weight_decay = 0.1};
+        const scale_by_lr<double> rate{.lr = lr};
+        fit_options o;
+        o.steps = steps;
+        if (id == "minibatch_sgd") { o.batch_size = 10; }
+        const auto go = [&](auto opt) {
+            vec theta{-20.0, -10.0};
+            if (loss == "mse") { return fit(linear_regression<mse>(data), opt, theta, o, stop_on_divergence(1e4)); }
+            return fit(linear_regression<rmse>(data), opt, theta, o, stop_on_divergence(1e4));
+        };
+        if (id == "sgd" || id == "minibatch_sgd") { return go(optimizer(chain(rate))); }
+        if (id == "sgd_wd") { return go(optimizer(chain(decay, rate))); }
+        if (id == "sgd_wd_momentum") { return go(optimizer(chain(trace{.momentum = 0.9}, decay, rate))); }
+        if (id == "sgd_wd_ewma") { return go(optimizer(chain(ewma{.decay = 0.9, .debias = false}, decay, rate))); }
+        if (id == "sgd_wd_debiased") { return go(optimizer(chain(ewma{.decay = 0.9, .debias = true}, decay, rate))); }
+        if (id == "adam")
+        {
+            return go(optimizer(chain(scale_by_adam{.beta1 = 0.9, .beta2 = 0.99, .eps = 1e-6}, decay, rate)));
         }
-        return fit(linear_regression<rmse>(data), opt, theta, o, stop_on_divergence(1e4));
-    };
-    if (id == "sgd" || id == "minibatch_sgd") {
-        return go(optimizer(chain(rate)));
+        REQUIRE(id == "lamb");
+        return go(lamb({.lr = lr, .beta1 = 0.9, .beta2 = 0.99, .eps = 1e-6, .weight_decay = 0.1, .trust_clip = 10.0}));
     }
-    if (id == "sgd_wd") {
-        return go(optimizer(chain(decay, rate)));
-    }
-    if (id == "sgd_wd_momentum") {
-        return go(optimizer(chain(trace{.momentum = 0.9}, decay, rate)));
-    }
-    if (id == "sgd_wd_ewma") {
-        return go(optimizer(chain(ewma{.decay = 0.9, .debias = false}, decay, rate)));
-    }
-    if (id == "sgd_wd_debiased") {
-        return go(optimizer(chain(ewma{.decay = 0.9, .debias = true}, decay, rate)));
-    }
-    if (id == "adam") {
-        return go(optimizer(chain(scale_by_adam{.beta1 = 0.9, .beta2 = 0.99, .eps = 1e-6}, decay, rate)));
-    }
-    REQUIRE(id == "lamb");
-    return go(lamb({.lr = lr, .beta1 = 0.9, .beta2 = 0.99, .eps = 1e-6, .weight_decay = 0.1, .trust_clip = 10.0}));
-}
 
-const std::vector<std::string> all_variants{"sgd",         "sgd_wd", "sgd_wd_momentum", "sgd_wd_ewma",
-                                            "sgd_wd_debiased", "adam", "lamb",           "minibatch_sgd"};
+    const std::vector<std::string> all_variants{"sgd",  "sgd_wd", "sgd_wd_momentum", "sgd_wd_ewma", "sgd_wd_debiased",
+                                                "adam", "lamb",   "minibatch_sgd"};
 
-} // namespace
+}  // namespace
 
 TEST_CASE("report: the default report has every figure, well-formed, animated and self-contained")
 {
@@ -196,23 +174,28 @@ TEST_CASE("report: the default report has every figure, well-formed, animated an
     CHECK(r.err.empty());
     CHECK(r.out.find("index.html") != std::string::npos);
 
-    std::vector<std::string> expected{"data.svg", "data.csv", "surfaces.csv", "summary.csv", "summary.md",
-                                      "index.html"};
-    for (const std::string loss : {"mse", "rmse", "mae"}) {
+    std::vector<std::string> expected{"data.svg",    "data.csv",   "surfaces.csv",
+                                      "summary.csv", "summary.md", "index.html"};
+    for (const std::string loss : {"mse", "rmse", "mae"})
+    {
         expected.push_back("surface_" + loss + ".svg");
         expected.push_back("contour_" + loss + ".svg");
     }
-    for (const std::string lr : {"lr0.1", "lr1"}) {
-        for (const std::string kind : {"loss_", "paths_"}) {
+    for (const std::string lr : {"lr0.1", "lr1"})
+    {
+        for (const std::string kind : {"loss_", "paths_"})
+        {
             expected.push_back(kind + lr + ".svg");
             expected.push_back(kind + lr + ".csv");
         }
-        for (const auto& v : all_variants) {
+        for (const auto& v : all_variants)
+        {
             expected.push_back("anim_" + lr + "_" + v + ".svg");
             expected.push_back("history_" + lr + "_" + v + ".csv");
         }
     }
-    for (const auto& name : expected) {
+    for (const auto& name : expected)
+    {
         INFO(name);
         CHECK(fs::is_regular_file(dir / name));
     }
@@ -225,30 +208,31 @@ TEST_CASE("report: the default report has every figure, well-formed, animated an
 
     // Animations: every run's figure moves a marker, grows a path, moves the fitted line and
     // the cursors; the paths map moves one marker per optimizer.
-    for (const auto& f : files_with(dir, ".svg")) {
+    for (const auto& f : files_with(dir, ".svg"))
+    {
         const std::string name = f.filename().string();
         const std::string text = slurp(f);
         INFO(name);
-        if (name.rfind("anim_", 0) == 0) {
-            CHECK(count_of(text, "attributeName=\"cx\"") == 2);  // map marker, loss marker
+        if (name.rfind("anim_", 0) == 0)
+        {
+            CHECK(count_of(text, "attributeName=\"cx\"") == 2);                 // map marker, loss marker
             CHECK(count_of(text, "attributeName=\"stroke-dashoffset\"") == 2);  // path and its halo
-            CHECK(count_of(text, "attributeName=\"x1\"") == 3);  // fitted line, two cursors
+            CHECK(count_of(text, "attributeName=\"x1\"") == 3);                 // fitted line, two cursors
             CHECK(text.find("repeatCount=\"indefinite\"") != std::string::npos);
             // Every position has one value per frame (101 for 100 iterations).
             const std::regex values("attributeName=\"cx\" values=\"([^\"]*)\"");
             std::smatch m;
             REQUIRE(std::regex_search(text, m, values));
             CHECK(count_of(m[1].str(), ";") == 100);
-        } else if (name.rfind("paths_", 0) == 0) {
-            CHECK(count_of(text, "attributeName=\"cx\"") == 8);
-        } else {
-            CHECK(text.find("<animate") == std::string::npos);
         }
+        else if (name.rfind("paths_", 0) == 0) { CHECK(count_of(text, "attributeName=\"cx\"") == 8); }
+        else { CHECK(text.find("<animate") == std::string::npos); }
     }
 
     // The page shows every figure by a relative path, and the settings.
     const std::string html = slurp(dir / "index.html");
-    for (const auto& f : files_with(dir, ".svg")) {
+    for (const auto& f : files_with(dir, ".svg"))
+    {
         CHECK(html.find("src=\"" + f.filename().string() + "\"") != std::string::npos);
     }
     CHECK(html.find("weight decay") != std::string::npos);
@@ -267,7 +251,8 @@ TEST_CASE("report: the summary matches fits done directly with the library")
     const vec ls = problem.least_squares();
     const double best = problem.value(ls);
     std::map<std::string, double> final_at_1;
-    for (const auto& row : rows) {
+    for (const auto& row : rows)
+    {
         const double lr = std::stod(row.at("lr"));
         const std::string id = row.at("optimizer");
         INFO(id << " at lr " << lr);
@@ -280,25 +265,20 @@ TEST_CASE("report: the summary matches fits done directly with the library")
         CHECK(std::stod(row.at("distance_to_optimum")) == doctest::Approx(distance).epsilon(1e-9));
         CHECK(std::stod(row.at("final_theta0")) == doctest::Approx(last.theta(0)).epsilon(1e-12));
         std::optional<std::size_t> reached;
-        for (std::size_t k = 0; k < fit.history.size() && !reached; ++k) {
-            if (fit.history[k].loss <= 1.01 * best) {
-                reached = k;
-            }
+        for (std::size_t k = 0; k < fit.history.size() && !reached; ++k)
+        {
+            if (fit.history[k].loss <= 1.01 * best) { reached = k; }
         }
         CHECK(row.at("iterations_to_1pct") == (reached ? std::to_string(*reached) : std::string()));
         CHECK(row.at("diverged") == (fit.reason == xoptim::stop_reason::diverged ? "true" : "false"));
-        if (lr == 1.0) {
-            final_at_1[id] = last.loss;
-        }
+        if (lr == 1.0) { final_at_1[id] = last.loss; }
     }
     // The verdict follows from LAMB's run at lr 1: converged means within 1% at the end.
     const std::string md = slurp(dir / "summary.md");
     const auto conclusion = md.find("## Conclusion");
     REQUIRE(conclusion != std::string::npos);
     const bool lamb_within = final_at_1.at("lamb") <= 1.01 * best;
-    if (!lamb_within) {
-        CHECK(md.find("DOES NOT HOLD", conclusion) != std::string::npos);
-    }
+    if (!lamb_within) { CHECK(md.find("DOES NOT HOLD", conclusion) != std::string::npos); }
     CHECK(md.find("| LAMB |") != std::string::npos);
 }
 
@@ -326,7 +306,8 @@ TEST_CASE("report: flags choose the rates, iterations, loss, start, optimizers, 
     const xoptim::linear_regression<xoptim::mse> problem(xoptim::seed_data(0));
     vec theta{1.0, 2.0};
     vec g;
-    for (int k = 0; k < 20; ++k) {
+    for (int k = 0; k < 20; ++k)
+    {
         problem.gradient(theta, g);
         theta(0) -= 0.5 * g(0);
         theta(1) -= 0.5 * g(1);
@@ -347,7 +328,8 @@ TEST_CASE("report: flags choose the rates, iterations, loss, start, optimizers, 
 TEST_CASE("report: --optimizers adds the library's optimizers to the seed's variants")
 {
     const fs::path dir = fresh("library_optimizers");
-    const auto r = run_report("--out " + quoted(dir) + " --lr 0.1 --iterations 30 --loss mse --optimizers seed,nadam,rprop");
+    const auto r =
+        run_report("--out " + quoted(dir) + " --lr 0.1 --iterations 30 --loss mse --optimizers seed,nadam,rprop");
     REQUIRE_MESSAGE(r.status == 0, r.err);
     const auto rows = read_summary(dir / "summary.csv");
     REQUIRE(rows.size() == 10);
@@ -359,12 +341,14 @@ TEST_CASE("report: --optimizers adds the library's optimizers to the seed's vari
     CHECK(slurp(dir / "index.html").find("nadam") != std::string::npos);
     // Each ran with the library's defaults but the rate, as a step loop by hand shows.
     const xoptim::linear_regression<xoptim::mse> problem(xoptim::seed_data(0));
-    for (const std::size_t row : {std::size_t(8), std::size_t(9)}) {
+    for (const std::size_t row : {std::size_t(8), std::size_t(9)})
+    {
         const std::string name = rows[row].at("optimizer");
         auto opt = xoptim::make_optimizer<double>(name, {{"lr", 0.1}});
         vec theta{-20.0, -10.0};
         vec g;
-        for (int k = 0; k < 30; ++k) {
+        for (int k = 0; k < 30; ++k)
+        {
             problem.gradient(theta, g);
             opt.step(theta, g);
         }
@@ -390,8 +374,10 @@ TEST_CASE("report: a 2-D test function has no data panel and one surface")
     const auto rows = read_summary(dir / "summary.csv");
     CHECK(rows.size() == 7);
     // sgd from himmelblau's start (0, 0) at lr 0.01 reaches the minimum (3, 2).
-    for (const auto& row : rows) {
-        if (row.at("optimizer") == "sgd") {
+    for (const auto& row : rows)
+    {
+        if (row.at("optimizer") == "sgd")
+        {
             CHECK(std::stod(row.at("distance_to_optimum")) < 0.05);
             CHECK(std::stod(row.at("optimal_loss")) == 0.0);
         }
@@ -424,12 +410,27 @@ TEST_CASE("report: a diverging run stops, is marked, and leaves no NaN in the pi
 TEST_CASE("report: bad flags exit 2 with one line on standard error")
 {
     const fs::path dir = fresh("bad");
-    for (const std::string args :
-         {"--lr abc", "--lr 0", "--lr 0.1,0.1", "--optimizers sgd,nope", "--optimizers sgd,sgd",
-          "--optimizers seed,sgd", "--optimizers lbfgs", "--optimizers nadam,nadam", "--loss huber",
-          "--frames 1", "--iterations 0", "--init 1", "--objective nope", "--no-such-flag",
-          "--objective rosenbrock --optimizers minibatch_sgd", "--objective rosenbrock --loss mse",
-          "--momentum 1", "--eps 0", "--grid 2", "positional"}) {
+    for (const std::string args : {"--lr abc",
+                                   "--lr 0",
+                                   "--lr 0.1,0.1",
+                                   "--optimizers sgd,nope",
+                                   "--optimizers sgd,sgd",
+                                   "--optimizers seed,sgd",
+                                   "--optimizers lbfgs",
+                                   "--optimizers nadam,nadam",
+                                   "--loss huber",
+                                   "--frames 1",
+                                   "--iterations 0",
+                                   "--init 1",
+                                   "--objective nope",
+                                   "--no-such-flag",
+                                   "--objective rosenbrock --optimizers minibatch_sgd",
+                                   "--objective rosenbrock --loss mse",
+                                   "--momentum 1",
+                                   "--eps 0",
+                                   "--grid 2",
+                                   "positional"})
+    {
         INFO(args);
         const auto r = run_report("--out " + quoted(dir) + " " + args);
         CHECK(r.status == 2);

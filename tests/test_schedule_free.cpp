@@ -14,10 +14,10 @@
 
 #include <xoptim/any_optimizer.hpp>
 #include <xoptim/fit.hpp>
+#include <xoptim/io/checkpoint.hpp>
 #include <xoptim/losses/mse.hpp>
 #include <xoptim/problems/csv.hpp>
 #include <xoptim/problems/linear_regression.hpp>
-#include <xoptim/io/checkpoint.hpp>
 #include <xoptim/xoptim.hpp>
 #include <xtensor/xarray.hpp>
 #include <xtensor/xtensor.hpp>
@@ -116,7 +116,10 @@ namespace
     template <class V>
     std::vector<xt::xarray<V>> start_of(const sf_case& c)
     {
-        if (c.problem == "seed_mse") { return {xt::xarray<V>{static_cast<V>(c.theta[0][0]), static_cast<V>(c.theta[0][1])}}; }
+        if (c.problem == "seed_mse")
+        {
+            return {xt::xarray<V>{static_cast<V>(c.theta[0][0]), static_cast<V>(c.theta[0][1])}};
+        }
         std::vector<xt::xarray<V>> p{xt::xarray<V>::from_shape({3, 4}), xt::xarray<V>::from_shape({5})};
         std::size_t i = 0;
         for (auto& t : p)
@@ -131,8 +134,8 @@ namespace
     {
         if (c.problem == "seed_mse")
         {
-            return {xt::eval(xt::cast<V>(line_gradient(d, line_loss::mse, static_cast<double>(p[0](0)),
-                                                       static_cast<double>(p[0](1)))))};
+            return {xt::eval(xt::cast<V>(
+                line_gradient(d, line_loss::mse, static_cast<double>(p[0](0)), static_cast<double>(p[0](1)))))};
         }
         return {multi_gradient(p[0]), multi_gradient(p[1])};
     }
@@ -191,7 +194,10 @@ namespace
                 }
             }
             e.x = std::max(e.x, worst_of(x, c.x[k]));
-            if (c.problem == "seed_mse") { e.loss = std::max(e.loss, relative_error(line_value(d, line_loss::mse, x[0], x[1]), c.loss[k])); }
+            if (c.problem == "seed_mse")
+            {
+                e.loss = std::max(e.loss, relative_error(line_value(d, line_loss::mse, x[0], x[1]), c.loss[k]));
+            }
             if (c.switched[k] != 0)
             {
                 if (registered)
@@ -233,8 +239,8 @@ namespace
                 CAPTURE(registered);
                 const errors e = replay<V>(c, make_for<V>(c), registered);
                 std::ostringstream said;
-                said << c.name << (registered ? " (registered)" : "") << ": theta " << e.theta << ", x " << e.x << ", loss "
-                     << e.loss;
+                said << c.name << (registered ? " (registered)" : "") << ": theta " << e.theta << ", x " << e.x
+                     << ", loss " << e.loss;
                 MESSAGE(said.str());
                 CHECK(e.theta <= tol);
                 CHECK(e.x <= tol);
@@ -277,7 +283,9 @@ TEST_CASE("schedule-free: the comparison can fail")
                 if (k == "r" && c.name == "sgd_seed_warmup") { v = 0.0; }
                 if (k == "weight_lr_power") { v = 2.0; }
             }
-            const auto e = replay<double>(c, xoptim::make_optimizer<double>(c.adamw() ? "adamw_schedule_free" : "sgd_schedule_free", hyper), false);
+            const auto e = replay<double>(
+                c, xoptim::make_optimizer<double>(c.adamw() ? "adamw_schedule_free" : "sgd_schedule_free", hyper),
+                false);
             CAPTURE(c.name);
             CHECK(e.x > 1e-6);
         }
@@ -390,8 +398,9 @@ TEST_CASE("schedule-free: registered groups switch together; unregistered state 
     xt::xarray<double> w{1.0};
     plain.step(w, xt::xarray<double>{1.0});
     plain.step(w, xt::xarray<double>{1.0});
-    CHECK_THROWS_WITH_AS(plain.eval(), "sgd_schedule_free::eval: group 0 has state but no registered tensors; pass its "
-                                       "tensors: eval(w) for group 0's one tensor, eval(g, params) for a group",
+    CHECK_THROWS_WITH_AS(plain.eval(),
+                         "sgd_schedule_free::eval: group 0 has state but no registered tensors; pass its "
+                         "tensors: eval(w) for group 0's one tensor, eval(g, params) for a group",
                          std::invalid_argument);
     CHECK(plain.train_mode());
 }
@@ -404,7 +413,8 @@ TEST_CASE("schedule-free: checkpoints in train and in eval mode resume bit for b
         {
             CAPTURE(name);
             CAPTURE(eval_mode);
-            auto run = xoptim::make_optimizer<double>(name, {{"lr", 0.05}, {"warmup_steps", 3}, {"weight_decay", 0.01}, {"r", 1.0}});
+            auto run = xoptim::make_optimizer<double>(
+                name, {{"lr", 0.05}, {"warmup_steps", 3}, {"weight_decay", 0.01}, {"r", 1.0}});
             std::vector<xt::xarray<double>> p{xt::xarray<double>{1.0, -2.0, 0.5}};
             auto grad = [&] {
                 xt::xarray<double> g = p[0];
@@ -423,10 +433,7 @@ TEST_CASE("schedule-free: checkpoints in train and in eval mode resume bit for b
             auto finish = [&](xoptim::any_optimizer<double>& o) {
                 std::vector<xoptim::tensor_ref<double>> r{xoptim::tensor_ref<double>(p[0])};
                 CHECK(o.train_mode() == !eval_mode);
-                if (eval_mode)
-                {
-                    o.train(0, r);
-                }
+                if (eval_mode) { o.train(0, r); }
                 for (int k = 0; k < 6; ++k) { step(o); }
                 o.eval(0, r);
                 return p[0];
@@ -434,7 +441,8 @@ TEST_CASE("schedule-free: checkpoints in train and in eval mode resume bit for b
             const xt::xarray<double> first = finish(run);
 
             p = std::vector<xt::xarray<double>>{xt::xarray<double>{9.0, 9.0, 9.0}};
-            auto resumed = xoptim::make_optimizer<double>(name, {{"lr", 0.05}, {"warmup_steps", 3}, {"weight_decay", 0.01}, {"r", 1.0}});
+            auto resumed = xoptim::make_optimizer<double>(
+                name, {{"lr", 0.05}, {"warmup_steps", 3}, {"weight_decay", 0.01}, {"r", 1.0}});
             resumed.from_bytes(bytes, p);
             CHECK(p[0] == saved[0]);
             CHECK(resumed.step_count() == 7);
@@ -468,7 +476,8 @@ TEST_CASE("schedule-free: hyperparameters, names and defaults")
     CHECK(xoptim::make_optimizer<double>("sgd_schedule_free").hyperparameter_names()
           == std::vector<std::string>{"weight_decay", "lr", "momentum", "warmup_steps", "r", "weight_lr_power"});
     CHECK(xoptim::make_optimizer<double>("adamw_schedule_free").hyperparameter_names()
-          == std::vector<std::string>{"beta2", "eps", "weight_decay", "lr", "beta1", "warmup_steps", "r", "weight_lr_power"});
+          == std::vector<std::string>{"beta2", "eps", "weight_decay", "lr", "beta1", "warmup_steps", "r",
+                                      "weight_lr_power"});
     auto a = xoptim::make_optimizer<double>("adamw_schedule_free");
     CHECK(a.get(0, "lr") == 0.0025);
     CHECK(a.get(0, "beta1") == 0.9);
@@ -478,12 +487,13 @@ TEST_CASE("schedule-free: hyperparameters, names and defaults")
     CHECK(xoptim::make_optimizer<double>("sgd_schedule_free").get(0, "lr") == 1.0);
     CHECK(a.has_eval_mode());
     CHECK(!xoptim::make_optimizer<double>("adam").has_eval_mode());
-    CHECK_THROWS_WITH_AS(xoptim::sgd_schedule_free({.momentum = 0.0}), "sgd_schedule_free: momentum must be in (0, 1), got 0",
-                         std::invalid_argument);
-    CHECK_THROWS_WITH_AS(xoptim::adamw_schedule_free({.beta1 = 1.0}), "adamw_schedule_free: beta1 must be in (0, 1), got 1",
-                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(xoptim::sgd_schedule_free({.momentum = 0.0}),
+                         "sgd_schedule_free: momentum must be in (0, 1), got 0", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(xoptim::adamw_schedule_free({.beta1 = 1.0}),
+                         "adamw_schedule_free: beta1 must be in (0, 1), got 1", std::invalid_argument);
     CHECK_THROWS_AS(xoptim::sgd_schedule_free({.lr = -1.0}), std::invalid_argument);
-    CHECK_THROWS_AS(xoptim::make_optimizer<double>("sgd_schedule_free", {{"warmup_steps", 1.5}}), std::invalid_argument);
+    CHECK_THROWS_AS(xoptim::make_optimizer<double>("sgd_schedule_free", {{"warmup_steps", 1.5}}),
+                    std::invalid_argument);
     // The scheduled rate of the next step is readable (the reference's group['scheduled_lr'] after it).
     auto s = xoptim::sgd_schedule_free({.lr = 0.4, .warmup_steps = 4});
     CHECK(s.learning_rate() == doctest::Approx(0.1).epsilon(1e-15));
@@ -496,9 +506,11 @@ TEST_CASE("schedule-free: fit records the evaluation point x and the loss there,
     const auto it = std::find_if(cases.begin(), cases.end(),
                                  [](const sf_case& c) { return c.name == "sgd_seed_warmup" && c.dtype == "double"; });
     REQUIRE(it != cases.end());
-    const xoptim::linear_regression<xoptim::mse> problem(xoptim::load_csv(std::string(XOPTIM_TEST_DATA_DIR) + "/data.csv"));
+    const xoptim::linear_regression<xoptim::mse> problem(
+        xoptim::load_csv(std::string(XOPTIM_TEST_DATA_DIR) + "/data.csv"));
     xt::xtensor<double, 1> theta = {-10.0, -20.0};
-    auto opt = xoptim::sgd_schedule_free({.lr = 0.1, .momentum = 0.8, .weight_decay = 0.01, .warmup_steps = 10, .r = 0.5});
+    auto opt =
+        xoptim::sgd_schedule_free({.lr = 0.1, .momentum = 0.8, .weight_decay = 0.01, .warmup_steps = 10, .r = 0.5});
     const auto result = xoptim::fit(problem, opt, theta, {.epochs = 100});
     REQUIRE(result.history.size() == 101);
     double worst = 0.0, worst_loss = 0.0;

@@ -8,10 +8,10 @@
 
 #include <doctest/doctest.h>
 
+#include "viz_test_support.hpp"
 #include "xoptim/viz/animation.hpp"
 #include "xoptim/viz/chart.hpp"
 #include "xoptim/viz/contour.hpp"
-#include "viz_test_support.hpp"
 
 using namespace xoptim::viz;
 using namespace xoptim_viz_test;
@@ -37,10 +37,7 @@ TEST_CASE("viz: an animated figure has its animations, in step, over a useful st
         a.push_back(a.back() - 0.1 * 2.0 * a.back());
         b.push_back(b.back() - 0.1 * 8.0 * b.back());
     }
-    for (std::size_t k = 0; k < a.size(); ++k)
-    {
-        loss.push_back(a[k] * a[k] + 4 * b[k] * b[k]);
-    }
+    for (std::size_t k = 0; k < a.size(); ++k) { loss.push_back(a[k] * a[k] + 4 * b[k] * b[k]); }
     const grid g = sample_grid({-10, 10}, 41, {-5, 5}, 41, [](double x, double y) { return x * x + 4 * y * y; });
     const timeline t{11, 4.0, false};
 
@@ -55,16 +52,10 @@ TEST_CASE("viz: an animated figure has its animations, in step, over a useful st
     lo.legend = false;
     const frame chart = draw_chart(svg, {450, 0, 450, 400}, {iteration_series("loss", loss)}, lo);
     std::vector<double> iteration(a.size());
-    for (std::size_t k = 0; k < a.size(); ++k)
-    {
-        iteration[k] = static_cast<double>(k);
-    }
+    for (std::size_t k = 0; k < a.size(); ++k) { iteration[k] = static_cast<double>(k); }
     animated_cursor(svg, chart, iteration, t);
     std::vector<std::string> labels;
-    for (std::size_t k = 0; k < a.size(); ++k)
-    {
-        labels.push_back("iteration " + std::to_string(k));
-    }
+    for (std::size_t k = 0; k < a.size(); ++k) { labels.push_back("iteration " + std::to_string(k)); }
     animated_text(svg, 600, 40, labels, t);
     const std::string doc = svg.str();
     const auto file = write_output("animated.svg", doc);

@@ -9,9 +9,9 @@
 
 #include <doctest/doctest.h>
 
+#include "viz_test_support.hpp"
 #include "xoptim/viz/chart.hpp"
 #include "xoptim/viz/surface.hpp"
-#include "viz_test_support.hpp"
 
 using namespace xoptim::viz;
 using namespace xoptim_viz_test;
@@ -36,10 +36,7 @@ TEST_CASE("viz: the non-finite attribute check used below can fail")
 TEST_CASE("viz: a log-scale line chart skips zero, negative and non-finite values and says so")
 {
     std::vector<double> loss;
-    for (int i = 0; i < 50; ++i)
-    {
-        loss.push_back(100.0 * std::exp(-0.2 * i));
-    }
+    for (int i = 0; i < 50; ++i) { loss.push_back(100.0 * std::exp(-0.2 * i)); }
     loss[5] = 0.0;
     loss[6] = -1.0;
     loss[7] = std::numeric_limits<double>::quiet_NaN();
@@ -173,13 +170,16 @@ TEST_CASE("viz: the shaded surface is a well-formed mesh, painted back to front"
             centre_y.push_back(sum / n);
         }
         REQUIRE(centre_y.size() == 25 + 3);
-        for (std::size_t k = 4; k < centre_y.size(); ++k)
-        {
-            CHECK(centre_y[k] >= centre_y[k - 1] - 1e-9);
-        }
+        for (std::size_t k = 4; k < centre_y.size(); ++k) { CHECK(centre_y[k] >= centre_y[k - 1] - 1e-9); }
         CHECK(centre_y.back() > centre_y[3] + 10.0);
     }
-    CHECK_THROWS_AS(surface_plot(g, [] { surface_options s; s.elevation_deg = 120; return s; }()), std::invalid_argument);
+    CHECK_THROWS_AS(surface_plot(g,
+                                 [] {
+                                     surface_options s;
+                                     s.elevation_deg = 120;
+                                     return s;
+                                 }()),
+                    std::invalid_argument);
     o.log_z = true;
     CHECK(xml_well_formed(write_output("surface_log.svg", surface_plot(g, o))));  // z = 0 at the optimum is skipped
     grid none = g;

@@ -10,8 +10,8 @@
 
 #include <doctest/doctest.h>
 
-#include "xoptim/viz/contour.hpp"
 #include "viz_test_support.hpp"
+#include "xoptim/viz/contour.hpp"
 
 using namespace xoptim::viz;
 using namespace xoptim_viz_test;
@@ -30,7 +30,8 @@ namespace
 
     bool same_segment(const segment& s, const segment& t)
     {
-        return (near(s.first, t.first) && near(s.second, t.second)) || (near(s.first, t.second) && near(s.second, t.first));
+        return (near(s.first, t.first) && near(s.second, t.second))
+               || (near(s.first, t.second) && near(s.second, t.first));
     }
 
     // Every open two-point line of `lines` matches one expected segment, and all are found.
@@ -42,13 +43,11 @@ namespace
             CHECK_FALSE(l.closed);
             REQUIRE(l.points.size() == 2);
             const segment s{l.points[0], l.points[1]};
-            auto it = std::find_if(expected.begin(), expected.end(), [&](const segment& e) { return same_segment(s, e); });
+            auto it =
+                std::find_if(expected.begin(), expected.end(), [&](const segment& e) { return same_segment(s, e); });
             CHECK_MESSAGE(it != expected.end(), "unexpected segment (" << s.first.x << "," << s.first.y << ")-("
-                                                                        << s.second.x << "," << s.second.y << ")");
-            if (it != expected.end())
-            {
-                expected.erase(it);
-            }
+                                                                       << s.second.x << "," << s.second.y << ")");
+            if (it != expected.end()) { expected.erase(it); }
         }
     }
 }
@@ -102,15 +101,9 @@ TEST_CASE("viz: segments are joined into closed loops and open lines")
     REQUIRE(lines.size() == 1);
     CHECK_FALSE(lines[0].closed);
     REQUIRE(lines[0].points.size() == 4);
-    for (std::size_t k = 0; k < 4; ++k)
-    {
-        CHECK(lines[0].points[k].x == doctest::Approx(2.5));
-    }
+    for (std::size_t k = 0; k < 4; ++k) { CHECK(lines[0].points[k].x == doctest::Approx(2.5)); }
     const bool ascending = lines[0].points.front().y < lines[0].points.back().y;
-    for (std::size_t k = 1; k < 4; ++k)
-    {
-        CHECK((lines[0].points[k].y > lines[0].points[k - 1].y) == ascending);
-    }
+    for (std::size_t k = 1; k < 4; ++k) { CHECK((lines[0].points[k].y > lines[0].points[k - 1].y) == ascending); }
 }
 
 TEST_CASE("viz: the contour of a radial function is a circle")

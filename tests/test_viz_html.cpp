@@ -7,10 +7,10 @@
 
 #include <doctest/doctest.h>
 
+#include "viz_test_support.hpp"
 #include "xoptim/viz/chart.hpp"
 #include "xoptim/viz/csv.hpp"
 #include "xoptim/viz/html.hpp"
-#include "viz_test_support.hpp"
 
 using namespace xoptim::viz;
 using namespace xoptim_viz_test;
@@ -30,7 +30,7 @@ TEST_CASE("viz: an HTML page with tables and inline SVG is well-formed and escap
     const std::string html = page.str();
     CHECK(html.find("<title>Report &lt;draft&gt; &amp; &quot;notes&quot;</title>") != std::string::npos);
     CHECK(html.find("<td>lamb &amp; co</td><td>&lt;none&gt;</td>") != std::string::npos);
-    CHECK(html.find("<?xml") == std::string::npos);  // the inline SVG's declaration is dropped
+    CHECK(html.find("<?xml") == std::string::npos);                 // the inline SVG's declaration is dropped
     CHECK(html.find("http://") == html.find("http://www.w3.org"));  // namespaces only, no external URL
     CHECK(html.find("<script") == std::string::npos);
     const auto file = write_output("page.html", html);
@@ -51,7 +51,8 @@ TEST_CASE("viz: an HTML page with tables and inline SVG is well-formed and escap
     REQUIRE(xml_well_formed(two_file));
     CHECK(xpath(two_file, "count(//*[@id='f1-clip0'])") == "1");
     CHECK(xpath(two_file, "count(//*[@id='f2-clip0'])") == "1");
-    CHECK(xpath(two_file, "count(//*[@clip-path='url(#f2-clip0)'])") == xpath(two_file, "count(//*[@clip-path='url(#f1-clip0)'])"));
+    CHECK(xpath(two_file, "count(//*[@clip-path='url(#f2-clip0)'])")
+          == xpath(two_file, "count(//*[@clip-path='url(#f1-clip0)'])"));
     CHECK(xpath(two_file, "count(//*[@clip-path='url(#f1-clip0)'])") != "0");
     CHECK(xpath(two_file, "count(//*[@clip-path='url(#clip0)'])") == "0");
     CHECK_THROWS_AS(page.figure_file("https://example.com/a.svg"), std::invalid_argument);

@@ -156,10 +156,7 @@ TEST_CASE("viz: the colour cycle")
     CHECK(cycle_dash(8) != cycle_dash(16));
     for (std::size_t i = 0; i < 8; ++i)
     {
-        for (std::size_t j = i + 1; j < 8; ++j)
-        {
-            CHECK(cycle_colour(i) != cycle_colour(j));
-        }
+        for (std::size_t j = i + 1; j < 8; ++j) { CHECK(cycle_colour(i) != cycle_colour(j)); }
     }
     CHECK(rgb{255, 128, 0}.shaded(0.5).hex() == "#804000");
 }
@@ -172,8 +169,8 @@ TEST_CASE("viz: panel_layout splits a figure into equal panels")
     CHECK(p[0].y == 20);
     CHECK(p[0].width == doctest::Approx(200));
     CHECK(p[0].height == doctest::Approx(200));
-    CHECK(p[2].x == doctest::Approx(430));   // third column
-    CHECK(p[3].y == doctest::Approx(230));   // second row
+    CHECK(p[2].x == doctest::Approx(430));  // third column
+    CHECK(p[3].y == doctest::Approx(230));  // second row
     CHECK(p[5].right() == doctest::Approx(630));
     CHECK(p[5].bottom() == doctest::Approx(430));
     CHECK_THROWS_AS(panel_layout({0, 0, 100, 100}, 0, 1), std::invalid_argument);

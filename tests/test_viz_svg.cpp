@@ -11,8 +11,8 @@
 
 #include <doctest/doctest.h>
 
-#include "xoptim/viz/svg.hpp"
 #include "viz_test_support.hpp"
+#include "xoptim/viz/svg.hpp"
 
 using namespace xoptim::viz;
 using namespace xoptim_viz_test;
@@ -47,10 +47,7 @@ TEST_CASE("viz: format_full reads back to the same double")
         const std::uint64_t bits = rng();
         double v;
         std::memcpy(&v, &bits, sizeof v);
-        if (!std::isfinite(v))
-        {
-            continue;
-        }
+        if (!std::isfinite(v)) { continue; }
         const std::string s = format_full(v);
         CHECK(s.size() <= 24);
         CHECK(std::strtod(s.c_str(), nullptr) == v);

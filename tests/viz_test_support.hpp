@@ -29,10 +29,7 @@ namespace xoptim_viz_test
         return path;
     }
 
-    inline bool have_xmllint()
-    {
-        return std::system("command -v xmllint > /dev/null 2>&1") == 0;
-    }
+    inline bool have_xmllint() { return std::system("command -v xmllint > /dev/null 2>&1") == 0; }
 
     /// True when xmllint parses the file without an error.
     inline bool xml_well_formed(const std::filesystem::path& path)
@@ -48,10 +45,7 @@ namespace xoptim_viz_test
         REQUIRE(have_xmllint());
         const auto out = path.string() + ".xpath.txt";
         const std::string cmd = "xmllint --xpath \"" + expr + "\" '" + path.string() + "' > '" + out + "' 2>/dev/null";
-        if (std::system(cmd.c_str()) != 0)
-        {
-            return {};
-        }
+        if (std::system(cmd.c_str()) != 0) { return {}; }
         std::ifstream in(out);
         std::string s(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>{});
         if (!s.empty() && s.back() == '\n')
@@ -64,10 +58,7 @@ namespace xoptim_viz_test
     inline std::size_t count(const std::string& text, const std::string& what)
     {
         std::size_t n = 0;
-        for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + what.size()))
-        {
-            ++n;
-        }
+        for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + what.size())) { ++n; }
         return n;
     }
 }

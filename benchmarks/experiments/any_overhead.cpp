@@ -18,8 +18,8 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <span>
 #include <ctime>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -77,8 +77,8 @@ namespace
             tb.push_back(b);
             r.push_back(b / a);
         }
-        std::printf("%-14s typed %10.1f ns  any %10.1f ns  any/typed: ratio of medians %.4f, median of ratios %.4f\n", label,
-                    1e9 * median(ta), 1e9 * median(tb), median(tb) / median(ta), median(r));
+        std::printf("%-14s typed %10.1f ns  any %10.1f ns  any/typed: ratio of medians %.4f, median of ratios %.4f\n",
+                    label, 1e9 * median(ta), 1e9 * median(tb), median(tb) / median(ta), median(r));
     }
 }
 

@@ -37,8 +37,8 @@ int main()
 {
     const auto amsgrad = [] { return xoptim::amsgrad<float>({.lr = 1e-3}); };
     const auto sgd = [] { return xoptim::sgd<float>({.lr = 1e-3}); };
-    const std::vector<std::pair<std::size_t, std::size_t>> shapes = {
-        {1, 1024000}, {10, 102400}, {100, 10240}, {1000, 1024}, {1000, 1040}, {1000, 1008}};
+    const std::vector<std::pair<std::size_t, std::size_t>> shapes = {{1, 1024000}, {10, 102400}, {100, 10240},
+                                                                     {1000, 1024}, {1000, 1040}, {1000, 1008}};
     for (const auto& [count, size] : shapes)
     {
         std::printf("%5zu x %7zu: amsgrad %8.1f us  sgd %8.1f us\n", count, size,

@@ -56,7 +56,8 @@ namespace
         std::vector<view> params, grads;
         for (std::size_t k = 0; k < count; ++k)
         {
-            params.push_back(xt::adapt(p.data() + k * each, each, xt::no_ownership(), std::array<std::size_t, 1>{each}));
+            params.push_back(
+                xt::adapt(p.data() + k * each, each, xt::no_ownership(), std::array<std::size_t, 1>{each}));
             grads.push_back(xt::adapt(g.data() + k * each, each, xt::no_ownership(), std::array<std::size_t, 1>{each}));
         }
         auto opt = make();

@@ -40,12 +40,15 @@ namespace xoptim_bench
                 f.fill(b.begin(), b.end(), -1.0, 1.0);
                 f.fill(x.begin(), x.end(), -1.0, 1.0);
             }
-            double flops() const { return 2.0 * static_cast<double>(k) * static_cast<double>(k) * static_cast<double>(l); }
+            double flops() const
+            {
+                return 2.0 * static_cast<double>(k) * static_cast<double>(k) * static_cast<double>(l);
+            }
             void run()
             {
                 const int ik = static_cast<int>(k), il = static_cast<int>(l);
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ik, il, ik, 1.0f, b.data(), ik, x.data(), il, 0.0f,
-                            c.data(), il);
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ik, il, ik, 1.0f, b.data(), ik, x.data(), il,
+                            0.0f, c.data(), il);
             }
         };
 
@@ -60,7 +63,8 @@ namespace xoptim_bench
         void bm_sgemm(benchmark::State& state, std::size_t rows, std::size_t cols)
         {
             sgemm_data d(rows, cols);
-            const double rate = timed_loop(state, d.flops(), [&] { d.run(); }, true);
+            const double rate = timed_loop(
+                state, d.flops(), [&] { d.run(); }, true);
             state.SetBytesProcessed(0);
             state.counters["flops_per_s"] = benchmark::Counter(rate);
             record_reference("sgemm/f32/" + shape_name(rows, cols), rate, state);

@@ -43,8 +43,7 @@ namespace xoptim
         template <class Chain, class Policy>
         explicit any_optimizer(optimizer<Chain, V, Policy> opt)
             : m_self(std::make_unique<model<optimizer<Chain, V, Policy>>>(std::move(opt)))
-        {
-        }
+        {}
 
         any_optimizer(const any_optimizer& other) : m_self(other.m_self ? other.m_self->clone() : nullptr) {}
         any_optimizer(any_optimizer&&) noexcept = default;
@@ -67,7 +66,10 @@ namespace xoptim
             for (const auto& [k, v] : overrides) { o.emplace_back(std::string(k), v); }
             return self().add_group(o);
         }
-        std::size_t add_group(const std::vector<hyperparameter_setting>& overrides) { return self().add_group(overrides); }
+        std::size_t add_group(const std::vector<hyperparameter_setting>& overrides)
+        {
+            return self().add_group(overrides);
+        }
 
         // Registers tensors (of any rank and container type) as a group with the defaults but
         // `overrides`; step(grads) steps every registered group (core/optimizer.hpp).
@@ -117,8 +119,8 @@ namespace xoptim
 
         // One step on the tensors of group g (tensors of V, of any rank, type and layout).
         template <class Ps, class Gs>
-            requires(!std::is_convertible_v<Ps&, std::span<const tensor_ref<V>>>)
-        bool step(std::size_t g, Ps& params, const Gs& grads)
+        requires(!std::is_convertible_v<Ps&, std::span<const tensor_ref<V>>>) bool step(std::size_t g, Ps& params,
+                                                                                        const Gs& grads)
         {
             if (std::size(params) != std::size(grads))
             {
@@ -379,7 +381,8 @@ namespace xoptim
         template <class G>
         XOPTIM_HOT_INLINE void make_gradient_ref(grad_ref<V>* out, const G& grad, std::size_t k)
         {
-            if constexpr (std::is_same_v<std::remove_cvref_t<G>, grad_ref<V>> || std::is_same_v<std::remove_cvref_t<G>, tensor_ref<V>>)
+            if constexpr (std::is_same_v<std::remove_cvref_t<G>,
+                                         grad_ref<V>> || std::is_same_v<std::remove_cvref_t<G>, tensor_ref<V>>)
             {
                 std::construct_at(out, grad);
             }
@@ -403,7 +406,8 @@ namespace xoptim
         template <class G>
         XOPTIM_HOT_INLINE grad_ref<V> gradient_ref(const G& grad)
         {
-            if constexpr (std::is_same_v<std::remove_cvref_t<G>, grad_ref<V>> || std::is_same_v<std::remove_cvref_t<G>, tensor_ref<V>>)
+            if constexpr (std::is_same_v<std::remove_cvref_t<G>,
+                                         grad_ref<V>> || std::is_same_v<std::remove_cvref_t<G>, tensor_ref<V>>)
             {
                 return grad_ref<V>(grad);
             }
@@ -444,7 +448,14 @@ namespace xoptim
         static std::vector<tensor_ref<V>> param_refs(Params& params)
         {
             std::vector<tensor_ref<V>> refs;
-            if constexpr (requires { params.shape(); params.size(); typename Params::value_type; }) { refs.emplace_back(params); }
+            if constexpr (requires {
+                              params.shape();
+                              params.size();
+                              typename Params::value_type;
+                          })
+            {
+                refs.emplace_back(params);
+            }
             else
             {
                 for (auto& p : params) { refs.emplace_back(p); }
@@ -529,47 +540,111 @@ namespace xoptim
     const std::vector<optimizer_entry<V>>& optimizer_registry()
     {
         static const std::vector<optimizer_entry<V>> table = {
-            {"sgd", "PyTorch SGD; weight_decay adds wd*theta to the gradient (L2)",
-             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(sgd<V>(), s); }, {}, {}},
-            {"momentum", "SGD with heavy-ball momentum; weight_decay as sgd",
-             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(momentum<V>(), s); }, {"nesterov"}, {}},
-            {"nesterov", "SGD with Nesterov momentum; weight_decay as sgd",
-             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(nesterov<V>(), s); }, {"nesterov", "dampening"}, {}},
-            {"adam", "Adam (amsgrad: AMSGrad); weight_decay is L2, added to the gradient",
-             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(adam<V>(), s); }, {}, {}},
-            {"amsgrad", "Adam with the running maximum of v; weight_decay as adam",
-             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(amsgrad<V>(), s); }, {"amsgrad"}, {}},
-            {"adamw", "AdamW; weight_decay is decoupled, theta -= lr*wd*theta",
-             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(adamw<V>(), s); }, {}, {}},
-            {"lamb", "LAMB; weight_decay is added to the update inside the trust ratio",
-             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(lamb<V>(), s); }, {"amsgrad"}, {}},
-            {"lars", "LARS; weight_decay enters the local rate and the update",
-             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(lars<V>(), s); }, {"dampening", "nesterov"}, {}},
-            {"rmsprop", "RMSprop; weight_decay is L2, added to the gradient",
-             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(rmsprop<V>(), s); }, {"dampening", "nesterov"}, {}},
-            {"adagrad", "Adagrad; weight_decay is L2, added to the gradient",
-             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(adagrad<V>(), s); }, {"schedule.lr", "schedule.decay"},
+            {"sgd",
+             "PyTorch SGD; weight_decay adds wd*theta to the gradient (L2)",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(sgd<V>(), s); },
+             {},
+             {}},
+            {"momentum",
+             "SGD with heavy-ball momentum; weight_decay as sgd",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(momentum<V>(), s); },
+             {"nesterov"},
+             {}},
+            {"nesterov",
+             "SGD with Nesterov momentum; weight_decay as sgd",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(nesterov<V>(), s); },
+             {"nesterov", "dampening"},
+             {}},
+            {"adam",
+             "Adam (amsgrad: AMSGrad); weight_decay is L2, added to the gradient",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(adam<V>(), s); },
+             {},
+             {}},
+            {"amsgrad",
+             "Adam with the running maximum of v; weight_decay as adam",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(amsgrad<V>(), s); },
+             {"amsgrad"},
+             {}},
+            {"adamw",
+             "AdamW; weight_decay is decoupled, theta -= lr*wd*theta",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(adamw<V>(), s); },
+             {},
+             {}},
+            {"lamb",
+             "LAMB; weight_decay is added to the update inside the trust ratio",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(lamb<V>(), s); },
+             {"amsgrad"},
+             {}},
+            {"lars",
+             "LARS; weight_decay enters the local rate and the update",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(lars<V>(), s); },
+             {"dampening", "nesterov"},
+             {}},
+            {"rmsprop",
+             "RMSprop; weight_decay is L2, added to the gradient",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(rmsprop<V>(), s); },
+             {"dampening", "nesterov"},
+             {}},
+            {"adagrad",
+             "Adagrad; weight_decay is L2, added to the gradient",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(adagrad<V>(), s); },
+             {"schedule.lr", "schedule.decay"},
              {{"lr", "schedule.lr"}, {"lr_decay", "schedule.decay"}}},
-            {"lion", "Lion; weight_decay is decoupled, theta -= lr*wd*theta",
-             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(lion<V>(), s); }, {}, {}},
-            {"nadam", "NAdam; weight_decay is L2, or decoupled (theta -= lr*wd*theta) with decoupled_weight_decay",
-             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(nadam<V>(), s); }, {}, {}},
-            {"radam", "RAdam; weight_decay is L2, or decoupled (theta -= lr*wd*theta) with decoupled_weight_decay",
-             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(radam<V>(), s); }, {}, {}},
-            {"adamax", "Adamax (Adam with the infinity norm); weight_decay is L2, added to the gradient",
-             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(adamax<V>(), s); }, {}, {}},
-            {"adadelta", "Adadelta; weight_decay is L2, added to the gradient",
-             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(adadelta<V>(), s); }, {}, {}},
-            {"rprop", "Rprop (full-batch): per-element step sizes from the gradient's sign; lr is the first step size",
-             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(rprop<V>(), s); }, {}, {}},
-            {"asgd", "Averaged SGD; weight_decay is L2, added to the gradient; the average ax starts after t0 steps",
-             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(asgd<V>(), s); }, {}, {}},
-            {"adafactor", "Adafactor (torch 2.5): factored second moments, relative step, update clipping; weight_decay is decoupled, theta -= lr*wd*theta",
-             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(adafactor<V>(), s); }, {}, {}},
-            {"sgd_schedule_free", "Schedule-free SGD; weight_decay is L2 at y; eval() gives the averaged x",
-             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(sgd_schedule_free<V>(), s); }, {}, {}},
-            {"adamw_schedule_free", "Schedule-free AdamW; weight_decay is taken at y after the normalisation; eval() gives x",
-             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(adamw_schedule_free<V>(), s); }, {}, {}},
+            {"lion",
+             "Lion; weight_decay is decoupled, theta -= lr*wd*theta",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(lion<V>(), s); },
+             {},
+             {}},
+            {"nadam",
+             "NAdam; weight_decay is L2, or decoupled (theta -= lr*wd*theta) with decoupled_weight_decay",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(nadam<V>(), s); },
+             {},
+             {}},
+            {"radam",
+             "RAdam; weight_decay is L2, or decoupled (theta -= lr*wd*theta) with decoupled_weight_decay",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(radam<V>(), s); },
+             {},
+             {}},
+            {"adamax",
+             "Adamax (Adam with the infinity norm); weight_decay is L2, added to the gradient",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(adamax<V>(), s); },
+             {},
+             {}},
+            {"adadelta",
+             "Adadelta; weight_decay is L2, added to the gradient",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(adadelta<V>(), s); },
+             {},
+             {}},
+            {"rprop",
+             "Rprop (full-batch): per-element step sizes from the gradient's sign; lr is the first step size",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(rprop<V>(), s); },
+             {},
+             {}},
+            {"asgd",
+             "Averaged SGD; weight_decay is L2, added to the gradient; the average ax starts after t0 steps",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(asgd<V>(), s); },
+             {},
+             {}},
+            {"adafactor",
+             "Adafactor (torch 2.5): factored second moments, relative step, update clipping; weight_decay is "
+             "decoupled, theta -= lr*wd*theta",
+             [](const std::vector<hyperparameter_setting>& s) { return detail::with_settings<V>(adafactor<V>(), s); },
+             {},
+             {}},
+            {"sgd_schedule_free",
+             "Schedule-free SGD; weight_decay is L2 at y; eval() gives the averaged x",
+             [](const std::vector<hyperparameter_setting>& s) {
+                 return detail::with_settings<V>(sgd_schedule_free<V>(), s);
+             },
+             {},
+             {}},
+            {"adamw_schedule_free",
+             "Schedule-free AdamW; weight_decay is taken at y after the normalisation; eval() gives x",
+             [](const std::vector<hyperparameter_setting>& s) {
+                 return detail::with_settings<V>(adamw_schedule_free<V>(), s);
+             },
+             {},
+             {}},
         };
         return table;
     }
@@ -594,8 +669,8 @@ namespace xoptim
             }
             std::string names;
             for (const auto n : optimizer_names<V>()) { names += (names.empty() ? "" : ", ") + std::string(n); }
-            throw std::invalid_argument("xoptim::make_optimizer: unknown optimizer '" + std::string(name) + "' (choose from: "
-                                        + names + ")");
+            throw std::invalid_argument("xoptim::make_optimizer: unknown optimizer '" + std::string(name)
+                                        + "' (choose from: " + names + ")");
         }
     }
 
@@ -631,14 +706,23 @@ namespace xoptim
         {
             for (const auto& info : opt.hyperparameter_entries())
             {
-                if (info.path == target) { out.push_back({std::string(alias), info.is_bool, opt.get(0, target), info.help}); }
+                if (info.path == target)
+                {
+                    out.push_back({std::string(alias), info.is_bool, opt.get(0, target), info.help});
+                }
             }
         }
         // The rate first, the rest in chain order (a plain loop: no temporary buffer).
         std::vector<optimizer_option> ordered;
         ordered.reserve(out.size());
-        for (const auto& o : out) { if (o.name == "lr") { ordered.push_back(o); } }
-        for (const auto& o : out) { if (o.name != "lr") { ordered.push_back(o); } }
+        for (const auto& o : out)
+        {
+            if (o.name == "lr") { ordered.push_back(o); }
+        }
+        for (const auto& o : out)
+        {
+            if (o.name != "lr") { ordered.push_back(o); }
+        }
         return ordered;
     }
 
@@ -658,13 +742,14 @@ namespace xoptim
             // Named, not a structured binding: clang 14 cannot capture a binding in a lambda.
             const std::string& key = setting.first;
             const double value = setting.second;
-            const bool taken = std::any_of(options.begin(), options.end(), [&](const auto& o) { return o.name == key; });
+            const bool taken =
+                std::any_of(options.begin(), options.end(), [&](const auto& o) { return o.name == key; });
             if (!taken)
             {
                 std::string takes;
                 for (const auto& o : options) { takes += (takes.empty() ? "" : ", ") + o.name; }
-                throw std::invalid_argument(std::string(name) + ": '" + key + "' is not one of its hyperparameters (it takes "
-                                            + takes + ")");
+                throw std::invalid_argument(std::string(name) + ": '" + key
+                                            + "' is not one of its hyperparameters (it takes " + takes + ")");
             }
             std::string target = key;
             for (const auto& [alias, chain_name] : e.aliases)
@@ -677,7 +762,8 @@ namespace xoptim
     }
 
     template <class V = double>
-    any_optimizer<V> make_optimizer(std::string_view name, std::initializer_list<std::pair<std::string_view, double>> settings)
+    any_optimizer<V> make_optimizer(std::string_view name,
+                                    std::initializer_list<std::pair<std::string_view, double>> settings)
     {
         std::vector<hyperparameter_setting> s;
         for (const auto& [k, v] : settings) { s.emplace_back(std::string(k), v); }

@@ -28,12 +28,14 @@ namespace xoptim
     // place (an xt::xtensor of any rank, xt::xarray, xt::xtensor_fixed, a view into one, an
     // xt::adapt). Const tensors and read-only expressions (2.0 * g) are not.
     template <class T>
-    concept gradient_tensor = xt::is_xexpression<std::remove_cv_t<T>>::value
-        && std::floating_point<typename std::remove_cv_t<T>::value_type>
-        && requires(T& t, typename std::remove_cv_t<T>::value_type v) {
-               { t.size() } -> std::convertible_to<std::size_t>;
-               *t.begin() *= v;
-           };
+    concept gradient_tensor = xt::is_xexpression<std::remove_cv_t<T>>::value && std::floating_point<
+        typename std::remove_cv_t<T>::value_type> && requires(T& t, typename std::remove_cv_t<T>::value_type v)
+    {
+        {
+            t.size()
+            } -> std::convertible_to<std::size_t>;
+        *t.begin() *= v;
+    };
 
     class gradient_ref;
 
@@ -41,30 +43,24 @@ namespace xoptim
     {
         template <class T>
         struct is_reference_wrapper : std::false_type
-        {
-        };
+        {};
         template <class T>
         struct is_reference_wrapper<std::reference_wrapper<T>> : std::true_type
-        {
-        };
+        {};
 
         // Tensors that own their elements: a temporary one is a copy, and clipping it is lost.
         template <class T>
         struct owns_elements : std::false_type
-        {
-        };
+        {};
         template <class EC, std::size_t N, xt::layout_type L, class Tag>
         struct owns_elements<xt::xtensor_container<EC, N, L, Tag>> : std::true_type
-        {
-        };
+        {};
         template <class EC, xt::layout_type L, class SC, class Tag>
         struct owns_elements<xt::xarray_container<EC, L, SC, Tag>> : std::true_type
-        {
-        };
+        {};
         template <class ET, class S, xt::layout_type L, bool SH, class Tag>
         struct owns_elements<xt::xfixed_container<ET, S, L, SH, Tag>> : std::true_type
-        {
-        };
+        {};
         template <class T>
         inline constexpr bool owns_elements_v = owns_elements<std::remove_cvref_t<T>>::value;
     }
@@ -73,14 +69,15 @@ namespace xoptim
     // std::reference_wrapper of one, or an xoptim::gradient_ref (any tensor type, type-erased).
     // H may be a reference type (a range's reference type); a const tensor is not an entry.
     template <class H>
-    concept gradient_handle = gradient_tensor<std::remove_reference_t<H>>
-        || std::same_as<std::remove_cvref_t<H>, gradient_ref>
-        || (detail::is_reference_wrapper<std::remove_cvref_t<H>>::value
-            && gradient_tensor<typename std::remove_cvref_t<H>::type>)
-        || requires(std::remove_reference_t<H>& h) {
-               { static_cast<bool>(h) };
-               requires gradient_tensor<std::remove_reference_t<decltype(*h)>>;
-           };
+    concept gradient_handle =
+        gradient_tensor<std::remove_reference_t<H>> || std::same_as<std::remove_cvref_t<H>, gradient_ref> ||(
+            detail::is_reference_wrapper<std::remove_cvref_t<H>>::value&&
+                gradient_tensor<typename std::remove_cvref_t<H>::type>)
+        || requires(std::remove_reference_t<H>& h)
+    {
+        {static_cast<bool>(h)};
+        requires gradient_tensor<std::remove_reference_t<decltype(*h)>>;
+    };
 
     // A range of gradients (std::vector, std::array, std::span, ...) that can be read twice.
     template <class R>
@@ -97,18 +94,20 @@ namespace xoptim
 
     // A tuple of gradients of different types: std::tie(gW1, gb1, gW2, gb2).
     template <class T>
-    concept gradient_tuple = !std::ranges::range<T>
-        && requires { typename std::tuple_size<std::remove_cvref_t<T>>::type; }
-        && detail::tuple_of_handles<std::remove_reference_t<T>>(
-            std::make_index_sequence<std::tuple_size_v<std::remove_cvref_t<T>>>{});
+    concept gradient_tuple = !std::ranges::range<T> && requires
+    {
+        typename std::tuple_size<std::remove_cvref_t<T>>::type;
+    }
+    &&detail::tuple_of_handles<std::remove_reference_t<T>>(
+        std::make_index_sequence<std::tuple_size_v<std::remove_cvref_t<T>>>{});
 
     namespace detail
     {
         template <class T, std::size_t... I>
         constexpr bool tuple_owns_elements(std::index_sequence<I...>)
         {
-            return ((!std::is_reference_v<std::tuple_element_t<I, T>>
-                     && owns_elements_v<std::tuple_element_t<I, T>>) || ...);
+            return ((!std::is_reference_v<std::tuple_element_t<I, T>> && owns_elements_v<std::tuple_element_t<I, T>>)
+                    || ...);
         }
 
         // A temporary that holds its own tensors (std::vector{gW, gb}, std::make_tuple(gW, gb),
@@ -135,8 +134,9 @@ namespace xoptim
     // list of one, as in PyTorch), a gradient_range or a gradient_tuple; a temporary only if it
     // refers to the caller's tensors (std::span, std::tie, pointers, reference wrappers, views).
     template <class L>
-    concept gradient_list = (gradient_tensor<std::remove_reference_t<L>> || gradient_range<L> || gradient_tuple<L>)
-        && !detail::temporary_copy<L>();
+    concept gradient_list =
+        (gradient_tensor<
+             std::remove_reference_t<L>> || gradient_range<L> || gradient_tuple<L>)&&!detail::temporary_copy<L>();
 
     // ---- the error ----------------------------------------------------------------------------
 
@@ -146,9 +146,9 @@ namespace xoptim
     {
     public:
         nonfinite_norm(double norm, double norm_type, std::optional<std::size_t> tensor = std::nullopt)
-            : std::domain_error(message(norm, norm_type, tensor)), m_norm(norm), m_norm_type(norm_type), m_tensor(tensor)
-        {
-        }
+            : std::domain_error(message(norm, norm_type, tensor)), m_norm(norm), m_norm_type(norm_type),
+              m_tensor(tensor)
+        {}
 
         // The total norm (nan, inf) and its order.
         double norm() const noexcept { return m_norm; }
@@ -161,10 +161,12 @@ namespace xoptim
         static std::string message(double norm, double norm_type, std::optional<std::size_t> tensor)
         {
             std::string m = "xoptim::clip_grad_norm: the total norm of order " + detail::format_value(norm_type)
-                            + " of the gradients is " + (std::isnan(norm) ? std::string("nan") : detail::format_value(norm));
+                            + " of the gradients is "
+                            + (std::isnan(norm) ? std::string("nan") : detail::format_value(norm));
             if (tensor) { m += " (tensor " + std::to_string(*tensor) + "'s norm is not finite)"; }
-            return m + ", so they cannot be clipped; nothing was changed (error_if_nonfinite = false scales them "
-                       "by the non-finite norm anyway)";
+            return m
+                   + ", so they cannot be clipped; nothing was changed (error_if_nonfinite = false scales them "
+                     "by the non-finite norm anyway)";
         }
 
         double m_norm, m_norm_type;
@@ -248,7 +250,12 @@ namespace xoptim
         auto contiguous_data(T& t)
         {
             using pointer = decltype(std::addressof(*t.begin()));
-            if constexpr (requires { t.data(); t.data_offset(); t.strides(); t.shape(); })
+            if constexpr (requires {
+                              t.data();
+                              t.data_offset();
+                              t.strides();
+                              t.shape();
+                          })
             {
                 const auto& shape = t.shape();
                 const auto& strides = t.strides();
@@ -260,10 +267,7 @@ namespace xoptim
                 }
                 return pointer{t.data() + t.data_offset()};
             }
-            else
-            {
-                return pointer{};
-            }
+            else { return pointer{}; }
         }
 
         // The sum of |x|^p (or the largest |x|) over t, each element converted to double. A
@@ -287,10 +291,7 @@ namespace xoptim
                     for (std::size_t j = 1; j < 4; ++j) { add_magnitude<K>(s[0], s[j], p); }
                     return s[0];
                 }
-                else
-                {
-                    return (s[0] + s[1]) + (s[2] + s[3]);
-                }
+                else { return (s[0] + s[1]) + (s[2] + s[3]); }
             }
             double s = 0.0;
             for (auto it = t.begin(); it != t.end(); ++it) { add_magnitude<K>(s, static_cast<double>(*it), p); }
@@ -356,10 +357,10 @@ namespace xoptim
     {
     public:
         template <gradient_tensor T>
-        gradient_ref(T& tensor) noexcept // NOLINT(google-explicit-constructor): a list of tensors converts entry by entry
+        gradient_ref(
+            T& tensor) noexcept  // NOLINT(google-explicit-constructor): a list of tensors converts entry by entry
             : m_tensor(static_cast<void*>(std::addressof(tensor))), m_ops(&detail::grad_norm::erased_ops_for<T>)
-        {
-        }
+        {}
         template <gradient_tensor T>
         gradient_ref(const T&&) = delete;
 
@@ -392,10 +393,16 @@ namespace xoptim
 
         inline double norm_of(const gradient_ref& r, order o) { return access::norm(r, o); }
         template <gradient_tensor T>
-        double norm_of(T& t, order o) { return tensor_norm(t, o); }
+        double norm_of(T& t, order o)
+        {
+            return tensor_norm(t, o);
+        }
         inline void scale(const gradient_ref& r, double c) { access::scale(r, c); }
         template <gradient_tensor T>
-        void scale(T& t, double c) { scale_tensor(t, c); }
+        void scale(T& t, double c)
+        {
+            scale_tensor(t, c);
+        }
 
         // f(entry) for every entry of the list, in order.
         template <class L, class F>
@@ -414,8 +421,14 @@ namespace xoptim
 
         inline void check_arguments(double max_norm, double norm_type)
         {
-            if (!(max_norm >= 0.0)) { invalid("xoptim::clip_grad_norm", "max_norm", max_norm, ">= 0 (inf: no clipping)"); }
-            if (!(norm_type > 0.0)) { invalid("xoptim::clip_grad_norm", "norm_type", norm_type, "> 0 (inf: the maximum norm)"); }
+            if (!(max_norm >= 0.0))
+            {
+                invalid("xoptim::clip_grad_norm", "max_norm", max_norm, ">= 0 (inf: no clipping)");
+            }
+            if (!(norm_type > 0.0))
+            {
+                invalid("xoptim::clip_grad_norm", "norm_type", norm_type, "> 0 (inf: the maximum norm)");
+            }
         }
     }
 

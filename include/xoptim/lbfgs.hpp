@@ -72,14 +72,14 @@ namespace xoptim
         static constexpr std::size_t loss_value = std::numeric_limits<std::size_t>::max();
 
         nonfinite_closure(std::size_t evaluation, std::size_t element, double value)
-            : std::domain_error("xoptim::lbfgs::step: evaluation " + std::to_string(evaluation) + " of the closure in this step "
-                                + (element == loss_value ? std::string("returned a loss of ")
-                                                         : "wrote a gradient of " + std::string(describe(value)) + " at element "
-                                                               + std::to_string(element) + std::string(" (flat index); value "))
-                                + describe(value) + "; nothing was changed")
-            , m_evaluation(evaluation), m_element(element), m_value(value)
-        {
-        }
+            : std::domain_error(
+                "xoptim::lbfgs::step: evaluation " + std::to_string(evaluation) + " of the closure in this step "
+                + (element == loss_value ? std::string("returned a loss of ")
+                                         : "wrote a gradient of " + std::string(describe(value)) + " at element "
+                                               + std::to_string(element) + std::string(" (flat index); value "))
+                + describe(value) + "; nothing was changed"),
+              m_evaluation(evaluation), m_element(element), m_value(value)
+        {}
 
         // 1 for the evaluation at the parameters given, counting up.
         std::size_t evaluation() const noexcept { return m_evaluation; }
@@ -109,12 +109,16 @@ namespace xoptim
         // One tensor: contiguous row-major storage of V (an xtensor, xarray, xtensor_fixed or
         // adaptor over a buffer).
         template <class P, class V>
-        concept tensor_of = requires(P& p) {
-            { p.data() } -> std::convertible_to<const V*>;
+        concept tensor_of = requires(P& p)
+        {
+            {
+                p.data()
+                } -> std::convertible_to<const V*>;
             p.size();
             p.shape();
             p.strides();
-        } && std::is_same_v<std::remove_cv_t<typename P::value_type>, V>;
+        }
+        &&std::is_same_v<std::remove_cv_t<typename P::value_type>, V>;
 
         template <class P>
         bool contiguous(const P& p)
@@ -162,8 +166,9 @@ namespace xoptim
                 std::size_t k = 0;
                 for (auto& p : params)
                 {
-                    static_assert(tensor_of<std::remove_cvref_t<decltype(p)>, V>,
-                                  "xoptim::lbfgs: parameters are a tensor of the optimizer's value type or a range of them");
+                    static_assert(
+                        tensor_of<std::remove_cvref_t<decltype(p)>, V>,
+                        "xoptim::lbfgs: parameters are a tensor of the optimizer's value type or a range of them");
                     check_tensor<V>(p, k++);
                     out.push_back({p.data(), p.size()});
                 }
@@ -178,7 +183,8 @@ namespace xoptim
     template <class V = double>
     class lbfgs
     {
-        static_assert(std::is_same_v<V, float> || std::is_same_v<V, double>, "xoptim::lbfgs: V must be float or double");
+        static_assert(std::is_same_v<V, float> || std::is_same_v<V, double>,
+                      "xoptim::lbfgs: V must be float or double");
 
     public:
         using value_type = V;
@@ -302,7 +308,10 @@ namespace xoptim
                 scatter(m_params_backup);
                 std::swap(m_state, m_backup);
                 ++m_skipped;
-                if (m_policy == nonfinite_policy::throw_error) { throw nonfinite_closure(e.evaluation, e.element, e.value); }
+                if (m_policy == nonfinite_policy::throw_error)
+                {
+                    throw nonfinite_closure(e.evaluation, e.element, e.value);
+                }
                 return e.first_loss;
             }
         }
@@ -338,12 +347,16 @@ namespace xoptim
         void check_finite(double loss, const vector_type& grad)
         {
             if (m_evals_in_step == 1) { m_first_loss = loss; }
-            if (!std::isfinite(loss)) { throw detail::lbfgs_ops_nonfinite{m_evals_in_step, nonfinite_closure::loss_value, loss, m_first_loss}; }
+            if (!std::isfinite(loss))
+            {
+                throw detail::lbfgs_ops_nonfinite{m_evals_in_step, nonfinite_closure::loss_value, loss, m_first_loss};
+            }
             for (std::size_t i = 0; i < grad.size(); ++i)
             {
                 if (!std::isfinite(grad.data()[i]))
                 {
-                    throw detail::lbfgs_ops_nonfinite{m_evals_in_step, i, static_cast<double>(grad.data()[i]), m_first_loss};
+                    throw detail::lbfgs_ops_nonfinite{m_evals_in_step, i, static_cast<double>(grad.data()[i]),
+                                                      m_first_loss};
                 }
             }
         }
@@ -388,7 +401,8 @@ namespace xoptim
             for (const auto& s : m_segments)
             {
                 auto p = xt::adapt(s.data, s.size, xt::no_ownership(), std::array<std::size_t, 1>{s.size});
-                const auto dv = xt::adapt(d.data() + offset, s.size, xt::no_ownership(), std::array<std::size_t, 1>{s.size});
+                const auto dv =
+                    xt::adapt(d.data() + offset, s.size, xt::no_ownership(), std::array<std::size_t, 1>{s.size});
                 xt::noalias(p) += tv * dv;
                 offset += s.size;
             }

@@ -256,8 +256,8 @@ namespace xoptim
             {
                 std::string schedule_name = "a schedule";
                 if constexpr (requires { S::name; }) { schedule_name = std::string(S::name); }
-                throw std::invalid_argument(std::string(who) + ": lr = " + format_value(lr.value()) + " and a schedule ("
-                                            + schedule_name
+                throw std::invalid_argument(std::string(who) + ": lr = " + format_value(lr.value())
+                                            + " and a schedule (" + schedule_name
                                             + ") were both given; the schedule sets the rate, so leave lr out");
             }
         }
@@ -286,7 +286,8 @@ namespace xoptim
     auto sgd(const sgd_options& o = {})
     {
         return detail::named<V>("sgd", sgd_rule<double>(add_weight_decay{o.weight_decay},
-                                                        trace{o.momentum, o.dampening, o.nesterov}, scale_by_lr<double>{o.lr}));
+                                                        trace{o.momentum, o.dampening, o.nesterov},
+                                                        scale_by_lr<double>{o.lr}));
     }
 
     namespace detail
@@ -328,8 +329,8 @@ namespace xoptim
         template <class V, schedule S>
         auto make_adam(const char* who, const adam_options& o, S lr, bool amsgrad)
         {
-            return named<V>(who, adam_rule<S>(add_weight_decay{o.weight_decay}, scale_by_adam{o.beta1, o.beta2, o.eps, amsgrad},
-                                              scale_by_lr<S>{lr}));
+            return named<V>(who, adam_rule<S>(add_weight_decay{o.weight_decay},
+                                              scale_by_adam{o.beta1, o.beta2, o.eps, amsgrad}, scale_by_lr<S>{lr}));
         }
     }
 
@@ -369,29 +370,30 @@ namespace xoptim
         template <class V, schedule S>
         auto make_lamb(const lamb_options& o, S lr)
         {
-            return named<V>("lamb", lamb_rule<S>(scale_by_adam{o.beta1, o.beta2, o.eps, false},
-                                                 add_decayed_weights{o.weight_decay},
-                                                 scale_by_trust_ratio{o.trust_clip, o.trust_ratio}, scale_by_lr<S>{lr}));
+            return named<V>(
+                "lamb", lamb_rule<S>(scale_by_adam{o.beta1, o.beta2, o.eps, false}, add_decayed_weights{o.weight_decay},
+                                     scale_by_trust_ratio{o.trust_clip, o.trust_ratio}, scale_by_lr<S>{lr}));
         }
         template <class V, schedule S>
         auto make_lars(const lars_options& o, S lr)
         {
-            return named<V>("lars", lars_rule<S>(scale_by_lars_ratio{o.trust_coefficient, o.weight_decay, o.trust_ratio},
-                                                 scale_by_lr<S>{lr}, trace{o.momentum, 0.0, false}));
+            return named<V>("lars",
+                            lars_rule<S>(scale_by_lars_ratio{o.trust_coefficient, o.weight_decay, o.trust_ratio},
+                                         scale_by_lr<S>{lr}, trace{o.momentum, 0.0, false}));
         }
         template <class V, schedule S>
         auto make_rmsprop(const rmsprop_options& o, S lr)
         {
-            return named<V>("rmsprop", rmsprop_rule<S>(add_weight_decay{o.weight_decay},
-                                                       scale_by_rms{o.alpha, o.eps, o.centered},
-                                                       trace{o.momentum, 0.0, false}, scale_by_lr<S>{lr}));
+            return named<V>("rmsprop",
+                            rmsprop_rule<S>(add_weight_decay{o.weight_decay}, scale_by_rms{o.alpha, o.eps, o.centered},
+                                            trace{o.momentum, 0.0, false}, scale_by_lr<S>{lr}));
         }
         template <class V, schedule S>
         auto make_adagrad(const adagrad_options& o, S lr)
         {
-            return named<V>("adagrad", adagrad_rule<S>(add_weight_decay{o.weight_decay},
-                                                       scale_by_rss{o.eps, o.initial_accumulator_value},
-                                                       scale_by_lr<S>{lr}));
+            return named<V>("adagrad",
+                            adagrad_rule<S>(add_weight_decay{o.weight_decay},
+                                            scale_by_rss{o.eps, o.initial_accumulator_value}, scale_by_lr<S>{lr}));
         }
         template <class V, schedule S>
         auto make_lion(const lion_options& o, S lr)
@@ -508,14 +510,14 @@ namespace xoptim
         template <class V, schedule S>
         auto make_adamax(const adamax_options& o, S lr)
         {
-            return named<V>("adamax", adamax_rule<S>(add_weight_decay{o.weight_decay}, scale_by_adamax{o.beta1, o.beta2, o.eps},
-                                                     scale_by_lr<S>{lr}));
+            return named<V>("adamax", adamax_rule<S>(add_weight_decay{o.weight_decay},
+                                                     scale_by_adamax{o.beta1, o.beta2, o.eps}, scale_by_lr<S>{lr}));
         }
         template <class V, schedule S>
         auto make_adadelta(const adadelta_options& o, S lr)
         {
-            return named<V>("adadelta", adadelta_rule<S>(add_weight_decay{o.weight_decay}, scale_by_adadelta{o.rho, o.eps},
-                                                         scale_by_lr<S>{lr}));
+            return named<V>("adadelta", adadelta_rule<S>(add_weight_decay{o.weight_decay},
+                                                         scale_by_adadelta{o.rho, o.eps}, scale_by_lr<S>{lr}));
         }
     }
 
@@ -572,15 +574,15 @@ namespace xoptim
     template <class V = double>
     auto rprop(const rprop_options& o = {})
     {
-        return detail::named<V>("rprop", rprop_rule(scale_by_rprop{o.lr, o.eta_minus, o.eta_plus, o.step_size_min,
-                                                                   o.step_size_max}));
+        return detail::named<V>(
+            "rprop", rprop_rule(scale_by_rprop{o.lr, o.eta_minus, o.eta_plus, o.step_size_min, o.step_size_max}));
     }
 
     template <class V = double>
     auto asgd(const asgd_options& o = {})
     {
-        return detail::named<V>("asgd", asgd_rule(add_weight_decay{o.weight_decay},
-                                                  scale_by_asgd{o.lr, o.lambd, o.alpha, o.t0}));
+        return detail::named<V>(
+            "asgd", asgd_rule(add_weight_decay{o.weight_decay}, scale_by_asgd{o.lr, o.lambd, o.alpha, o.t0}));
     }
 
     // Adafactor as torch 2.5 defines it: factored second moments for tensors of rank >= 2,
@@ -635,19 +637,18 @@ namespace xoptim
     template <class V = double>
     auto sgd_schedule_free(const sgd_schedule_free_options& o = {})
     {
-        return detail::named<V>("sgd_schedule_free",
-                                sgd_schedule_free_rule(add_decayed_weights{o.weight_decay},
-                                                       schedule_free_sgd{o.lr, o.momentum, o.warmup_steps, o.r,
-                                                                         o.weight_lr_power}));
+        return detail::named<V>(
+            "sgd_schedule_free",
+            sgd_schedule_free_rule(add_decayed_weights{o.weight_decay},
+                                   schedule_free_sgd{o.lr, o.momentum, o.warmup_steps, o.r, o.weight_lr_power}));
     }
 
     template <class V = double>
     auto adamw_schedule_free(const adamw_schedule_free_options& o = {})
     {
-        return detail::named<V>("adamw_schedule_free",
-                                adamw_schedule_free_rule(scale_by_bias_corrected_rms{o.beta2, o.eps},
-                                                         add_decayed_weights{o.weight_decay},
-                                                         schedule_free_adamw{o.lr, o.beta1, o.warmup_steps, o.r,
-                                                                             o.weight_lr_power}));
+        return detail::named<V>(
+            "adamw_schedule_free",
+            adamw_schedule_free_rule(scale_by_bias_corrected_rms{o.beta2, o.eps}, add_decayed_weights{o.weight_decay},
+                                     schedule_free_adamw{o.lr, o.beta1, o.warmup_steps, o.r, o.weight_lr_power}));
     }
 }

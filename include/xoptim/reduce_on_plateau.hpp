@@ -2,10 +2,10 @@
 // reduce_on_plateau: lowers each group's rate to max(lr * factor, min_lr) once a metric has not
 // improved for more than `patience` steps; PyTorch 1.13 torch.optim.lr_scheduler.ReduceLROnPlateau.
 
+#include <cmath>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
-#include <cmath>
 #include <initializer_list>
 #include <limits>
 #include <stdexcept>
@@ -21,9 +21,14 @@ namespace xoptim
     // An optimizer whose rates can be read and set by group: the number of groups, the rate the
     // next step of group g uses (`get(g, "lr")`) and a new one (`set(g, "lr", x)`).
     template <class O>
-    concept lr_steerable = requires(O& opt, std::size_t group, const char* name, double value) {
-        { opt.group_count() } -> std::convertible_to<std::size_t>;
-        { opt.get(group, name) } -> std::convertible_to<double>;
+    concept lr_steerable = requires(O& opt, std::size_t group, const char* name, double value)
+    {
+        {
+            opt.group_count()
+            } -> std::convertible_to<std::size_t>;
+        {
+            opt.get(group, name)
+            } -> std::convertible_to<double>;
         opt.set(group, name, value);
     };
 
@@ -77,7 +82,7 @@ namespace xoptim
     class group_values
     {
     public:
-        group_values(double value = 0.0) : m_values{value} {} // NOLINT(google-explicit-constructor)
+        group_values(double value = 0.0) : m_values{value} {}  // NOLINT(google-explicit-constructor)
         group_values(std::initializer_list<double> values) : m_values(values) {}
         explicit group_values(std::vector<double> values) : m_values(std::move(values)) {}
 
@@ -182,10 +187,7 @@ namespace xoptim
                 s.best = metric;
                 s.num_bad_epochs = 0;
             }
-            else
-            {
-                ++s.num_bad_epochs;
-            }
+            else { ++s.num_bad_epochs; }
             if (s.cooldown_counter > 0)
             {
                 --s.cooldown_counter;
@@ -225,7 +227,10 @@ namespace xoptim
         // Continues from a saved state. A nan best is a std::invalid_argument, nothing changed.
         void restore(const reduce_on_plateau_state& s)
         {
-            if (std::isnan(s.best)) { detail::invalid("reduce_on_plateau::restore", "best", s.best, "a number or +-inf"); }
+            if (std::isnan(s.best))
+            {
+                detail::invalid("reduce_on_plateau::restore", "best", s.best, "a number or +-inf");
+            }
             m_state = s;
         }
 
@@ -243,10 +248,9 @@ namespace xoptim
             const std::size_t groups = static_cast<std::size_t>(m_optimizer->group_count());
             if (m_options.min_lr.per_group() && m_options.min_lr.values().size() != groups)
             {
-                throw std::invalid_argument("reduce_on_plateau: min_lr has "
-                                            + std::to_string(m_options.min_lr.values().size())
-                                            + " values, one per group, but the optimizer has "
-                                            + std::to_string(groups) + " groups");
+                throw std::invalid_argument(
+                    "reduce_on_plateau: min_lr has " + std::to_string(m_options.min_lr.values().size())
+                    + " values, one per group, but the optimizer has " + std::to_string(groups) + " groups");
             }
         }
 

@@ -9,8 +9,8 @@
 #include <cstdint>
 #include <numbers>
 #include <string>
-#include <type_traits>
 #include <string_view>
+#include <type_traits>
 
 #include "core/hyperparameters.hpp"
 #include "core/validate.hpp"
@@ -18,10 +18,12 @@
 namespace xoptim
 {
     template <class S>
-    concept schedule = std::is_arithmetic_v<S>
-        || (std::copy_constructible<S> && requires(const S& s, std::uint64_t step) {
-               { s(step) } -> std::convertible_to<double>;
-           });
+    concept schedule = std::is_arithmetic_v<S> ||(std::copy_constructible<S>&& requires(const S& s,
+                                                                                        std::uint64_t step) {
+        {
+            s(step)
+            } -> std::convertible_to<double>;
+    });
 
     // The rate of schedule s after `step` steps.
     template <schedule S>
@@ -94,9 +96,10 @@ namespace xoptim
         }
         static constexpr auto hyperparameters()
         {
-            return std::tuple{param("lr", &step_decay::lr, constraints::non_negative, "initial rate"),
-                              param("step_size", &step_decay::step_size, constraints::at_least_one, "steps between decays"),
-                              param("gamma", &step_decay::gamma, constraints::non_negative, "factor of each decay")};
+            return std::tuple{
+                param("lr", &step_decay::lr, constraints::non_negative, "initial rate"),
+                param("step_size", &step_decay::step_size, constraints::at_least_one, "steps between decays"),
+                param("gamma", &step_decay::gamma, constraints::non_negative, "factor of each decay")};
         }
     };
 
@@ -144,14 +147,8 @@ namespace xoptim
         {
             double t = static_cast<double>(step);
             double len = static_cast<double>(period);
-            if (!restarts)
-            {
-                t = std::min(t, len);
-            }
-            else if (t_mult == 1)
-            {
-                t = std::fmod(t, len);
-            }
+            if (!restarts) { t = std::min(t, len); }
+            else if (t_mult == 1) { t = std::fmod(t, len); }
             else
             {
                 while (t >= len)
@@ -168,16 +165,18 @@ namespace xoptim
             if (!std::isfinite((lr - eta_min) * 2.0))
             {
                 detail::invalid_named(owner, "cosine_decay.lr", lr,
-                                      "such that (lr - eta_min) * 2 is finite (eta_min is " + detail::format_value(eta_min) + ")");
+                                      "such that (lr - eta_min) * 2 is finite (eta_min is "
+                                          + detail::format_value(eta_min) + ")");
             }
         }
         static constexpr auto hyperparameters()
         {
-            return std::tuple{param("lr", &cosine_decay::lr, constraints::non_negative, "initial (largest) rate"),
-                              param("period", &cosine_decay::period, constraints::at_least_one, "steps of the first period"),
-                              param("eta_min", &cosine_decay::eta_min, constraints::non_negative, "smallest rate"),
-                              param("restarts", &cosine_decay::restarts, constraints::none, "restart after each period"),
-                              param("t_mult", &cosine_decay::t_mult, constraints::at_least_one, "growth of each period")};
+            return std::tuple{
+                param("lr", &cosine_decay::lr, constraints::non_negative, "initial (largest) rate"),
+                param("period", &cosine_decay::period, constraints::at_least_one, "steps of the first period"),
+                param("eta_min", &cosine_decay::eta_min, constraints::non_negative, "smallest rate"),
+                param("restarts", &cosine_decay::restarts, constraints::none, "restart after each period"),
+                param("t_mult", &cosine_decay::t_mult, constraints::at_least_one, "growth of each period")};
         }
     };
 
@@ -194,21 +193,25 @@ namespace xoptim
         double operator()(std::uint64_t step) const
         {
             if (step >= warmup_steps) { return rate_at(inner, step - warmup_steps); }
-            const double f = start_factor
-                             + (1.0 - start_factor) * static_cast<double>(step) / static_cast<double>(warmup_steps);
+            const double f =
+                start_factor + (1.0 - start_factor) * static_cast<double>(step) / static_cast<double>(warmup_steps);
             return f * rate_at(inner, 0);
         }
         static constexpr auto hyperparameters()
         {
             return std::tuple_cat(
-                detail::schedule_param("inner", &linear_warmup::inner, constraints::non_negative, "the schedule after warm-up"),
+                detail::schedule_param("inner", &linear_warmup::inner, constraints::non_negative,
+                                       "the schedule after warm-up"),
                 std::tuple{param("warmup_steps", &linear_warmup::warmup_steps, constraints::none, "steps of warm-up"),
                            param("start_factor", &linear_warmup::start_factor, constraints::closed_unit_interval,
                                  "fraction of the rate at the first step")});
         }
         void check_relations(std::string_view owner) const
         {
-            if constexpr (!std::is_arithmetic_v<S> && !declares_hyperparameters<S>) { detail::validate_schedule(inner, owner); }
+            if constexpr (!std::is_arithmetic_v<S> && !declares_hyperparameters<S>)
+            {
+                detail::validate_schedule(inner, owner);
+            }
             detail::check_schedule_relations(inner, owner);
         }
     };
@@ -248,24 +251,27 @@ namespace xoptim
             if (!std::isfinite(initial))
             {
                 detail::invalid_named(owner, "one_cycle.div_factor", div_factor,
-                                      "such that max_lr / div_factor is finite (max_lr is " + detail::format_value(max_lr) + ")");
+                                      "such that max_lr / div_factor is finite (max_lr is "
+                                          + detail::format_value(max_lr) + ")");
             }
             if (!std::isfinite(initial / final_div_factor))
             {
-                detail::invalid_named(owner, "one_cycle.final_div_factor", final_div_factor,
-                                      "such that max_lr / div_factor / final_div_factor is finite (max_lr / div_factor is "
-                                          + detail::format_value(initial) + ")");
+                detail::invalid_named(
+                    owner, "one_cycle.final_div_factor", final_div_factor,
+                    "such that max_lr / div_factor / final_div_factor is finite (max_lr / div_factor is "
+                        + detail::format_value(initial) + ")");
             }
         }
         static constexpr auto hyperparameters()
         {
-            return std::tuple{param("max_lr", &one_cycle::max_lr, constraints::non_negative, "largest rate"),
-                              param("total_steps", &one_cycle::total_steps, constraints::at_least_two, "steps of the cycle"),
-                              param("pct_start", &one_cycle::pct_start, constraints::open_unit_interval,
-                                    "fraction of the cycle spent rising"),
-                              param("div_factor", &one_cycle::div_factor, constraints::positive, "max_lr / initial rate"),
-                              param("final_div_factor", &one_cycle::final_div_factor, constraints::positive,
-                                    "initial rate / final rate")};
+            return std::tuple{
+                param("max_lr", &one_cycle::max_lr, constraints::non_negative, "largest rate"),
+                param("total_steps", &one_cycle::total_steps, constraints::at_least_two, "steps of the cycle"),
+                param("pct_start", &one_cycle::pct_start, constraints::open_unit_interval,
+                      "fraction of the cycle spent rising"),
+                param("div_factor", &one_cycle::div_factor, constraints::positive, "max_lr / initial rate"),
+                param("final_div_factor", &one_cycle::final_div_factor, constraints::positive,
+                      "initial rate / final rate")};
         }
     };
 }

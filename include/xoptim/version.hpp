@@ -10,8 +10,8 @@
 
 #define XOPTIM_DETAIL_STRINGIFY_IMPL(x) #x
 #define XOPTIM_DETAIL_STRINGIFY(x) XOPTIM_DETAIL_STRINGIFY_IMPL(x)
-#define XOPTIM_VERSION_STRING                                                                      \
-    XOPTIM_DETAIL_STRINGIFY(XOPTIM_VERSION_MAJOR)                                                  \
+#define XOPTIM_VERSION_STRING                                                                                          \
+    XOPTIM_DETAIL_STRINGIFY(XOPTIM_VERSION_MAJOR)                                                                      \
     "." XOPTIM_DETAIL_STRINGIFY(XOPTIM_VERSION_MINOR) "." XOPTIM_DETAIL_STRINGIFY(XOPTIM_VERSION_PATCH)
 
 namespace xoptim

@@ -68,7 +68,8 @@ namespace
     params_t make_grads(int k)
     {
         const double s = 1.0 + 0.25 * k;
-        return {xt::xtensor<double, 2>{{0.1 * s, 0.2, -0.3 * s}, {1.0, -1.0 * s, 0.05}}, xt::xtensor<double, 2>{{-0.5 * s}}};
+        return {xt::xtensor<double, 2>{{0.1 * s, 0.2, -0.3 * s}, {1.0, -1.0 * s, 0.05}},
+                xt::xtensor<double, 2>{{-0.5 * s}}};
     }
 
     // Optimizer `name` after `steps` steps on make_params(), which it leaves in `params`.
@@ -143,7 +144,8 @@ namespace
 
     family truncations()
     {
-        family f{"checkpoint: every truncation, and bytes appended", "refused as checkpoint_error; optimizer and parameters unchanged"};
+        family f{"checkpoint: every truncation, and bytes appended",
+                 "refused as checkpoint_error; optimizer and parameters unchanged"};
         for (const auto name : xoptim::optimizer_names<double>())
         {
             params_t p;
@@ -160,7 +162,8 @@ namespace
             {
                 auto longer = bytes;
                 longer.resize(bytes.size() + extra, 0);
-                f.record(refused_unchanged(target, q, before, longer), std::string(name) + ": " + std::to_string(extra) + " bytes appended");
+                f.record(refused_unchanged(target, q, before, longer),
+                         std::string(name) + ": " + std::to_string(extra) + " bytes appended");
             }
         }
         return f;
@@ -169,7 +172,8 @@ namespace
     family other_kinds()
     {
         family f{"checkpoint: loaded into another optimizer or other shapes",
-                 "refused as checkpoint_error, optimizer and parameters unchanged (loaded whole when only the settings differ)"};
+                 "refused as checkpoint_error, optimizer and parameters unchanged (loaded whole when only the settings "
+                 "differ)"};
         const auto names = xoptim::optimizer_names<double>();
         for (const auto from : names)
         {
@@ -195,7 +199,8 @@ namespace
                     {
                         whole = false;
                     }
-                    f.record(whole, std::string(from) + " into " + std::string(to) + " (same kind): not restored whole");
+                    f.record(whole,
+                             std::string(from) + " into " + std::string(to) + " (same kind): not restored whole");
                     continue;
                 }
                 const auto before = snapshot(target, q);
@@ -230,7 +235,11 @@ namespace
         {
             std::cout.flush();
             const pid_t child = ::fork();
-            if (child < 0) { f.record(false, "fork failed"); break; }
+            if (child < 0)
+            {
+                f.record(false, "fork failed");
+                break;
+            }
             if (child == 0)
             {
                 for (std::uint64_t i = 0;; ++i)
@@ -347,9 +356,13 @@ namespace
                 const char c = alphabet[rng() % alphabet.size()];
                 switch (rng() % 3)
                 {
-                case 0: if (at < text.size()) { text[at] = c; } break;
+                case 0:
+                    if (at < text.size()) { text[at] = c; }
+                    break;
                 case 1: text.insert(text.begin() + static_cast<std::ptrdiff_t>(at), c); break;
-                default: if (at < text.size()) { text.erase(at, 1); } break;
+                default:
+                    if (at < text.size()) { text.erase(at, 1); }
+                    break;
                 }
             }
             std::istringstream in(text);
@@ -396,7 +409,8 @@ namespace
 
     family api_misuse()
     {
-        family f{"API misuse on every named optimizer", "an exception naming the argument; optimizer and parameters bit for bit as they were"};
+        family f{"API misuse on every named optimizer",
+                 "an exception naming the argument; optimizer and parameters bit for bit as they were"};
         const double nan = std::numeric_limits<double>::quiet_NaN();
         const double inf = std::numeric_limits<double>::infinity();
         for (const auto name : xoptim::optimizer_names<double>())
@@ -464,11 +478,17 @@ namespace
     family cli_misuse(const fs::path& dir)
     {
         family f{"xoptim-viz: bad command lines and unwritable outputs",
-                 "exit 2 (bad input) or 1 (I/O), one line on standard error, nothing on standard output, existing files unchanged"};
+                 "exit 2 (bad input) or 1 (I/O), one line on standard error, nothing on standard output, existing "
+                 "files unchanged"};
 #ifdef XOPTIM_VIZ_EXE
         const fs::path good = dir / "good.ckpt";
-        const auto first = xoptim_test::run_viz(dir / "runs", "fit --optimizer adam --epochs 3 --checkpoint " + xoptim_test::quoted(good));
-        if (first.status != 0) { f.record(false, "the run that writes the checkpoint"); return f; }
+        const auto first = xoptim_test::run_viz(dir / "runs", "fit --optimizer adam --epochs 3 --checkpoint "
+                                                                  + xoptim_test::quoted(good));
+        if (first.status != 0)
+        {
+            f.record(false, "the run that writes the checkpoint");
+            return f;
+        }
         const std::string good_bytes = xoptim_test::read_file(good);
         const std::string ck = " --checkpoint " + xoptim_test::quoted(good);
 
@@ -523,8 +543,9 @@ namespace
         {
             // Standard output that cannot be written (run_viz would redirect it to a file).
             const fs::path err = dir / "full.err";
-            const std::string command = std::string("'") + XOPTIM_VIZ_EXE + "' fit --optimizer adam --epochs 3 > /dev/full 2> "
-                                        + xoptim_test::quoted(err) + " < /dev/null";
+            const std::string command = std::string("'") + XOPTIM_VIZ_EXE
+                                        + "' fit --optimizer adam --epochs 3 > /dev/full 2> " + xoptim_test::quoted(err)
+                                        + " < /dev/null";
             const int raw = std::system(command.c_str());
             const std::string text = xoptim_test::read_file(err);
             f.record(WIFEXITED(raw) && WEXITSTATUS(raw) == 1 && std::count(text.begin(), text.end(), '\n') == 1,
@@ -566,14 +587,14 @@ int main(int argc, char** argv)
     fs::remove_all(dir);
 
     bool all_held = true;
-    if (markdown)
-    {
-        std::cout << "| family | tried | held | held means |\n|---|---|---|---|\n";
-    }
+    if (markdown) { std::cout << "| family | tried | held | held means |\n|---|---|---|---|\n"; }
     for (const auto& f : families)
     {
         all_held = all_held && f.held == f.tried && f.tried > 0;
-        if (markdown) { std::cout << "| " << f.name << " | " << f.tried << " | " << f.held << " | " << f.held_means << " |\n"; }
+        if (markdown)
+        {
+            std::cout << "| " << f.name << " | " << f.tried << " | " << f.held << " | " << f.held_means << " |\n";
+        }
         else { std::cout << f.name << ": " << f.held << " of " << f.tried << " held\n"; }
         for (const auto& failure : f.failures) { std::cout << "  NOT HELD: " << failure << "\n"; }
     }

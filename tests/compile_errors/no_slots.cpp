@@ -12,8 +12,7 @@ struct running_sum  // b <- b + u; out = b
 #endif
     template <class V>
     struct coefficients_type
-    {
-    };
+    {};
     template <class V>
     coefficients_type<V> coefficients(const xoptim::step_info&) const
     {

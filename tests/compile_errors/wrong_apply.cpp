@@ -10,8 +10,7 @@ struct negate  // out = -u
     std::size_t slots() const { return 0; }
     template <class V>
     struct coefficients_type
-    {
-    };
+    {};
     template <class V>
     coefficients_type<V> coefficients(const xoptim::step_info&) const
     {

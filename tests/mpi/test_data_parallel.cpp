@@ -41,7 +41,8 @@ TEST_CASE("bucketed_mean: the weighted mean over ranks, small tensors packed, la
     const double weight = r + 1;
     const double total = k * (k + 1) / 2.0;
     xm::bucketed_mean<double> mean(4 * sizeof(double));
-    const auto calls = mean(comm, ts.size(), [&](std::size_t t) -> auto& { return ts[t]; }, weight, total);
+    const auto calls = mean(
+        comm, ts.size(), [&](std::size_t t) -> auto& { return ts[t]; }, weight, total);
     CHECK(calls == 4);
     // sum_r (r+1) ((r+1)(t+1) + i/4) / sum_r (r+1) = (t+1) sum (r+1)^2 / sum (r+1) + i/4
     double squares = 0.0;

@@ -139,7 +139,10 @@ TEST_CASE("data_parallel: an error of the wrapped step on one rank alone is agre
     CHECK(same_on_all_ranks(comm, w));
 
     // State made for other shapes on one rank: refused everywhere, nothing changed.
-    if (comm.rank() == comm.size() - 1) { dp.optimizer().init(0, tensors{xt::xarray<double>{1.0, 2.0}, xt::xarray<double>{4.0}}); }
+    if (comm.rank() == comm.size() - 1)
+    {
+        dp.optimizer().init(0, tensors{xt::xarray<double>{1.0, 2.0}, xt::xarray<double>{4.0}});
+    }
     const tensors now = w;
     CHECK_THROWS_WITH_AS(dp.step(0, w, good), doctest::Contains("state"), std::invalid_argument);
     CHECK(max_relative_difference(w, now) == 0.0);

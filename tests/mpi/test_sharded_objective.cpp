@@ -83,8 +83,7 @@ TEST_CASE("fit on a sharded regression equals the single-process fit (global bat
     check_fit<xoptim::mse>([] { return xoptim::sgd<double>({.lr = 0.1}); }, "sgd mse batch 10", 10, 1e-12);
     check_fit<xoptim::rmse>([] { return xoptim::adam<double>({.lr = 0.1}); }, "adam rmse batch 16", 16, 1e-12);
     check_fit<xoptim::mae>([] { return xoptim::lamb<double>({.lr = 0.2}); }, "lamb mae full batch", 0, 1e-12);
-    check_fit<xoptim::huber>([] { return xoptim::momentum<double>({.lr = 0.05}); }, "momentum huber batch 7", 7,
-                             1e-12);
+    check_fit<xoptim::huber>([] { return xoptim::momentum<double>({.lr = 0.05}); }, "momentum huber batch 7", 7, 1e-12);
 }
 
 TEST_CASE("sharded_objective: rows that do not tile the data set fail on every rank")
@@ -96,8 +95,8 @@ TEST_CASE("sharded_objective: rows that do not tile the data set fail on every r
     std::string message;
     try
     {
-        xm::sharded_objective<xoptim::linear_regression<>> bad(
-            xoptim::linear_regression<>(xm::rows_of(data, rows)), rows, 20, comm);
+        xm::sharded_objective<xoptim::linear_regression<>> bad(xoptim::linear_regression<>(xm::rows_of(data, rows)),
+                                                               rows, 20, comm);
     }
     catch (const std::invalid_argument& e)
     {

@@ -60,7 +60,8 @@ namespace
         const double total = sum_over_ranks(comm, static_cast<double>(zero.state_bytes()));
         CHECK(total == static_cast<double>(dp.state_bytes()));
         const std::size_t slots = dp.optimizer().rule().slots();
-        const std::size_t share = (25 + static_cast<std::size_t>(comm.size()) - 1) / static_cast<std::size_t>(comm.size());
+        const std::size_t share =
+            (25 + static_cast<std::size_t>(comm.size()) - 1) / static_cast<std::size_t>(comm.size());
         CHECK(zero.state_bytes() <= share * slots * sizeof(double));
         const auto range = zero.range(0);
         CHECK(range.size() == xm::shard_of(25, comm.rank(), comm.size()).size());

@@ -100,8 +100,7 @@ namespace
         CAPTURE(label);
         const xm::communicator comm;
         const int n = 4;
-        const std::filesystem::path path =
-            "zero1_" + label + "_" + std::to_string(comm.size()) + "_ranks.ckpt";
+        const std::filesystem::path path = "zero1_" + label + "_" + std::to_string(comm.size()) + "_ranks.ckpt";
 
         // One process, 2n steps without a break; its state after n steps as a checkpoint.
         auto reference = make();

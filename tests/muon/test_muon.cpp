@@ -5,8 +5,8 @@
 
 #include <xoptim/muon.hpp>
 
-#include <xtensor/xtensor.hpp>
 #include <xtensor-blas/xlinalg.hpp>
+#include <xtensor/xtensor.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -75,7 +75,7 @@ TEST_CASE("muon equals torch 2.9's Muon (transcribed in float64) on every refere
         o.nesterov = head.number("nesterov") != 0.0;
         o.ns_steps = static_cast<std::size_t>(head.number("ns_steps"));
         o.adjust_lr_fn = head["adjust_lr_fn"] == "match_rms_adamw" ? xoptim::muon_lr_adjustment::match_rms_adamw
-                                                                    : xoptim::muon_lr_adjustment::original;
+                                                                   : xoptim::muon_lr_adjustment::original;
         REQUIRE((head["adjust_lr_fn"] == "original" || head["adjust_lr_fn"] == "match_rms_adamw"));
         auto opt = xoptim::muon<double>(o);
         mat p = from_numbers(head.numbers("param"), rows, cols);
@@ -112,7 +112,8 @@ TEST_CASE("newton_schulz: singular values in the quintic iteration's band, both 
         // The Gram matrix of the smaller side: its eigenvalues are the squared singular values.
         // (Rectangular draws: a square one has singular values near 0 that five steps leave small.)
         xt::xtensor<double, 2> xd = xt::cast<double>(x);
-        xt::xtensor<double, 2> gram = rows <= cols ? xt::linalg::dot(xd, xt::transpose(xd)) : xt::linalg::dot(xt::transpose(xd), xd);
+        xt::xtensor<double, 2> gram =
+            rows <= cols ? xt::linalg::dot(xd, xt::transpose(xd)) : xt::linalg::dot(xt::transpose(xd), xd);
         const auto eig = xt::linalg::eigvalsh(gram);
         for (double e : eig)
         {
@@ -122,7 +123,8 @@ TEST_CASE("newton_schulz: singular values in the quintic iteration's band, both 
         }
         // And not simply the identity's band by accident: G's own singular values are spread.
         xt::xtensor<double, 2> gd = xt::cast<double>(g);
-        xt::xtensor<double, 2> ggram = rows <= cols ? xt::linalg::dot(gd, xt::transpose(gd)) : xt::linalg::dot(xt::transpose(gd), gd);
+        xt::xtensor<double, 2> ggram =
+            rows <= cols ? xt::linalg::dot(gd, xt::transpose(gd)) : xt::linalg::dot(xt::transpose(gd), gd);
         const auto geig = xt::linalg::eigvalsh(ggram);
         CHECK(std::sqrt(xt::amax(geig)()) / std::sqrt(xt::amin(geig)()) > 3.0);
     };

@@ -38,8 +38,7 @@ namespace
         cube gk;
         grads_at(const model& m, int s)
             : gW1(m.W1 * 0.3 + 0.1 * s), gb1(m.b1 - 0.05 * s), gW2(m.W2 * (-0.2) + 0.02 * s), gk(m.k + 0.1 * s)
-        {
-        }
+        {}
     };
 
     void step(xoptim::muon_adamw<double>& opt, const model& m, int s)
@@ -214,7 +213,8 @@ TEST_CASE("muon: format-2 checkpoints (tests/data/checkpoints_v2/) load bit for 
     auto mw3 = xoptim::muon_with_adamw<double>();
     mw3.add_params({q2, b2});
     CHECK_THROWS_WITH_AS(xoptim::from_bytes(bytes, mw3, {.tag = "three layers"}),
-                         "xoptim checkpoint: made on \"two layers\", expected \"three layers\"", xoptim::checkpoint_error);
+                         "xoptim checkpoint: made on \"two layers\", expected \"three layers\"",
+                         xoptim::checkpoint_error);
     CHECK(mw3.muon().step_count() == 0);
     xoptim::from_bytes(bytes, mw3, {.tag = "two layers"});
     CHECK(xoptim::to_bytes(mw3) == xoptim::to_bytes(mw));

@@ -27,384 +27,406 @@
 #include "lbfgs_fit.hpp"
 #include "optimizer_table.hpp"
 
-namespace xoptim_viz {
-namespace {
-
-constexpr std::string_view usage =
-    "xoptim-viz fit [--data FILE.csv | --seed-data [--seed N]] [--objective NAME]\n"
-    "                      [--loss mse|rmse|mae|huber] --optimizer NAME [--lr X] [--epochs N]\n"
-    "                      [--batch-size B] [--init A,B] [--checkpoint FILE] [--resume FILE]\n"
-    "                      [the optimizer's hyperparameter flags, listed below]";
-
-constexpr std::string_view description =
-    "Runs one optimizer and writes its trajectory as CSV to standard output: a header\n"
-    "step,theta0,theta1,...,loss, then row 0 (the start) and one row per step (the parameters\n"
-    "after that step and the loss there), numbers with 17 significant digits.\n"
-    "\n"
-    "The problem is a linear regression y ~ theta0 + theta1 x1 + ... (full batch unless\n"
-    "--batch-size) on --data or on the seed's data set (100 points, y = 3 + 5x + U(0, 1)), the\n"
-    "default; or, with --objective, a 2-D test function (theta is the point, loss its value).\n"
-    "\n"
-    "Hyperparameter flags have PyTorch's names, meanings and defaults; a flag the optimizer\n"
-    "does not take is an error, and a switch that is on by default is turned off by\n"
-    "--no-<name> (--no-trust-ratio). Exit status: 0 done; 2 bad input (one line on standard\n"
-    "error, nothing on standard output); 3 diverged (a non-finite loss, or one that grew 1e6\n"
-    "times: the rows before it are written and the reason goes to standard error); 1 other\n"
-    "errors.\n"
-    "\n"
-    "--checkpoint FILE saves the optimizer's state and theta after the last step (atomically:\n"
-    "an existing FILE is replaced only by a complete checkpoint) with the problem, optimizer and\n"
-    "parameter count it was made on. --resume FILE starts from one, made with the same optimizer\n"
-    "and hyperparameter flags on the same problem, which it checks (and the same --batch-size and\n"
-    "--seed for mini-batches): --epochs N then takes N more epochs (N more\n"
-    "steps in full batch), the step numbers and the mini-batch order continue, and the rows\n"
-    "equal those of an uninterrupted run. A bad or mismatched FILE is bad input (status 2).";
-
-const flag problem_flags[] = {
-    {"--data", "FILE", "CSV data set: a header, numeric columns, y last"},
-    {"--seed-data", "", "the seed's data set (the default)"},
-    {"--seed", "N", "seed of the generated data and of the mini-batch shuffle (default 0)"},
-    {"--objective", "NAME", "a 2-D test function instead of the regression"},
-    {"--loss", "NAME", "regression loss: mse (default), rmse, mae, huber (delta 1)"},
-    {"--optimizer", "NAME", "the optimizer (required)"},
-    {"--epochs", "N", "passes over the data (default 100; full batch: one step each)"},
-    {"--batch-size", "B", "mini-batch size (default: the whole data set)"},
-    {"--init", "A,B,...", "start: theta0,theta1,... (default 0s, or the function's start)"},
-    {"--checkpoint", "FILE", "save the optimizer state and theta here after the last step"},
-    {"--resume", "FILE", "start from this checkpoint; step numbers continue"},
-    {"--help", "", "this help"},
-};
-
-constexpr std::string_view loss_names[] = {"mse", "rmse", "mae", "huber"};
-
-std::vector<flag> all_flags()
+namespace xoptim_viz
 {
-    std::vector<flag> flags(std::begin(problem_flags), std::end(problem_flags));
-    const auto hyper = hyperparameter_flags();
-    flags.insert(flags.end() - 1, hyper.begin(), hyper.end());
-    flags.insert(flags.end() - 1, std::begin(lbfgs_flags), std::end(lbfgs_flags));
-    return flags;
-}
-
-void print_fit_help(std::ostream& out)
-{
-    print_help(out, usage, description, all_flags());
-    out << "\noptimizers (the flags each takes, with their defaults):\n";
-    for (const auto name : optimizer_names()) {
-        out << "  " << name << ": " << optimizer_summary(name) << "\n      "
-            << optimizer_defaults(name) << "\n";
-    }
-    out << "  lbfgs: L-BFGS (torch.optim.LBFGS); each row is one step(closure) of up to --max-iter\n"
-           "      iterations, with func_evals,n_iter columns; full batch only\n"
-           "      --lr 1 --max-iter 20 --max-eval 25 --tolerance-grad 1e-07 --tolerance-change 1e-09\n"
-           "      --history-size 100 [--line-search strong_wolfe]\n";
-    out << "\nobjectives (--objective): " << join(xoptim::test_function_names) << "\n"
-        << "\nexamples:\n"
-           "  xoptim-viz fit --optimizer sgd --lr 0.1 --loss mse --init -10,-20\n"
-           "  xoptim-viz fit --seed-data --seed 7 --optimizer adam --lr 0.1 --loss rmse\n"
-           "  xoptim-viz fit --data points.csv --optimizer lamb --lr 0.1 --batch-size 10\n"
-           "  xoptim-viz fit --objective rosenbrock --optimizer adam --lr 0.01 --epochs 2000\n"
-           "  xoptim-viz fit --objective rosenbrock --optimizer lbfgs --line-search strong_wolfe --epochs 5\n";
-}
-
-/// Writes each record as a CSV row as soon as it exists.
-class csv_rows {
-public:
-    csv_rows(std::ostream& out, std::size_t parameters)
-        : m_out(&out), m_parameters(parameters)
+    namespace
     {
-    }
 
-    /// The header, once the run has passed every check (nothing is written on bad input).
-    void on_begin(const xoptim::fit_plan&)
-    {
-        std::string header = "step";
-        for (std::size_t i = 0; i < m_parameters; ++i) {
-            header += ",theta" + std::to_string(i);
+        constexpr std::string_view usage =
+            "xoptim-viz fit [--data FILE.csv | --seed-data [--seed N]] [--objective NAME]\n"
+            "                      [--loss mse|rmse|mae|huber] --optimizer NAME [--lr X] [--epochs N]\n"
+            "                      [--batch-size B] [--init A,B] [--checkpoint FILE] [--resume FILE]\n"
+            "                      [the optimizer's hyperparameter flags, listed below]";
+
+        constexpr std::string_view description =
+            "Runs one optimizer and writes its trajectory as CSV to standard output: a header\n"
+            "step,theta0,theta1,...,loss, then row 0 (the start) and one row per step (the parameters\n"
+            "after that step and the loss there), numbers with 17 significant digits.\n"
+            "\n"
+            "The problem is a linear regression y ~ theta0 + theta1 x1 + ... (full batch unless\n"
+            "--batch-size) on --data or on the seed's data set (100 points, y = 3 + 5x + U(0, 1)), the\n"
+            "default; or, with --objective, a 2-D test function (theta is the point, loss its value).\n"
+            "\n"
+            "Hyperparameter flags have PyTorch's names, meanings and defaults; a flag the optimizer\n"
+            "does not take is an error, and a switch that is on by default is turned off by\n"
+            "--no-<name> (--no-trust-ratio). Exit status: 0 done; 2 bad input (one line on standard\n"
+            "error, nothing on standard output); 3 diverged (a non-finite loss, or one that grew 1e6\n"
+            "times: the rows before it are written and the reason goes to standard error); 1 other\n"
+            "errors.\n"
+            "\n"
+            "--checkpoint FILE saves the optimizer's state and theta after the last step (atomically:\n"
+            "an existing FILE is replaced only by a complete checkpoint) with the problem, optimizer and\n"
+            "parameter count it was made on. --resume FILE starts from one, made with the same optimizer\n"
+            "and hyperparameter flags on the same problem, which it checks (and the same --batch-size and\n"
+            "--seed for mini-batches): --epochs N then takes N more epochs (N more\n"
+            "steps in full batch), the step numbers and the mini-batch order continue, and the rows\n"
+            "equal those of an uninterrupted run. A bad or mismatched FILE is bad input (status 2).";
+
+        const flag problem_flags[] = {
+            {"--data", "FILE", "CSV data set: a header, numeric columns, y last"},
+            {"--seed-data", "", "the seed's data set (the default)"},
+            {"--seed", "N", "seed of the generated data and of the mini-batch shuffle (default 0)"},
+            {"--objective", "NAME", "a 2-D test function instead of the regression"},
+            {"--loss", "NAME", "regression loss: mse (default), rmse, mae, huber (delta 1)"},
+            {"--optimizer", "NAME", "the optimizer (required)"},
+            {"--epochs", "N", "passes over the data (default 100; full batch: one step each)"},
+            {"--batch-size", "B", "mini-batch size (default: the whole data set)"},
+            {"--init", "A,B,...", "start: theta0,theta1,... (default 0s, or the function's start)"},
+            {"--checkpoint", "FILE", "save the optimizer state and theta here after the last step"},
+            {"--resume", "FILE", "start from this checkpoint; step numbers continue"},
+            {"--help", "", "this help"},
+        };
+
+        constexpr std::string_view loss_names[] = {"mse", "rmse", "mae", "huber"};
+
+        std::vector<flag> all_flags()
+        {
+            std::vector<flag> flags(std::begin(problem_flags), std::end(problem_flags));
+            const auto hyper = hyperparameter_flags();
+            flags.insert(flags.end() - 1, hyper.begin(), hyper.end());
+            flags.insert(flags.end() - 1, std::begin(lbfgs_flags), std::end(lbfgs_flags));
+            return flags;
         }
-        header += ",loss\n";
-        *m_out << header;
-    }
 
-    void on_step(const xoptim::fit_record& r)
-    {
-        std::string line = std::to_string(r.step);
-        for (std::size_t i = 0; i < r.theta.size(); ++i) {
-            line += ',';
-            line += format_number(r.theta(i));
+        void print_fit_help(std::ostream& out)
+        {
+            print_help(out, usage, description, all_flags());
+            out << "\noptimizers (the flags each takes, with their defaults):\n";
+            for (const auto name : optimizer_names())
+            {
+                out << "  " << name << ": " << optimizer_summary(name) << "\n      " << optimizer_defaults(name)
+                    << "\n";
+            }
+            out << "  lbfgs: L-BFGS (torch.optim.LBFGS); each row is one step(closure) of up to --max-iter\n"
+                   "      iterations, with func_evals,n_iter columns; full batch only\n"
+                   "      --lr 1 --max-iter 20 --max-eval 25 --tolerance-grad 1e-07 --tolerance-change 1e-09\n"
+                   "      --history-size 100 [--line-search strong_wolfe]\n";
+            out << "\nobjectives (--objective): " << join(xoptim::test_function_names) << "\n"
+                << "\nexamples:\n"
+                   "  xoptim-viz fit --optimizer sgd --lr 0.1 --loss mse --init -10,-20\n"
+                   "  xoptim-viz fit --seed-data --seed 7 --optimizer adam --lr 0.1 --loss rmse\n"
+                   "  xoptim-viz fit --data points.csv --optimizer lamb --lr 0.1 --batch-size 10\n"
+                   "  xoptim-viz fit --objective rosenbrock --optimizer adam --lr 0.01 --epochs 2000\n"
+                   "  xoptim-viz fit --objective rosenbrock --optimizer lbfgs --line-search strong_wolfe --epochs 5\n";
         }
-        line += ',';
-        line += format_number(r.loss);
-        line += '\n';
-        m_out->write(line.data(), static_cast<std::streamsize>(line.size()));
-    }
 
-private:
-    std::ostream* m_out;
-    std::size_t m_parameters;
-};
+        /// Writes each record as a CSV row as soon as it exists.
+        class csv_rows
+        {
+        public:
+            csv_rows(std::ostream& out, std::size_t parameters) : m_out(&out), m_parameters(parameters) {}
 
-struct run_settings {
-    any_optimizer optimizer;
-    vector theta;
-    xoptim::fit_options options;
-    std::optional<std::string> checkpoint; ///< --checkpoint FILE
-    std::optional<std::string> resume;     ///< --resume FILE
-    bool writes_files = true;              ///< false on MPI ranks other than 0
-    settings_list settings;                ///< what every MPI rank must share
-    start_gate* gate = nullptr;            ///< where the MPI ranks agree to start
-    std::optional<lbfgs_run> lbfgs;        ///< --optimizer lbfgs, which fit() does not drive
-    std::string optimizer_name;            ///< --optimizer
-    xoptim::checkpoint_identity made_on;   ///< the problem, recorded by --checkpoint, checked by --resume
-};
+            /// The header, once the run has passed every check (nothing is written on bad input).
+            void on_begin(const xoptim::fit_plan&)
+            {
+                std::string header = "step";
+                for (std::size_t i = 0; i < m_parameters; ++i) { header += ",theta" + std::to_string(i); }
+                header += ",loss\n";
+                *m_out << header;
+            }
 
-/// What a checkpoint of this run records it was made on: the problem, the optimizer and the
-/// parameter count as its tag; its one saved tensor is named theta.
-xoptim::checkpoint_identity fit_identity(const std::string& problem, const std::string& optimizer, std::size_t count)
-{
-    xoptim::checkpoint_identity id;
-    id.tag = "xoptim-viz fit: " + problem + "; optimizer " + optimizer + "; " + std::to_string(count) + " parameters";
-    id.names = {"theta"};
-    return id;
-}
+            void on_step(const xoptim::fit_record& r)
+            {
+                std::string line = std::to_string(r.step);
+                for (std::size_t i = 0; i < r.theta.size(); ++i)
+                {
+                    line += ',';
+                    line += format_number(r.theta(i));
+                }
+                line += ',';
+                line += format_number(r.loss);
+                line += '\n';
+                m_out->write(line.data(), static_cast<std::streamsize>(line.size()));
+            }
 
-/// The flags that decide the run, for the ranks to compare: all but the paths, which may
-/// differ between hosts (the data and the resumed state are compared by content instead).
-settings_list run_flags(const parsed_flags& given)
-{
-    settings_list out;
-    for (const auto& name : given.names()) {
-        if (name != "--data" && name != "--checkpoint" && name != "--resume") {
-            out.emplace_back(name, *given.get(name));
+        private:
+            std::ostream* m_out;
+            std::size_t m_parameters;
+        };
+
+        struct run_settings
+        {
+            any_optimizer optimizer;
+            vector theta;
+            xoptim::fit_options options;
+            std::optional<std::string> checkpoint;  ///< --checkpoint FILE
+            std::optional<std::string> resume;      ///< --resume FILE
+            bool writes_files = true;               ///< false on MPI ranks other than 0
+            settings_list settings;                 ///< what every MPI rank must share
+            start_gate* gate = nullptr;             ///< where the MPI ranks agree to start
+            std::optional<lbfgs_run> lbfgs;         ///< --optimizer lbfgs, which fit() does not drive
+            std::string optimizer_name;             ///< --optimizer
+            xoptim::checkpoint_identity made_on;    ///< the problem, recorded by --checkpoint, checked by --resume
+        };
+
+        /// What a checkpoint of this run records it was made on: the problem, the optimizer and the
+        /// parameter count as its tag; its one saved tensor is named theta.
+        xoptim::checkpoint_identity fit_identity(const std::string& problem, const std::string& optimizer,
+                                                 std::size_t count)
+        {
+            xoptim::checkpoint_identity id;
+            id.tag = "xoptim-viz fit: " + problem + "; optimizer " + optimizer + "; " + std::to_string(count)
+                     + " parameters";
+            id.names = {"theta"};
+            return id;
         }
-    }
-    return out;
-}
 
-template <class Problem>
-int run(const Problem& problem, run_settings& s, std::ostream& out, std::ostream& err)
-{
-    if (s.lbfgs) {
-        // Under mpirun every rank runs the same L-BFGS on the whole data (rank 0 writes).
-        s.lbfgs->made_on = s.made_on;
-        s.gate->start(s.settings);
-        return run_lbfgs(problem, *s.lbfgs, s.theta, out, err);
-    }
-    if (s.resume) {
-        try {
-            s.optimizer.resume(*s.resume, s.theta, s.made_on);
-        } catch (const xoptim::checkpoint_error& e) {
-            throw usage_error("--resume " + *s.resume + ": " + e.what());
+        /// The flags that decide the run, for the ranks to compare: all but the paths, which may
+        /// differ between hosts (the data and the resumed state are compared by content instead).
+        settings_list run_flags(const parsed_flags& given)
+        {
+            settings_list out;
+            for (const auto& name : given.names())
+            {
+                if (name != "--data" && name != "--checkpoint" && name != "--resume")
+                {
+                    out.emplace_back(name, *given.get(name));
+                }
+            }
+            return out;
         }
-        s.options.first_step = s.optimizer.step_count();
-        s.settings.emplace_back("the state resumed from", "step " + std::to_string(s.options.first_step) + ", theta "
-                                    + digest(s.theta.data(), s.theta.size() * sizeof(double)));
-    }
-    // Under mpirun: every rank has its settings (or has stopped with its error): agree.
-    s.gate->start(s.settings);
-    xoptim::fit_result result;
-    try {
-        // Under mpirun (xoptim-viz-mpi) a regression's rows are split across the ranks.
-        result = with_distributed(problem, [&](const auto& p) {
-            return xoptim::fit(p, s.optimizer, s.theta, s.options, csv_rows(out, s.theta.size()),
-                               xoptim::stop_on_divergence{}, xoptim::progress_bar(stderr, 1000));
-        });
-    } catch (const std::invalid_argument& e) {
-        // fit checks its input before the first step and before anything is written.
-        throw usage_error(e.what());
-    }
-    out.flush();
-    if (result.reason == xoptim::stop_reason::diverged) {
-        err << "xoptim-viz fit: diverged at " << result.message << "\n";
-        return exit_diverged;
-    }
-    if (s.checkpoint && s.writes_files) {
-        try {
-            s.optimizer.save(*s.checkpoint, s.theta, s.made_on);
-        } catch (const xoptim::checkpoint_error& e) {
-            err << "xoptim-viz fit: --checkpoint " << *s.checkpoint << ": " << e.what() << "\n";
-            return exit_failure;
-        }
-    }
-    return exit_ok;
-}
 
-/// The start: --init when given (with exactly `count` values), else `fallback`.
-vector read_init(const parsed_flags& given, std::size_t count, const vector& fallback)
-{
-    const auto text = given.get("--init");
-    if (!text) {
-        return fallback;
-    }
-    const auto values = parse_list("--init", *text);
-    if (values.size() != count) {
-        throw usage_error("--init: " + std::to_string(values.size()) + " values for "
-                          + std::to_string(count) + " parameters (theta0.."
-                          + "theta" + std::to_string(count - 1) + ")");
-    }
-    vector theta = xt::zeros<double>({count});
-    for (std::size_t i = 0; i < count; ++i) {
-        theta(i) = values[i];
-    }
-    return theta;
-}
-
-int fit_objective(const parsed_flags& given, run_settings& s, std::ostream& out, std::ostream& err)
-{
-    const std::string name = *given.get("--objective");
-    for (const auto other : {"--data", "--seed-data", "--seed", "--loss", "--batch-size"}) {
-        if (given.has(other)) {
-            throw usage_error(std::string(other) + " does not apply with --objective");
+        template <class Problem>
+        int run(const Problem& problem, run_settings& s, std::ostream& out, std::ostream& err)
+        {
+            if (s.lbfgs)
+            {
+                // Under mpirun every rank runs the same L-BFGS on the whole data (rank 0 writes).
+                s.lbfgs->made_on = s.made_on;
+                s.gate->start(s.settings);
+                return run_lbfgs(problem, *s.lbfgs, s.theta, out, err);
+            }
+            if (s.resume)
+            {
+                try
+                {
+                    s.optimizer.resume(*s.resume, s.theta, s.made_on);
+                }
+                catch (const xoptim::checkpoint_error& e)
+                {
+                    throw usage_error("--resume " + *s.resume + ": " + e.what());
+                }
+                s.options.first_step = s.optimizer.step_count();
+                s.settings.emplace_back("the state resumed from",
+                                        "step " + std::to_string(s.options.first_step) + ", theta "
+                                            + digest(s.theta.data(), s.theta.size() * sizeof(double)));
+            }
+            // Under mpirun: every rank has its settings (or has stopped with its error): agree.
+            s.gate->start(s.settings);
+            xoptim::fit_result result;
+            try
+            {
+                // Under mpirun (xoptim-viz-mpi) a regression's rows are split across the ranks.
+                result = with_distributed(problem, [&](const auto& p) {
+                    return xoptim::fit(p, s.optimizer, s.theta, s.options, csv_rows(out, s.theta.size()),
+                                       xoptim::stop_on_divergence{}, xoptim::progress_bar(stderr, 1000));
+                });
+            }
+            catch (const std::invalid_argument& e)
+            {
+                // fit checks its input before the first step and before anything is written.
+                throw usage_error(e.what());
+            }
+            out.flush();
+            if (result.reason == xoptim::stop_reason::diverged)
+            {
+                err << "xoptim-viz fit: diverged at " << result.message << "\n";
+                return exit_diverged;
+            }
+            if (s.checkpoint && s.writes_files)
+            {
+                try
+                {
+                    s.optimizer.save(*s.checkpoint, s.theta, s.made_on);
+                }
+                catch (const xoptim::checkpoint_error& e)
+                {
+                    err << "xoptim-viz fit: --checkpoint " << *s.checkpoint << ": " << e.what() << "\n";
+                    return exit_failure;
+                }
+            }
+            return exit_ok;
         }
-    }
-    const auto function = xoptim::make_test_function(name);
-    if (!function) {
-        throw usage_error("unknown objective '" + name + "' (choose from: "
-                          + join(xoptim::test_function_names) + ")");
-    }
-    return std::visit(
-        [&](const auto& f) {
-            const auto start = f.start();
-            s.theta = read_init(given, 2, vector{start[0], start[1]});
-            s.made_on = fit_identity("objective " + name, s.optimizer_name, s.theta.size());
-            return run(f, s, out, err);
-        },
-        *function);
-}
 
-int fit_regression(const parsed_flags& given, run_settings& s, std::ostream& out, std::ostream& err)
-{
-    if (given.has("--data") && given.has("--seed-data")) {
-        throw usage_error("--data and --seed-data exclude each other");
-    }
-    const std::string loss = given.get("--loss").value_or("mse");
-    if (std::find(std::begin(loss_names), std::end(loss_names), loss) == std::end(loss_names)) {
-        throw usage_error("unknown loss '" + loss + "' (choose from: " + join(loss_names) + ")");
-    }
-    xoptim::dataset data;
-    if (const auto file = given.get("--data")) {
-        try {
-            data = xoptim::load_csv(*file);
-        } catch (const xoptim::csv_error& e) {
-            throw usage_error(e.what());
+        /// The start: --init when given (with exactly `count` values), else `fallback`.
+        vector read_init(const parsed_flags& given, std::size_t count, const vector& fallback)
+        {
+            const auto text = given.get("--init");
+            if (!text) { return fallback; }
+            const auto values = parse_list("--init", *text);
+            if (values.size() != count)
+            {
+                throw usage_error("--init: " + std::to_string(values.size()) + " values for " + std::to_string(count)
+                                  + " parameters (theta0.." + "theta" + std::to_string(count - 1) + ")");
+            }
+            vector theta = xt::zeros<double>({count});
+            for (std::size_t i = 0; i < count; ++i) { theta(i) = values[i]; }
+            return theta;
         }
-    } else {
-        data = xoptim::seed_data(s.options.seed);
-    }
-    // What the ranks compare: one host's file may differ from another's of the same name.
-    const std::string inputs = digest(data.x.data(), data.x.size() * sizeof(double));
-    const std::string targets = digest(data.y.data(), data.y.size() * sizeof(double));
-    s.settings.emplace_back("the data set", std::to_string(data.size()) + " rows of "
-                                                + std::to_string(data.features() + 1) + " columns, digests "
-                                                + inputs + " " + targets);
-    const std::size_t dim = data.features() + 1;
-    s.theta = read_init(given, dim, xt::zeros<double>({dim}));
-    s.made_on = fit_identity("linear regression on " + std::to_string(data.size()) + " rows of "
-                                 + std::to_string(dim) + " columns, digests " + inputs + " " + targets + "; loss "
-                                 + loss,
+
+        int fit_objective(const parsed_flags& given, run_settings& s, std::ostream& out, std::ostream& err)
+        {
+            const std::string name = *given.get("--objective");
+            for (const auto other : {"--data", "--seed-data", "--seed", "--loss", "--batch-size"})
+            {
+                if (given.has(other)) { throw usage_error(std::string(other) + " does not apply with --objective"); }
+            }
+            const auto function = xoptim::make_test_function(name);
+            if (!function)
+            {
+                throw usage_error("unknown objective '" + name + "' (choose from: " + join(xoptim::test_function_names)
+                                  + ")");
+            }
+            return std::visit(
+                [&](const auto& f) {
+                    const auto start = f.start();
+                    s.theta = read_init(given, 2, vector{start[0], start[1]});
+                    s.made_on = fit_identity("objective " + name, s.optimizer_name, s.theta.size());
+                    return run(f, s, out, err);
+                },
+                *function);
+        }
+
+        int fit_regression(const parsed_flags& given, run_settings& s, std::ostream& out, std::ostream& err)
+        {
+            if (given.has("--data") && given.has("--seed-data"))
+            {
+                throw usage_error("--data and --seed-data exclude each other");
+            }
+            const std::string loss = given.get("--loss").value_or("mse");
+            if (std::find(std::begin(loss_names), std::end(loss_names), loss) == std::end(loss_names))
+            {
+                throw usage_error("unknown loss '" + loss + "' (choose from: " + join(loss_names) + ")");
+            }
+            xoptim::dataset data;
+            if (const auto file = given.get("--data"))
+            {
+                try
+                {
+                    data = xoptim::load_csv(*file);
+                }
+                catch (const xoptim::csv_error& e)
+                {
+                    throw usage_error(e.what());
+                }
+            }
+            else { data = xoptim::seed_data(s.options.seed); }
+            // What the ranks compare: one host's file may differ from another's of the same name.
+            const std::string inputs = digest(data.x.data(), data.x.size() * sizeof(double));
+            const std::string targets = digest(data.y.data(), data.y.size() * sizeof(double));
+            s.settings.emplace_back("the data set", std::to_string(data.size()) + " rows of "
+                                                        + std::to_string(data.features() + 1) + " columns, digests "
+                                                        + inputs + " " + targets);
+            const std::size_t dim = data.features() + 1;
+            s.theta = read_init(given, dim, xt::zeros<double>({dim}));
+            s.made_on =
+                fit_identity("linear regression on " + std::to_string(data.size()) + " rows of " + std::to_string(dim)
+                                 + " columns, digests " + inputs + " " + targets + "; loss " + loss,
                              s.optimizer_name, dim);
-    const auto fit_with = [&](auto l) {
-        std::optional<xoptim::linear_regression<decltype(l)>> problem;
-        try {
-            problem.emplace(std::move(data), l);
-        } catch (const std::invalid_argument& e) {
-            throw usage_error(std::string("--data: ") + e.what());
+            const auto fit_with = [&](auto l) {
+                std::optional<xoptim::linear_regression<decltype(l)>> problem;
+                try
+                {
+                    problem.emplace(std::move(data), l);
+                }
+                catch (const std::invalid_argument& e)
+                {
+                    throw usage_error(std::string("--data: ") + e.what());
+                }
+                return run(*problem, s, out, err);
+            };
+            if (loss == "mse") { return fit_with(xoptim::mse{}); }
+            if (loss == "rmse") { return fit_with(xoptim::rmse{}); }
+            if (loss == "mae") { return fit_with(xoptim::mae{}); }
+            return fit_with(xoptim::huber{});
         }
-        return run(*problem, s, out, err);
-    };
-    if (loss == "mse") {
-        return fit_with(xoptim::mse{});
-    }
-    if (loss == "rmse") {
-        return fit_with(xoptim::rmse{});
-    }
-    if (loss == "mae") {
-        return fit_with(xoptim::mae{});
-    }
-    return fit_with(xoptim::huber{});
-}
 
-} // namespace
+    }  // namespace
 
-int fit_command(std::span<const std::string> args, std::ostream& all_out, std::ostream& all_err)
-{
-    // Under mpirun every rank runs; only rank 0 writes.
-    std::ostream& out = rank0_stream(all_out);
-    std::ostream& err = rank0_stream(all_err);
-    // Every rank passes here once: started (the settings agree) or stopped (one failed).
-    start_gate gate;
-    try {
-        for (const auto& a : args) {
-            if (a == "--help") {
-                gate.start({{"--help", ""}});
-                print_fit_help(out);
-                return exit_ok;
+    int fit_command(std::span<const std::string> args, std::ostream& all_out, std::ostream& all_err)
+    {
+        // Under mpirun every rank runs; only rank 0 writes.
+        std::ostream& out = rank0_stream(all_out);
+        std::ostream& err = rank0_stream(all_err);
+        // Every rank passes here once: started (the settings agree) or stopped (one failed).
+        start_gate gate;
+        try
+        {
+            for (const auto& a : args)
+            {
+                if (a == "--help")
+                {
+                    gate.start({{"--help", ""}});
+                    print_fit_help(out);
+                    return exit_ok;
+                }
             }
-        }
-        const auto flags = all_flags();
-        const parsed_flags given = parse_flags(args, flags);
+            const auto flags = all_flags();
+            const parsed_flags given = parse_flags(args, flags);
 
-        const auto optimizer = given.get("--optimizer");
-        if (!optimizer) {
-            throw usage_error("--optimizer is required (choose from: " + join(optimizer_names()) + ", lbfgs"
-                              + ")");
-        }
-        run_settings s;
-        s.gate = &gate;
-        s.optimizer_name = *optimizer;
-        s.settings = run_flags(given);
-        if (*optimizer == "lbfgs") {
-            if (given.has("--batch-size")) {
-                throw usage_error("--batch-size does not apply to lbfgs (each step evaluates the whole data set)");
+            const auto optimizer = given.get("--optimizer");
+            if (!optimizer)
+            {
+                throw usage_error("--optimizer is required (choose from: " + join(optimizer_names()) + ", lbfgs" + ")");
             }
-            s.lbfgs.emplace(lbfgs_run{make_lbfgs(given), 100, std::nullopt, std::nullopt, true});
-        } else {
-            reject_lbfgs_flags(*optimizer, given);
-            s.optimizer = make_optimizer(*optimizer, given);
-        }
-        if (const auto epochs = given.get("--epochs")) {
-            s.options.epochs = parse_unsigned("--epochs", *epochs);
-        }
-        if (const auto batch = given.get("--batch-size")) {
-            s.options.batch_size = parse_unsigned("--batch-size", *batch);
-            if (s.options.batch_size == 0) {
-                throw usage_error("--batch-size: must be at least 1, got 0");
+            run_settings s;
+            s.gate = &gate;
+            s.optimizer_name = *optimizer;
+            s.settings = run_flags(given);
+            if (*optimizer == "lbfgs")
+            {
+                if (given.has("--batch-size"))
+                {
+                    throw usage_error("--batch-size does not apply to lbfgs (each step evaluates the whole data set)");
+                }
+                s.lbfgs.emplace(lbfgs_run{make_lbfgs(given), 100, std::nullopt, std::nullopt, true});
             }
-        }
-        if (const auto seed = given.get("--seed")) {
-            s.options.seed = parse_unsigned("--seed", *seed);
-        }
-        s.options.keep_history = false;
-        s.checkpoint = given.get("--checkpoint");
-        s.resume = given.get("--resume");
-        s.writes_files = &out == &all_out;
-        if (s.lbfgs) {
-            s.lbfgs->steps = s.options.epochs;
-            s.lbfgs->checkpoint = s.checkpoint;
-            s.lbfgs->resume = s.resume;
-            s.lbfgs->writes_files = s.writes_files;
-        }
-        if (s.resume) {
-            if (given.has("--init")) {
-                throw usage_error("--init does not apply with --resume (the checkpoint holds theta)");
+            else
+            {
+                reject_lbfgs_flags(*optimizer, given);
+                s.optimizer = make_optimizer(*optimizer, given);
             }
-        }
+            if (const auto epochs = given.get("--epochs")) { s.options.epochs = parse_unsigned("--epochs", *epochs); }
+            if (const auto batch = given.get("--batch-size"))
+            {
+                s.options.batch_size = parse_unsigned("--batch-size", *batch);
+                if (s.options.batch_size == 0) { throw usage_error("--batch-size: must be at least 1, got 0"); }
+            }
+            if (const auto seed = given.get("--seed")) { s.options.seed = parse_unsigned("--seed", *seed); }
+            s.options.keep_history = false;
+            s.checkpoint = given.get("--checkpoint");
+            s.resume = given.get("--resume");
+            s.writes_files = &out == &all_out;
+            if (s.lbfgs)
+            {
+                s.lbfgs->steps = s.options.epochs;
+                s.lbfgs->checkpoint = s.checkpoint;
+                s.lbfgs->resume = s.resume;
+                s.lbfgs->writes_files = s.writes_files;
+            }
+            if (s.resume)
+            {
+                if (given.has("--init"))
+                {
+                    throw usage_error("--init does not apply with --resume (the checkpoint holds theta)");
+                }
+            }
 
-        if (given.has("--objective")) {
-            return fit_objective(given, s, out, err);
+            if (given.has("--objective")) { return fit_objective(given, s, out, err); }
+            return fit_regression(given, s, out, err);
         }
-        return fit_regression(given, s, out, err);
-    } catch (const usage_error& e) {
-        // Before the ranks agreed to start, this rank may be the only one to fail: it tells
-        // the others, and says why in one line (the lowest failing rank does).
-        if (distributed() && !gate.passed()) {
-            return gate.stop(e.what());
+        catch (const usage_error& e)
+        {
+            // Before the ranks agreed to start, this rank may be the only one to fail: it tells
+            // the others, and says why in one line (the lowest failing rank does).
+            if (distributed() && !gate.passed()) { return gate.stop(e.what()); }
+            err << "xoptim-viz fit: " << e.what() << "\n";
+            return exit_usage;
         }
-        err << "xoptim-viz fit: " << e.what() << "\n";
-        return exit_usage;
-    } catch (const agreed_stop& stop) {
-        return stop.status;
+        catch (const agreed_stop& stop)
+        {
+            return stop.status;
+        }
     }
-}
 
-} // namespace xoptim_viz
+}  // namespace xoptim_viz

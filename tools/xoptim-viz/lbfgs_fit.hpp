@@ -22,168 +22,178 @@
 #include "cli.hpp"
 #include "optimizer_table.hpp"
 
-namespace xoptim_viz {
-
-/// The flags only lbfgs takes, torch's argument names with '-' (it also takes --lr).
-inline constexpr flag lbfgs_flags[] = {
-    {"--max-iter", "N", "iterations per step (default 20) (lbfgs)"},
-    {"--max-eval", "N", "closure evaluations per step (default max_iter * 5 / 4) (lbfgs)"},
-    {"--tolerance-grad", "X", "a step ends when max |gradient| <= X (default 1e-07) (lbfgs)"},
-    {"--tolerance-change", "X", "a step ends when the loss or the step changes less (default 1e-09) (lbfgs)"},
-    {"--history-size", "N", "pairs (s, y) kept (default 100) (lbfgs)"},
-    {"--line-search", "NAME", "strong_wolfe, or none (the default: fixed steps of lr) (lbfgs)"},
-};
-
-/// Any of lbfgs's own flags given to another optimizer is an error.
-inline void reject_lbfgs_flags(std::string_view optimizer, const parsed_flags& given)
+namespace xoptim_viz
 {
-    for (const auto& f : lbfgs_flags) {
-        if (given.has(f.name)) {
-            throw usage_error(std::string(f.name) + " does not apply to " + std::string(optimizer)
-                              + " (only lbfgs takes it)");
-        }
-    }
-}
 
-/// L-BFGS from --lr and its own flags (torch's defaults otherwise); usage_error on a flag it
-/// does not take, a malformed number or an invalid value.
-inline xoptim::lbfgs<double> make_lbfgs(const parsed_flags& given)
-{
-    for (const auto& f : hyperparameter_flags()) {
-        if (f.name != "--lr" && given.has(f.name)) {
-            throw usage_error(std::string(f.name)
-                              + " does not apply to lbfgs (it takes --lr, --max-iter, --max-eval, "
-                                "--tolerance-grad, --tolerance-change, --history-size, --line-search)");
-        }
-    }
-    xoptim::lbfgs_options o;
-    const auto whole = [&](std::string_view name) {
-        const auto v = parse_unsigned(name, *given.get(name));
-        if (v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-            throw usage_error(std::string(name) + ": " + std::to_string(v) + " is too large");
-        }
-        return static_cast<std::int64_t>(v);
+    /// The flags only lbfgs takes, torch's argument names with '-' (it also takes --lr).
+    inline constexpr flag lbfgs_flags[] = {
+        {"--max-iter", "N", "iterations per step (default 20) (lbfgs)"},
+        {"--max-eval", "N", "closure evaluations per step (default max_iter * 5 / 4) (lbfgs)"},
+        {"--tolerance-grad", "X", "a step ends when max |gradient| <= X (default 1e-07) (lbfgs)"},
+        {"--tolerance-change", "X", "a step ends when the loss or the step changes less (default 1e-09) (lbfgs)"},
+        {"--history-size", "N", "pairs (s, y) kept (default 100) (lbfgs)"},
+        {"--line-search", "NAME", "strong_wolfe, or none (the default: fixed steps of lr) (lbfgs)"},
     };
-    const auto number = [&](std::string_view name) { return parse_double(name, *given.get(name)); };
-    if (given.has("--lr")) {
-        o.lr = number("--lr");
-    }
-    if (given.has("--max-iter")) {
-        o.max_iter = whole("--max-iter");
-    }
-    if (given.has("--max-eval")) {
-        o.max_eval = whole("--max-eval");
-    }
-    if (given.has("--tolerance-grad")) {
-        o.tolerance_grad = number("--tolerance-grad");
-    }
-    if (given.has("--tolerance-change")) {
-        o.tolerance_change = number("--tolerance-change");
-    }
-    if (given.has("--history-size")) {
-        o.history_size = whole("--history-size");
-    }
-    try {
-        if (given.has("--line-search")) {
-            o.line_search_fn = xoptim::parse_line_search(*given.get("--line-search"));
-        }
-        return xoptim::lbfgs<double>(o);
-    } catch (const std::invalid_argument& e) {
-        throw usage_error(e.what());
-    }
-}
 
-struct lbfgs_run {
-    xoptim::lbfgs<double> optimizer;
-    std::size_t steps = 100;               ///< calls of step(closure): --epochs
-    std::optional<std::string> checkpoint;
-    std::optional<std::string> resume;
-    bool writes_files = true;
-    xoptim::checkpoint_identity made_on = {}; ///< what a checkpoint records and a resume checks
-};
-
-/// One row per call of step(closure): the parameters after it, the loss there (evaluated for
-/// the row, not counted), and the optimizer's func_evals and n_iter so far. Row 0 is the start.
-template <class Problem>
-int run_lbfgs(const Problem& problem, lbfgs_run& s, vector& theta, std::ostream& out, std::ostream& err)
-{
-    std::size_t first = 0;
-    if (s.resume) {
-        const xoptim::lbfgs_options wanted = s.optimizer.options();
-        try {
-            xoptim::lbfgs<double> loaded = s.optimizer;
-            vector t = theta;
-            xoptim::load_checkpoint(*s.resume, loaded, t, s.made_on);
-            if (!(loaded.options() == wanted)) {
-                std::string diff;
-                for (const auto& name : loaded.hyperparameter_names()) {
-                    if (diff.empty() && loaded.get(name) != s.optimizer.get(name)) {
-                        diff = name + ": expected " + format_number(s.optimizer.get(name)) + ", found "
-                               + format_number(loaded.get(name));
-                    }
-                }
-                throw xoptim::checkpoint_error("hyperparameters differ from the command line's: " + diff);
+    /// Any of lbfgs's own flags given to another optimizer is an error.
+    inline void reject_lbfgs_flags(std::string_view optimizer, const parsed_flags& given)
+    {
+        for (const auto& f : lbfgs_flags)
+        {
+            if (given.has(f.name))
+            {
+                throw usage_error(std::string(f.name) + " does not apply to " + std::string(optimizer)
+                                  + " (only lbfgs takes it)");
             }
-            s.optimizer = std::move(loaded);
-            theta = std::move(t);
-        } catch (const xoptim::checkpoint_error& e) {
-            throw usage_error("--resume " + *s.resume + ": " + e.what());
-        }
-        first = static_cast<std::size_t>(s.optimizer.step_count());
-    }
-    if (theta.size() != problem.dimension()) {
-        throw usage_error("theta: size " + std::to_string(theta.size()) + ", expected "
-                          + std::to_string(problem.dimension()));
-    }
-    vector grad = xt::zeros<double>({theta.size()});
-    const auto closure = [&](const vector& w, auto& g) {
-        const double loss = xoptim::value_and_gradient(problem, w, grad);
-        std::copy(grad.begin(), grad.end(), g.begin());
-        return loss;
-    };
-    // Appended piece by piece: GCC 12 at -O3 warns (-Wrestrict, a false positive) on
-    // `"," + std::string` inlined here.
-    std::string header = "step";
-    for (std::size_t i = 0; i < theta.size(); ++i) {
-        header.append(",theta").append(std::to_string(i));
-    }
-    out << header << ",loss,func_evals,n_iter\n";
-    const auto row = [&](std::size_t step, double loss) {
-        std::string line = std::to_string(step);
-        for (std::size_t i = 0; i < theta.size(); ++i) {
-            line.append(",").append(format_number(theta(i)));
-        }
-        line.append(",").append(format_number(loss));
-        line.append(",").append(std::to_string(s.optimizer.func_evals()));
-        line.append(",").append(std::to_string(s.optimizer.n_iter())).append("\n");
-        out << line;
-    };
-    const auto finite = [&](double loss) {
-        return std::isfinite(loss) && std::all_of(theta.begin(), theta.end(), [](double v) { return std::isfinite(v); });
-    };
-    double loss = xoptim::value_and_gradient(problem, theta, grad);
-    row(first, loss);
-    for (std::size_t k = 1; k <= s.steps; ++k) {
-        s.optimizer.step(theta, closure);
-        loss = xoptim::value_and_gradient(problem, theta, grad);
-        if (!finite(loss)) {
-            out.flush();
-            err << "xoptim-viz fit: diverged at step " << first + k << ": the "
-                << (std::isfinite(loss) ? "parameters are" : "loss is") << " not finite\n";
-            return exit_diverged;
-        }
-        row(first + k, loss);
-    }
-    out.flush();
-    if (s.checkpoint && s.writes_files) {
-        try {
-            xoptim::save_checkpoint(*s.checkpoint, s.optimizer, theta, s.made_on);
-        } catch (const xoptim::checkpoint_error& e) {
-            err << "xoptim-viz fit: --checkpoint " << *s.checkpoint << ": " << e.what() << "\n";
-            return exit_failure;
         }
     }
-    return exit_ok;
-}
 
-} // namespace xoptim_viz
+    /// L-BFGS from --lr and its own flags (torch's defaults otherwise); usage_error on a flag it
+    /// does not take, a malformed number or an invalid value.
+    inline xoptim::lbfgs<double> make_lbfgs(const parsed_flags& given)
+    {
+        for (const auto& f : hyperparameter_flags())
+        {
+            if (f.name != "--lr" && given.has(f.name))
+            {
+                throw usage_error(std::string(f.name)
+                                  + " does not apply to lbfgs (it takes --lr, --max-iter, --max-eval, "
+                                    "--tolerance-grad, --tolerance-change, --history-size, --line-search)");
+            }
+        }
+        xoptim::lbfgs_options o;
+        const auto whole = [&](std::string_view name) {
+            const auto v = parse_unsigned(name, *given.get(name));
+            if (v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+            {
+                throw usage_error(std::string(name) + ": " + std::to_string(v) + " is too large");
+            }
+            return static_cast<std::int64_t>(v);
+        };
+        const auto number = [&](std::string_view name) { return parse_double(name, *given.get(name)); };
+        if (given.has("--lr")) { o.lr = number("--lr"); }
+        if (given.has("--max-iter")) { o.max_iter = whole("--max-iter"); }
+        if (given.has("--max-eval")) { o.max_eval = whole("--max-eval"); }
+        if (given.has("--tolerance-grad")) { o.tolerance_grad = number("--tolerance-grad"); }
+        if (given.has("--tolerance-change")) { o.tolerance_change = number("--tolerance-change"); }
+        if (given.has("--history-size")) { o.history_size = whole("--history-size"); }
+        try
+        {
+            if (given.has("--line-search"))
+            {
+                o.line_search_fn = xoptim::parse_line_search(*given.get("--line-search"));
+            }
+            return xoptim::lbfgs<double>(o);
+        }
+        catch (const std::invalid_argument& e)
+        {
+            throw usage_error(e.what());
+        }
+    }
+
+    struct lbfgs_run
+    {
+        xoptim::lbfgs<double> optimizer;
+        std::size_t steps = 100;  ///< calls of step(closure): --epochs
+        std::optional<std::string> checkpoint;
+        std::optional<std::string> resume;
+        bool writes_files = true;
+        xoptim::checkpoint_identity made_on = {};  ///< what a checkpoint records and a resume checks
+    };
+
+    /// One row per call of step(closure): the parameters after it, the loss there (evaluated for
+    /// the row, not counted), and the optimizer's func_evals and n_iter so far. Row 0 is the start.
+    template <class Problem>
+    int run_lbfgs(const Problem& problem, lbfgs_run& s, vector& theta, std::ostream& out, std::ostream& err)
+    {
+        std::size_t first = 0;
+        if (s.resume)
+        {
+            const xoptim::lbfgs_options wanted = s.optimizer.options();
+            try
+            {
+                xoptim::lbfgs<double> loaded = s.optimizer;
+                vector t = theta;
+                xoptim::load_checkpoint(*s.resume, loaded, t, s.made_on);
+                if (!(loaded.options() == wanted))
+                {
+                    std::string diff;
+                    for (const auto& name : loaded.hyperparameter_names())
+                    {
+                        if (diff.empty() && loaded.get(name) != s.optimizer.get(name))
+                        {
+                            diff = name + ": expected " + format_number(s.optimizer.get(name)) + ", found "
+                                   + format_number(loaded.get(name));
+                        }
+                    }
+                    throw xoptim::checkpoint_error("hyperparameters differ from the command line's: " + diff);
+                }
+                s.optimizer = std::move(loaded);
+                theta = std::move(t);
+            }
+            catch (const xoptim::checkpoint_error& e)
+            {
+                throw usage_error("--resume " + *s.resume + ": " + e.what());
+            }
+            first = static_cast<std::size_t>(s.optimizer.step_count());
+        }
+        if (theta.size() != problem.dimension())
+        {
+            throw usage_error("theta: size " + std::to_string(theta.size()) + ", expected "
+                              + std::to_string(problem.dimension()));
+        }
+        vector grad = xt::zeros<double>({theta.size()});
+        const auto closure = [&](const vector& w, auto& g) {
+            const double loss = xoptim::value_and_gradient(problem, w, grad);
+            std::copy(grad.begin(), grad.end(), g.begin());
+            return loss;
+        };
+        // Appended piece by piece: GCC 12 at -O3 warns (-Wrestrict, a false positive) on
+        // `"," + std::string` inlined here.
+        std::string header = "step";
+        for (std::size_t i = 0; i < theta.size(); ++i) { header.append(",theta").append(std::to_string(i)); }
+        out << header << ",loss,func_evals,n_iter\n";
+        const auto row = [&](std::size_t step, double loss) {
+            std::string line = std::to_string(step);
+            for (std::size_t i = 0; i < theta.size(); ++i) { line.append(",").append(format_number(theta(i))); }
+            line.append(",").append(format_number(loss));
+            line.append(",").append(std::to_string(s.optimizer.func_evals()));
+            line.append(",").append(std::to_string(s.optimizer.n_iter())).append("\n");
+            out << line;
+        };
+        const auto finite = [&](double loss) {
+            return std::isfinite(loss)
+                   && std::all_of(theta.begin(), theta.end(), [](double v) { return std::isfinite(v); });
+        };
+        double loss = xoptim::value_and_gradient(problem, theta, grad);
+        row(first, loss);
+        for (std::size_t k = 1; k <= s.steps; ++k)
+        {
+            s.optimizer.step(theta, closure);
+            loss = xoptim::value_and_gradient(problem, theta, grad);
+            if (!finite(loss))
+            {
+                out.flush();
+                err << "xoptim-viz fit: diverged at step " << first + k << ": the "
+                    << (std::isfinite(loss) ? "parameters are" : "loss is") << " not finite\n";
+                return exit_diverged;
+            }
+            row(first + k, loss);
+        }
+        out.flush();
+        if (s.checkpoint && s.writes_files)
+        {
+            try
+            {
+                xoptim::save_checkpoint(*s.checkpoint, s.optimizer, theta, s.made_on);
+            }
+            catch (const xoptim::checkpoint_error& e)
+            {
+                err << "xoptim-viz fit: --checkpoint " << *s.checkpoint << ": " << e.what() << "\n";
+                return exit_failure;
+            }
+        }
+        return exit_ok;
+    }
+
+}  // namespace xoptim_viz

@@ -18,69 +18,70 @@
 
 #include "cli.hpp"
 
-namespace xoptim_viz {
+namespace xoptim_viz
+{
 
-using vector = xt::xtensor<double, 1>;
+    using vector = xt::xtensor<double, 1>;
 
-/// Any optimizer over a 1-D double tensor (the library's type-erased optimizer), with the
-/// checkpoint calls the commands make.
-class any_optimizer {
-public:
-    any_optimizer() = default;
-
-    explicit any_optimizer(xoptim::any_optimizer<double> opt) : m_opt(std::move(opt)) {}
-
-    template <class Chain, class Policy>
-    explicit any_optimizer(xoptim::optimizer<Chain, double, Policy> opt) : m_opt(std::move(opt))
+    /// Any optimizer over a 1-D double tensor (the library's type-erased optimizer), with the
+    /// checkpoint calls the commands make.
+    class any_optimizer
     {
-    }
+    public:
+        any_optimizer() = default;
 
-    void step(vector& theta, const vector& grad) { m_opt.step(theta, grad); }
-    double learning_rate() const { return m_opt.learning_rate(); }
-    std::uint64_t step_count() const { return m_opt.step_count(); }
-    /// Schedule-free's modes (xoptim::any_optimizer): an optimizer without them has one point.
-    bool has_eval_mode() const { return m_opt.has_eval_mode(); }
-    void eval(vector& theta) { m_opt.eval(theta); }
-    void train(vector& theta) { m_opt.train(theta); }
+        explicit any_optimizer(xoptim::any_optimizer<double> opt) : m_opt(std::move(opt)) {}
 
-    /// Sets hyperparameters by the names their rules declare; usage_error if one is invalid.
-    void set(const std::vector<xoptim::hyperparameter_setting>& values);
+        template <class Chain, class Policy>
+        explicit any_optimizer(xoptim::optimizer<Chain, double, Policy> opt) : m_opt(std::move(opt))
+        {}
 
-    /// Writes the optimizer's state and theta to `file` (atomically), recording what they were
-    /// made on; checkpoint_error on failure.
-    void save(const std::filesystem::path& file, vector& theta, const xoptim::checkpoint_identity& made_on) const
-    {
-        xoptim::save_checkpoint(file, m_opt, theta, made_on);
-    }
+        void step(vector& theta, const vector& grad) { m_opt.step(theta, grad); }
+        double learning_rate() const { return m_opt.learning_rate(); }
+        std::uint64_t step_count() const { return m_opt.step_count(); }
+        /// Schedule-free's modes (xoptim::any_optimizer): an optimizer without them has one point.
+        bool has_eval_mode() const { return m_opt.has_eval_mode(); }
+        void eval(vector& theta) { m_opt.eval(theta); }
+        void train(vector& theta) { m_opt.train(theta); }
 
-    /// Replaces the state and theta by those in `file`, which must have been made on `made_on`
-    /// (when it records what it was made on) with this optimizer's hyperparameters.
-    /// checkpoint_error (nothing changed) when the file is bad or does not match.
-    void resume(const std::filesystem::path& file, vector& theta, const xoptim::checkpoint_identity& made_on);
-    explicit operator bool() const noexcept { return static_cast<bool>(m_opt); }
+        /// Sets hyperparameters by the names their rules declare; usage_error if one is invalid.
+        void set(const std::vector<xoptim::hyperparameter_setting>& values);
 
-private:
-    xoptim::any_optimizer<double> m_opt;
-};
+        /// Writes the optimizer's state and theta to `file` (atomically), recording what they were
+        /// made on; checkpoint_error on failure.
+        void save(const std::filesystem::path& file, vector& theta, const xoptim::checkpoint_identity& made_on) const
+        {
+            xoptim::save_checkpoint(file, m_opt, theta, made_on);
+        }
 
-/// Every hyperparameter flag any optimizer takes, with its help line.
-std::span<const flag> hyperparameter_flags();
+        /// Replaces the state and theta by those in `file`, which must have been made on `made_on`
+        /// (when it records what it was made on) with this optimizer's hyperparameters.
+        /// checkpoint_error (nothing changed) when the file is bad or does not match.
+        void resume(const std::filesystem::path& file, vector& theta, const xoptim::checkpoint_identity& made_on);
+        explicit operator bool() const noexcept { return static_cast<bool>(m_opt); }
 
-/// The named optimizers, in a fixed order.
-std::vector<std::string_view> optimizer_names();
+    private:
+        xoptim::any_optimizer<double> m_opt;
+    };
 
-/// True when `name` is a named optimizer.
-bool is_optimizer(std::string_view name);
+    /// Every hyperparameter flag any optimizer takes, with its help line.
+    std::span<const flag> hyperparameter_flags();
 
-/// The hyperparameter flags `name` takes, and their defaults, e.g. "--lr 0.001 --momentum 0".
-std::string optimizer_defaults(std::string_view name);
+    /// The named optimizers, in a fixed order.
+    std::vector<std::string_view> optimizer_names();
 
-/// One line about `name`: what it is and what --weight-decay means for it.
-std::string_view optimizer_summary(std::string_view name);
+    /// True when `name` is a named optimizer.
+    bool is_optimizer(std::string_view name);
 
-/// Builds optimizer `name` from the hyperparameter flags in `given` (others keep their
-/// defaults). A flag the optimizer does not take, a malformed number or an invalid value
-/// raises usage_error.
-any_optimizer make_optimizer(std::string_view name, const parsed_flags& given);
+    /// The hyperparameter flags `name` takes, and their defaults, e.g. "--lr 0.001 --momentum 0".
+    std::string optimizer_defaults(std::string_view name);
 
-} // namespace xoptim_viz
+    /// One line about `name`: what it is and what --weight-decay means for it.
+    std::string_view optimizer_summary(std::string_view name);
+
+    /// Builds optimizer `name` from the hyperparameter flags in `given` (others keep their
+    /// defaults). A flag the optimizer does not take, a malformed number or an invalid value
+    /// raises usage_error.
+    any_optimizer make_optimizer(std::string_view name, const parsed_flags& given);
+
+}  // namespace xoptim_viz

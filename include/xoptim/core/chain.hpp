@@ -5,10 +5,10 @@
 #include <array>
 #include <concepts>
 #include <cstddef>
-#include <tuple>
-#include <type_traits>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -27,8 +27,9 @@ namespace xoptim
     // A link of a chain: one for every element type the engine runs (float, double and their
     // xsimd batches).
     template <class R>
-    concept chain_link = link_for<R, float> && link_for<R, double> && link_for<R, xsimd::batch<float>>
-        && link_for<R, xsimd::batch<double>>;
+    concept chain_link =
+        link_for<R, float> && link_for<R, double> && link_for<R, xsimd::batch<float>> && link_for<R,
+                                                                                                  xsimd::batch<double>>;
 
     namespace detail
     {
@@ -42,8 +43,7 @@ namespace xoptim
         template <class First, class L, class... R>
         struct first_failing_link<First, L, R...>
             : std::conditional_t<chain_link<L>, first_failing_link<First, R...>, std::type_identity<L>>
-        {
-        };
+        {};
     }
 
     // The links of a chain: at least one, each a chain_link. It is checked on the first link
@@ -53,7 +53,7 @@ namespace xoptim
     concept chain_links = (sizeof...(R) > 0) && chain_link<typename detail::first_failing_link<R...>::type>;
 
     template <class... R>
-        requires chain_links<R...>
+    requires chain_links<R...>
     class chain
     {
     public:
@@ -85,8 +85,7 @@ namespace xoptim
 
         // A reduction over a whole group (global-norm clipping) leads the chain: its pass reads
         // the raw gradients of every tensor before any of them is updated.
-        static constexpr bool group_reduction_first =
-            detail::has_group_scope<std::tuple_element_t<0, links_type>>();
+        static constexpr bool group_reduction_first = detail::has_group_scope<std::tuple_element_t<0, links_type>>();
         static_assert(((detail::has_group_scope<R>() ? 1 : 0) + ...) <= (group_reduction_first ? 1 : 0),
                       "xoptim::chain: a rule whose reduction spans a group (clip_by_global_norm) must be the first "
                       "link of the chain, and the only such link");
@@ -117,10 +116,9 @@ namespace xoptim
         static constexpr std::array<bool, max_slots> slot_factored = [] {
             std::array<bool, max_slots> o{};
             std::size_t k = 0;
-            ((
-                 [&] {
-                     for (std::size_t j = 0; j < R::max_slots; ++j, ++k) { o[k] = factored_rule<R>; }
-                 }()),
+            (([&] {
+                 for (std::size_t j = 0; j < R::max_slots; ++j, ++k) { o[k] = factored_rule<R>; }
+             }()),
              ...);
             return o;
         }();
@@ -173,18 +171,21 @@ namespace xoptim
         // chain(a, b) deduces chain<A, B> from this constructor; that deduction carries the
         // class's constraint, so that a link that is not a chain_link fails where it is written
         // (a separate deduction guide would only repeat the error).
-        explicit chain(R... links)
-            : m_links(std::move(links)...)
-        {
-        }
+        explicit chain(R... links) : m_links(std::move(links)...) {}
 
         links_type& links() noexcept { return m_links; }
         const links_type& links() const noexcept { return m_links; }
 
         template <std::size_t I>
-        auto& get() noexcept { return std::get<I>(m_links); }
+        auto& get() noexcept
+        {
+            return std::get<I>(m_links);
+        }
         template <std::size_t I>
-        const auto& get() const noexcept { return std::get<I>(m_links); }
+        const auto& get() const noexcept
+        {
+            return std::get<I>(m_links);
+        }
 
         // Checks every link's declared hyperparameters (and the relations between them) for
         // an optimizer of value type V; errors name `owner` (each link's own name if empty),
@@ -226,23 +227,25 @@ namespace xoptim
         // the value does not fit its type, or the chain would break a constraint, and then
         // nothing has changed.
         template <class V = double>
-        void set(std::string_view name, double value, const step_info& next = {}, std::string_view owner = "xoptim::chain")
+        void set(std::string_view name, double value, const step_info& next = {},
+                 std::string_view owner = "xoptim::chain")
         {
             chain changed = *this;
-            detail::set_named(changed.m_links, name, value, next, owner.empty() ? std::string_view("xoptim::chain") : owner);
+            detail::set_named(changed.m_links, name, value, next,
+                              owner.empty() ? std::string_view("xoptim::chain") : owner);
             changed.template validate<V>(owner);
             *this = std::move(changed);
         }
 
         // Active slots of link I (a link with a runtime option may need fewer than max).
         template <std::size_t I>
-        std::size_t slots_of() const { return std::get<I>(m_links).slots(); }
+        std::size_t slots_of() const
+        {
+            return std::get<I>(m_links).slots();
+        }
 
         // Whether flat slot k (0 <= k < max_slots) is allocated for these hyperparameters.
-        bool slot_active(std::size_t k) const
-        {
-            return slot_active_impl(k, std::make_index_sequence<size>{});
-        }
+        bool slot_active(std::size_t k) const { return slot_active_impl(k, std::make_index_sequence<size>{}); }
 
         // Whether flat slot k is made for a tensor of rank `rank`: a factored link's row, column
         // and matrix slots for rank >= 2, its per-element slots below that.
@@ -254,10 +257,7 @@ namespace xoptim
         }
 
         // The value flat slot k starts from (0 unless its link says otherwise, as Adagrad may).
-        double initial_value(std::size_t k) const
-        {
-            return initial_value_impl(k, std::make_index_sequence<size>{});
-        }
+        double initial_value(std::size_t k) const { return initial_value_impl(k, std::make_index_sequence<size>{}); }
 
         std::size_t slots() const
         {
@@ -290,9 +290,11 @@ namespace xoptim
         {
             if constexpr (has_group_state)
             {
-                return [&]<std::size_t... I>(std::index_sequence<I...>) {
+                return [&]<std::size_t... I>(std::index_sequence<I...>)
+                {
                     return coefficients_type<V>(link_coefficients<I, V>(s, after)...);
-                }(std::make_index_sequence<size>{});
+                }
+                (std::make_index_sequence<size>{});
             }
             else
             {
@@ -303,17 +305,11 @@ namespace xoptim
 
         // One element of a parameter between its train point and its eval point, from its slots.
         template <class T>
-            requires(has_mode_switch)
-        T to_eval(const T& w, const slot_view<T>& state) const
-        {
-            return std::get<group_state_link>(m_links).to_eval(w, state.advanced(slot_offset[group_state_link]));
-        }
+        requires(has_mode_switch) T to_eval(const T& w, const slot_view<T>& state)
+        const { return std::get<group_state_link>(m_links).to_eval(w, state.advanced(slot_offset[group_state_link])); }
         template <class T>
-            requires(has_mode_switch)
-        T to_train(const T& w, const slot_view<T>& state) const
-        {
-            return std::get<group_state_link>(m_links).to_train(w, state.advanced(slot_offset[group_state_link]));
-        }
+        requires(has_mode_switch) T to_train(const T& w, const slot_view<T>& state)
+        const { return std::get<group_state_link>(m_links).to_train(w, state.advanced(slot_offset[group_state_link])); }
 
         // The learning rate the chain uses at step s: that of its first link with a rate.
         double learning_rate(const step_info& s) const
@@ -328,19 +324,17 @@ namespace xoptim
         // state, links of segment P apply (and update their state); in a pass that ends at a
         // reducing link, that link accumulates its sums and the pass stops there.
         template <std::size_t P, element T>
-        T run(const coefficients_type<scalar_t<T>>& c, const T& w, const T& g,
-              const slot_view<scalar_t<T>>& state, T* acc) const
+        T run(const coefficients_type<scalar_t<T>>& c, const T& w, const T& g, const slot_view<scalar_t<T>>& state,
+              T* acc) const
         {
             return run_from<P, 0>(c, w, g, state, acc);
         }
 
         // A one-pass chain is itself an update rule, so chains nest inside chains.
         template <element T>
-            requires(passes == 1)
-        T apply(const coefficients_type<scalar_t<T>>& c, const T& w, const T& u, const slot_view<scalar_t<T>>& state) const
-        {
-            return run<0>(c, w, u, state, static_cast<T*>(nullptr));
-        }
+        requires(passes == 1) T
+            apply(const coefficients_type<scalar_t<T>>& c, const T& w, const T& u, const slot_view<scalar_t<T>>& state)
+        const { return run<0>(c, w, u, state, static_cast<T*>(nullptr)); }
 
         // Turns the sums accumulated in pass P into the coefficients of the reducing link.
         template <std::size_t P, class C>
@@ -356,24 +350,28 @@ namespace xoptim
         template <std::size_t P, class C, class V>
         void finish_row(const C& c, const double* sums, V* const* slots, const tensor_geometry& geometry) const
         {
-            factored_hook<P, 0>([&](const auto& link, const auto& ci, std::size_t slot0, std::size_t red0) {
-                if constexpr (requires { link.finish_row(ci, sums + red0, slots + slot0, geometry); })
-                {
-                    link.finish_row(ci, sums + red0, slots + slot0, geometry);
-                }
-            }, c);
+            factored_hook<P, 0>(
+                [&](const auto& link, const auto& ci, std::size_t slot0, std::size_t red0) {
+                    if constexpr (requires { link.finish_row(ci, sums + red0, slots + slot0, geometry); })
+                    {
+                        link.finish_row(ci, sums + red0, slots + slot0, geometry);
+                    }
+                },
+                c);
         }
 
         // After the last row of a matrix in pass P (slots at the matrix: rows at its first row).
         template <std::size_t P, class C, class V>
         void finish_matrix(const C& c, V* const* slots, const tensor_geometry& geometry) const
         {
-            factored_hook<P, 0>([&](const auto& link, const auto& ci, std::size_t slot0, std::size_t) {
-                if constexpr (requires { link.finish_matrix(ci, slots + slot0, geometry); })
-                {
-                    link.finish_matrix(ci, slots + slot0, geometry);
-                }
-            }, c);
+            factored_hook<P, 0>(
+                [&](const auto& link, const auto& ci, std::size_t slot0, std::size_t) {
+                    if constexpr (requires { link.finish_matrix(ci, slots + slot0, geometry); })
+                    {
+                        link.finish_matrix(ci, slots + slot0, geometry);
+                    }
+                },
+                c);
         }
 
     private:
@@ -388,7 +386,8 @@ namespace xoptim
         bool slot_active_impl(std::size_t k, std::index_sequence<I...>) const
         {
             bool active = false;
-            ((k >= slot_offset[I] && k < slot_offset[I + 1] ? (active = k - slot_offset[I] < slots_of<I>()) : false), ...);
+            ((k >= slot_offset[I] && k < slot_offset[I + 1] ? (active = k - slot_offset[I] < slots_of<I>()) : false),
+             ...);
             return active;
         }
 
@@ -425,8 +424,8 @@ namespace xoptim
         }
 
         template <std::size_t P, std::size_t I, element T>
-        T run_from(const coefficients_type<scalar_t<T>>& c, const T& w, const T& u,
-                   const slot_view<scalar_t<T>>& state, T* acc) const
+        T run_from(const coefficients_type<scalar_t<T>>& c, const T& w, const T& u, const slot_view<scalar_t<T>>& state,
+                   T* acc) const
         {
             if constexpr (I == size) { return u; }
             else
@@ -508,39 +507,58 @@ namespace xoptim
 
     // Its links, as a tuple type, and how many.
     template <class C>
-    concept has_links = requires {
+    concept has_links = requires
+    {
         typename C::links_type;
-        { C::size } -> std::convertible_to<std::size_t>;
+        {
+            C::size
+            } -> std::convertible_to<std::size_t>;
     };
 
     // The passes its links make (one more than its reducing links), the segment of each link,
     // and the sums they need: what the engine plans its passes from.
     template <class C>
-    concept has_passes = requires {
-        { C::passes } -> std::convertible_to<std::size_t>;
-        { C::reductions } -> std::convertible_to<std::size_t>;
+    concept has_passes = requires
+    {
+        {
+            C::passes
+            } -> std::convertible_to<std::size_t>;
+        {
+            C::reductions
+            } -> std::convertible_to<std::size_t>;
         C::segment[0];
     };
 
     // Its per-element work on T, pass by pass: run<P>(c, w, g, state, acc) -> T.
     template <class C, class T>
-    concept runs_on = element<T> && has_coefficients<C, scalar_t<T>>
-        && requires(const C& c, const coefficients_t<C, scalar_t<T>>& k, const T& w, const T& g,
-                    const slot_view<scalar_t<T>>& state, T* acc) {
-               { c.template run<0>(k, w, g, state, acc) } -> std::same_as<T>;
-           };
+    concept runs_on = element<T> && has_coefficients<C, scalar_t<T>> && requires(
+        const C& c, const coefficients_t<C, scalar_t<T>>& k, const T& w, const T& g,
+        const slot_view<scalar_t<T>>& state, T* acc)
+    {
+        {
+            c.template run<0>(k, w, g, state, acc)
+            } -> std::same_as<T>;
+    };
 
     // Which of its max_slots slots a tensor's state makes, and the value each starts from.
     template <class C>
-    concept has_slot_layout = has_max_slots<C> && requires(const C& c, std::size_t k) {
-        { c.slot_active(k) } -> std::convertible_to<bool>;
-        { c.initial_value(k) } -> std::convertible_to<double>;
+    concept has_slot_layout = has_max_slots<C> && requires(const C& c, std::size_t k)
+    {
+        {
+            c.slot_active(k)
+            } -> std::convertible_to<bool>;
+        {
+            c.initial_value(k)
+            } -> std::convertible_to<double>;
     };
 
     // The learning rate it uses at a step.
     template <class C>
-    concept has_learning_rate = requires(const C& c, const step_info& s) {
-        { c.learning_rate(s) } -> std::convertible_to<double>;
+    concept has_learning_rate = requires(const C& c, const step_info& s)
+    {
+        {
+            c.learning_rate(s)
+            } -> std::convertible_to<double>;
     };
 
     namespace detail
@@ -572,10 +590,15 @@ namespace xoptim
 
     // Its hyperparameters, checked for value type V and read and written by name.
     template <class C, class V>
-    concept has_named_hyperparameters = requires(C& c, const std::string_view name, double x, const step_info& s) {
+    concept has_named_hyperparameters = requires(C& c, const std::string_view name, double x, const step_info& s)
+    {
         std::as_const(c).template validate<V>(name);
-        { std::as_const(c).hyperparameter_names() } -> std::convertible_to<std::vector<std::string>>;
-        { std::as_const(c).get(name, s, name) } -> std::convertible_to<double>;
+        {
+            std::as_const(c).hyperparameter_names()
+            } -> std::convertible_to<std::vector<std::string>>;
+        {
+            std::as_const(c).get(name, s, name)
+            } -> std::convertible_to<double>;
         c.template set<V>(name, x, s, name);
         c.links();
     };

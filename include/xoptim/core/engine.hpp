@@ -91,13 +91,22 @@ namespace xoptim
                 // a tensor_ref knows whether it is packed
                 return e.contiguous_data();
             }
-            else if constexpr (requires { e.data(); e.data_offset(); } && requires { D::static_layout; }
-                          && D::static_layout == xt::layout_type::row_major)
+            else if constexpr (
+                requires {
+                    e.data();
+                    e.data_offset();
+                }
+                && requires { D::static_layout; } && D::static_layout == xt::layout_type::row_major)
             {
                 // row-major by type (containers, adaptors, contiguous views): no stride check
                 return e.data() + e.data_offset();
             }
-            else if constexpr (requires { e.data(); e.data_offset(); e.strides(); e.shape(); })
+            else if constexpr (requires {
+                                   e.data();
+                                   e.data_offset();
+                                   e.strides();
+                                   e.shape();
+                               })
             {
                 using pointer = decltype(e.data() + e.data_offset());
                 const auto& shape = e.shape();
@@ -113,10 +122,7 @@ namespace xoptim
                 }
                 return e.data() + e.data_offset();
             }
-            else
-            {
-                return static_cast<typename std::decay_t<E>::value_type*>(nullptr);
-            }
+            else { return static_cast<typename std::decay_t<E>::value_type*>(nullptr); }
         }
 
         // A plain loop: std::equal on two vectors becomes a call to memcmp, which costs more
@@ -136,10 +142,7 @@ namespace xoptim
         std::string shape_string(const S& s)
         {
             std::string out = "{";
-            for (std::size_t d = 0; d < s.size(); ++d)
-            {
-                out += (d ? ", " : "") + std::to_string(s[d]);
-            }
+            for (std::size_t d = 0; d < s.size(); ++d) { out += (d ? ", " : "") + std::to_string(s[d]); }
             return out + "}";
         }
 
@@ -159,11 +162,13 @@ namespace xoptim
             if constexpr (P == 0) { return true; }
             else
             {
-                return []<std::size_t... I>(std::index_sequence<I...>) {
+                return []<std::size_t... I>(std::index_sequence<I...>)
+                {
                     return !((Chain::segment[I] < P
                               && replay_ignores_input<std::tuple_element_t<I, typename Chain::links_type>>())
                              || ...);
-                }(std::make_index_sequence<Chain::size>{});
+                }
+                (std::make_index_sequence<Chain::size>{});
             }
         }
 
@@ -212,9 +217,9 @@ namespace xoptim
         // knows the stores of the loop (to V) cannot change them and keeps them in registers;
         // a caller whose coefficients are already a local of its own passes false.
         template <std::size_t P, bool Copy, class Chain, class V>
-        XOPTIM_HOT_INLINE std::size_t batches(const Chain& ch, const typename Chain::template coefficients_type<V>& coefficients,
-                                              V* p, const V* g, V* const* slots, std::size_t slot_base, std::size_t n,
-                                              double* sums)
+        XOPTIM_HOT_INLINE std::size_t
+        batches(const Chain& ch, const typename Chain::template coefficients_type<V>& coefficients, V* p, const V* g,
+                V* const* slots, std::size_t slot_base, std::size_t n, double* sums)
         {
             using B = batch_of<V>;
             using C = typename Chain::template coefficients_type<V>;
@@ -262,7 +267,10 @@ namespace xoptim
             }
             if constexpr (!last)
             {
-                for (std::size_t k = 0; k < Chain::reductions; ++k) { sums[k] += static_cast<double>(xsimd::hadd(bacc[k])); }
+                for (std::size_t k = 0; k < Chain::reductions; ++k)
+                {
+                    sums[k] += static_cast<double>(xsimd::hadd(bacc[k]));
+                }
             }
             return i;
         }
@@ -270,10 +278,9 @@ namespace xoptim
         // batches, out of line: a step on a tensor shorter than one batch (the seed's two
         // parameters) then carries none of its registers and stack alignment.
         template <std::size_t P, class Chain, class V>
-        XOPTIM_OUT_OF_LINE std::size_t full_batches(const Chain& ch,
-                                                   const typename Chain::template coefficients_type<V> coefficients,
-                                                   V* p, const V* g, V* const* slots, std::size_t slot_base,
-                                                   std::size_t n, double* sums)
+        XOPTIM_OUT_OF_LINE std::size_t
+        full_batches(const Chain& ch, const typename Chain::template coefficients_type<V> coefficients, V* p,
+                     const V* g, V* const* slots, std::size_t slot_base, std::size_t n, double* sums)
         {
             return batches<P, true>(ch, coefficients, p, g, slots, slot_base, n, sums);
         }
@@ -283,20 +290,25 @@ namespace xoptim
         template <class Chain, std::size_t P>
         constexpr bool pass_writes_state()
         {
-            return []<std::size_t... I>(std::index_sequence<I...>) {
-                return ((Chain::segment[I] == P && std::tuple_element_t<I, typename Chain::links_type>::max_slots > 0
-                         && (!is_reducing<std::tuple_element_t<I, typename Chain::links_type>>
-                             || accumulates_into_state<std::tuple_element_t<I, typename Chain::links_type>, double>))
-                        || ...);
-            }(std::make_index_sequence<Chain::size>{});
+            return []<std::size_t... I>(std::index_sequence<I...>)
+            {
+                return (
+                    (Chain::segment[I] == P && std::tuple_element_t<I, typename Chain::links_type>::max_slots > 0
+                     && (!is_reducing<std::tuple_element_t<
+                             I,
+                             typename Chain::
+                                 links_type>> || accumulates_into_state<std::tuple_element_t<I, typename Chain::links_type>, double>))
+                    || ...);
+            }
+            (std::make_index_sequence<Chain::size>{});
         }
 
         // One pass of the chain over n contiguous elements. p and g are block-local pointers;
         // slots are indexed from slot_base. Writes p on the last pass; adds to sums otherwise.
         template <std::size_t P, bool InlineBatches = false, class Chain, class V>
-        XOPTIM_HOT_INLINE void kernel(const Chain& ch, const typename Chain::template coefficients_type<V>& coefficients,
-                                      V* p, const V* g, V* const* slot_pointers, std::size_t slot_base, std::size_t n,
-                                      double* sums)
+        XOPTIM_HOT_INLINE void
+        kernel(const Chain& ch, const typename Chain::template coefficients_type<V>& coefficients, V* p, const V* g,
+               V* const* slot_pointers, std::size_t slot_base, std::size_t n, double* sums)
         {
             constexpr bool last = (P + 1 == Chain::passes);
             constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
@@ -349,7 +361,10 @@ namespace xoptim
             {
                 if (n >= batch_of<V>::size)
                 {
-                    if constexpr (InlineBatches) { i = batches<P, false>(ch, coefficients, p, g, slots, slot_base, n, sums); }
+                    if constexpr (InlineBatches)
+                    {
+                        i = batches<P, false>(ch, coefficients, p, g, slots, slot_base, n, sums);
+                    }
                     else { i = full_batches<P>(ch, coefficients, p, g, slots, slot_base, n, sums); }
                 }
                 tail_batch.template operator()<arch_256>(i);
@@ -377,10 +392,9 @@ namespace xoptim
         // cache lines, stepped together batch by batch, then what is left; the running sums
         // are flushed to double every 16 blocks of every segment.
         template <std::size_t P, class Chain, class V>
-        XOPTIM_OUT_OF_LINE void interleaved_reduction(const Chain& ch,
-                                                      const typename Chain::template coefficients_type<V> coefficients,
-                                                      const V* p, const V* g, V* const* slots, std::size_t lo,
-                                                      std::size_t hi, double* sums)
+        XOPTIM_OUT_OF_LINE void
+        interleaved_reduction(const Chain& ch, const typename Chain::template coefficients_type<V> coefficients,
+                              const V* p, const V* g, V* const* slots, std::size_t lo, std::size_t hi, double* sums)
         {
             using B = batch_of<V>;
             constexpr std::size_t K = read_only_segments;
@@ -403,24 +417,25 @@ namespace xoptim
                                            slot_view<V>(slots, j), acc.data());
                     }
                 }
-                for (std::size_t r = 0; r < Chain::reductions; ++r) { sums[r] += static_cast<double>(xsimd::hadd(acc[r])); }
+                for (std::size_t r = 0; r < Chain::reductions; ++r)
+                {
+                    sums[r] += static_cast<double>(xsimd::hadd(acc[r]));
+                }
             }
             // The rest, fewer than K lines: the ordinary kernel (it never writes p here).
-            kernel<P>(ch, c, const_cast<V*>(p) + lo + K * seg, g + lo + K * seg, slots, lo + K * seg,
-                      hi - lo - K * seg, sums);
+            kernel<P>(ch, c, const_cast<V*>(p) + lo + K * seg, g + lo + K * seg, slots, lo + K * seg, hi - lo - K * seg,
+                      sums);
         }
 
         // Runs pass P over elements [lo, hi) of contiguous operands, flushing the running
         // sums of a reducing pass to double every block so that float sums stay accurate.
         template <std::size_t P, bool InlineBatches = false, class Chain, class V>
-        XOPTIM_HOT_INLINE void contiguous_pass(const Chain& ch, const typename Chain::template coefficients_type<V>& c, V* p,
-                                    const V* g, V* const* slots, std::size_t lo, std::size_t hi, double* sums)
+        XOPTIM_HOT_INLINE void contiguous_pass(const Chain& ch, const typename Chain::template coefficients_type<V>& c,
+                                               V* p, const V* g, V* const* slots, std::size_t lo, std::size_t hi,
+                                               double* sums)
         {
             constexpr bool last = (P + 1 == Chain::passes);
-            if constexpr (last)
-            {
-                kernel<P, InlineBatches>(ch, c, p + lo, g + lo, slots, lo, hi - lo, sums);
-            }
+            if constexpr (last) { kernel<P, InlineBatches>(ch, c, p + lo, g + lo, slots, lo, hi - lo, sums); }
             else
             {
                 constexpr std::size_t flush = 16 * block_size;
@@ -493,10 +508,7 @@ namespace xoptim
             V* const pdata = contiguous_data(param);
             const V* gdata = nullptr;
             using gvalue = typename std::decay_t<G>::value_type;
-            if constexpr (std::is_same_v<std::remove_cv_t<gvalue>, V>)
-            {
-                gdata = contiguous_data(grad);
-            }
+            if constexpr (std::is_same_v<std::remove_cv_t<gvalue>, V>) { gdata = contiguous_data(grad); }
             if (!reads_g && pdata != nullptr) { gdata = pdata; }
 
             if (pdata != nullptr && gdata != nullptr)
@@ -520,7 +532,11 @@ namespace xoptim
             for (std::size_t k = 0; k < Chain::max_slots; ++k)
             {
                 V* base = slots[k];
-                if (base == nullptr) { at[k] = nullptr; continue; }
+                if (base == nullptr)
+                {
+                    at[k] = nullptr;
+                    continue;
+                }
                 switch (Chain::slot_extents[k])
                 {
                 case slot_extent::elements: at[k] = base + row * geo.cols; break;
@@ -538,8 +554,8 @@ namespace xoptim
         // Operands that are not contiguous are staged per chunk, as staged_pass does.
         template <std::size_t P, class Chain, class V, class E, class G>
         XOPTIM_COLD_PATH void rows_pass(const Chain& ch, const typename Chain::template coefficients_type<V>& c,
-                                        const tensor_geometry& geo, E& param, const G& grad, V* pdata,
-                                        const V* gdata, V* const* slots, double* sums)
+                                        const tensor_geometry& geo, E& param, const G& grad, V* pdata, const V* gdata,
+                                        V* const* slots, double* sums)
         {
             constexpr bool last = (P + 1 == Chain::passes);
             constexpr bool reads_g = pass_reads_gradient<Chain, P>();
@@ -616,7 +632,8 @@ namespace xoptim
             const V* gdata = nullptr;
             using gvalue = typename std::decay_t<G>::value_type;
             if constexpr (std::is_same_v<std::remove_cv_t<gvalue>, V>) { gdata = contiguous_data(grad); }
-            [&]<std::size_t... P>(std::index_sequence<P...>) {
+            [&]<std::size_t... P>(std::index_sequence<P...>)
+            {
                 (
                     [&] {
                         std::array<double, R> sums{};
@@ -625,7 +642,8 @@ namespace xoptim
                         if constexpr (P + 1 < Chain::passes) { ch.template finish<P>(c, sums.data(), geo); }
                     }(),
                     ...);
-            }(std::make_index_sequence<Chain::passes>{});
+            }
+            (std::make_index_sequence<Chain::passes>{});
         }
     }
 
@@ -645,8 +663,9 @@ namespace xoptim
     // are used: when `param` is one piece of a tensor split across processes, it adds the
     // other pieces' sums (see xoptim/mpi/zero.hpp).
     template <class Chain, class V, class E, class G, class SumsHook = detail::no_sums_hook>
-    XOPTIM_HOT_INLINE void apply_chain(const Chain& ch, const typename Chain::template coefficients_type<V>& coefficients, E& param,
-                     const G& grad, V* const* slots, SumsHook&& sums_hook = {})
+    XOPTIM_HOT_INLINE void apply_chain(const Chain& ch,
+                                       const typename Chain::template coefficients_type<V>& coefficients, E& param,
+                                       const G& grad, V* const* slots, SumsHook&& sums_hook = {})
     {
         constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
         if constexpr (detail::factored_chain<Chain>)
@@ -669,7 +688,8 @@ namespace xoptim
         {
             auto c = coefficients;
             const tensor_geometry geo{static_cast<std::size_t>(param.size())};
-            [&]<std::size_t... P>(std::index_sequence<P...>) XOPTIM_HOT_LAMBDA {
+            [&]<std::size_t... P>(std::index_sequence<P...>) XOPTIM_HOT_LAMBDA
+            {
                 (
                     [&]() XOPTIM_HOT_LAMBDA {
                         std::array<double, R> sums{};
@@ -681,7 +701,8 @@ namespace xoptim
                         }
                     }(),
                     ...);
-            }(std::make_index_sequence<Chain::passes>{});
+            }
+            (std::make_index_sequence<Chain::passes>{});
         }
     }
 
@@ -724,7 +745,8 @@ namespace xoptim
         {
             const auto& t = tensors[k];
             auto c = coefficients;
-            [&]<std::size_t... P>(std::index_sequence<P...>) {
+            [&]<std::size_t... P>(std::index_sequence<P...>)
+            {
                 (
                     [&] {
                         constexpr std::size_t pass = P + 1;
@@ -734,14 +756,16 @@ namespace xoptim
                         if constexpr (pass + 1 < Chain::passes) { ch.template finish<pass>(c, sums.data()); }
                     }(),
                     ...);
-            }(std::make_index_sequence<Chain::passes - 1>{});
+            }
+            (std::make_index_sequence<Chain::passes - 1>{});
         }
     }
 
     // accumulate_group's pass on one tensor of any layout (a strided one, staged per block).
     template <class Chain, class V, class E, class G>
-    XOPTIM_COLD_PATH void accumulate_tensor(const Chain& ch, const typename Chain::template coefficients_type<V>& coefficients,
-                                            E& param, const G& grad, V* const* slots, double* sums)
+    XOPTIM_COLD_PATH void accumulate_tensor(const Chain& ch,
+                                            const typename Chain::template coefficients_type<V>& coefficients, E& param,
+                                            const G& grad, V* const* slots, double* sums)
     {
         static_assert(Chain::group_reduction_first);
         detail::run_pass<0>(ch, coefficients, param, grad, slots, sums);
@@ -756,7 +780,8 @@ namespace xoptim
         static_assert(Chain::group_reduction_first);
         constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
         auto c = coefficients;
-        [&]<std::size_t... P>(std::index_sequence<P...>) {
+        [&]<std::size_t... P>(std::index_sequence<P...>)
+        {
             (
                 [&] {
                     constexpr std::size_t pass = P + 1;
@@ -765,7 +790,8 @@ namespace xoptim
                     if constexpr (pass + 1 < Chain::passes) { ch.template finish<pass>(c, sums.data()); }
                 }(),
                 ...);
-        }(std::make_index_sequence<Chain::passes - 1>{});
+        }
+        (std::make_index_sequence<Chain::passes - 1>{});
     }
 
     // apply_chain on `count` contiguous tensors in one call, every pass of a tensor before the
@@ -807,7 +833,8 @@ namespace xoptim
             else
             {
                 auto c = local;
-                [&]<std::size_t... P>(std::index_sequence<P...>) XOPTIM_HOT_LAMBDA {
+                [&]<std::size_t... P>(std::index_sequence<P...>) XOPTIM_HOT_LAMBDA
+                {
                     (
                         [&]() XOPTIM_HOT_LAMBDA {
                             std::array<double, R> sums{};
@@ -817,7 +844,8 @@ namespace xoptim
                             if constexpr (P + 1 < Chain::passes) { ch.template finish<P>(c, sums.data()); }
                         }(),
                         ...);
-                }(std::make_index_sequence<Chain::passes>{});
+                }
+                (std::make_index_sequence<Chain::passes>{});
             }
         }
     }

@@ -50,10 +50,9 @@ namespace xoptim
                            const std::string& index)
             : std::domain_error("xoptim::optimizer::step: gradient of tensor " + std::to_string(tensor) + " (group "
                                 + std::to_string(group) + ") is " + describe(value) + " at element "
-                                + std::to_string(element) + " (index " + index + "); nothing was changed")
-            , m_group(group), m_tensor(tensor), m_element(element), m_value(value)
-        {
-        }
+                                + std::to_string(element) + " (index " + index + "); nothing was changed"),
+              m_group(group), m_tensor(tensor), m_element(element), m_value(value)
+        {}
 
         std::size_t group() const noexcept { return m_group; }
         std::size_t tensor() const noexcept { return m_tensor; }
@@ -112,7 +111,12 @@ namespace xoptim
             using value_type = std::remove_cv_t<typename std::decay_t<E>::value_type>;
             using checked_type = std::conditional_t<std::is_void_v<V>, value_type, V>;
             const std::size_t n = e.size();
-            if constexpr (requires { e.data(); e.data_offset(); e.strides(); e.shape(); })
+            if constexpr (requires {
+                              e.data();
+                              e.data_offset();
+                              e.strides();
+                              e.shape();
+                          })
             {
                 // Contiguous row-major operands are scanned through their pointer.
                 const auto& shape = e.shape();

@@ -18,25 +18,37 @@ namespace xoptim
     // state, r.coefficients<V>(s, state). Its plain coefficients<V>(s) (what update_rule asks)
     // must give what a group whose hyperparameters never changed holds at step s.
     template <class R>
-    concept keeps_group_state = requires { typename R::group_state; }
-        && std::regular<typename R::group_state>
-        && requires(const R& r, typename R::group_state& gs, const step_info& s) {
-               { r.advanced(std::as_const(gs), s) } -> std::same_as<typename R::group_state>;
-               r.template coefficients<float>(s, std::as_const(gs));
-               r.template coefficients<double>(s, std::as_const(gs));
-               R::group_state::each(gs, [](std::string_view, auto&) {});
-           };
+    concept keeps_group_state = requires
+    {
+        typename R::group_state;
+    }
+    &&std::regular<typename R::group_state>&& requires(const R& r, typename R::group_state& gs, const step_info& s)
+    {
+        {
+            r.advanced(std::as_const(gs), s)
+            } -> std::same_as<typename R::group_state>;
+        r.template coefficients<float>(s, std::as_const(gs));
+        r.template coefficients<double>(s, std::as_const(gs));
+        R::group_state::each(gs, [](std::string_view, auto&) {});
+    };
 
     // A rule with group state that also has an evaluation mode (schedule-free): its group state
     // has `train_mode`, and to_eval / to_train map a parameter element between the point where
     // gradients are taken (train) and the point a user evaluates (eval), from its slots.
     template <class R>
-    concept switches_mode = keeps_group_state<R>
-        && requires(const R& r, typename R::group_state& gs, double w, const slot_view<double>& state) {
-               { gs.train_mode } -> std::convertible_to<bool>;
-               { r.to_eval(w, state) } -> std::same_as<double>;
-               { r.to_train(w, state) } -> std::same_as<double>;
-           };
+    concept switches_mode = keeps_group_state<R> && requires(const R& r, typename R::group_state& gs, double w,
+                                                             const slot_view<double>& state)
+    {
+        {
+            gs.train_mode
+            } -> std::convertible_to<bool>;
+        {
+            r.to_eval(w, state)
+            } -> std::same_as<double>;
+        {
+            r.to_train(w, state)
+            } -> std::same_as<double>;
+    };
 
     namespace detail
     {
@@ -46,8 +58,7 @@ namespace xoptim
             bool operator==(const no_group_state&) const = default;
             template <class Self, class F>
             static void each(Self&, F&&)
-            {
-            }
+            {}
         };
     }
 }

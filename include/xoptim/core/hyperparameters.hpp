@@ -23,7 +23,7 @@ namespace xoptim
     // What a hyperparameter's value must satisfy, and how to say so in an error.
     struct constraint
     {
-        std::string_view expected;     // "finite and >= 0": completes "<name> must be ..."
+        std::string_view expected;  // "finite and >= 0": completes "<name> must be ..."
         bool (*holds)(double) = nullptr;
     };
 
@@ -31,7 +31,8 @@ namespace xoptim
     {
         inline constexpr constraint none{"any value", [](double) { return true; }};
         inline constexpr constraint finite{"finite", [](double v) { return std::isfinite(v); }};
-        inline constexpr constraint non_negative{"finite and >= 0", [](double v) { return v >= 0.0 && std::isfinite(v); }};
+        inline constexpr constraint non_negative{"finite and >= 0",
+                                                 [](double v) { return v >= 0.0 && std::isfinite(v); }};
         inline constexpr constraint positive{"finite and > 0", [](double v) { return v > 0.0 && std::isfinite(v); }};
         inline constexpr constraint unit_interval{"in [0, 1)", [](double v) { return v >= 0.0 && v < 1.0; }};
         inline constexpr constraint closed_unit_interval{"in [0, 1]", [](double v) { return v >= 0.0 && v <= 1.0; }};
@@ -59,13 +60,23 @@ namespace xoptim
         std::uint32_t since = 1;
         bool option = true;
 
-        constexpr hyperparameter with_since(std::uint32_t v) const { auto h = *this; h.since = v; return h; }
-        constexpr hyperparameter steering_only() const { auto h = *this; h.option = false; return h; }
+        constexpr hyperparameter with_since(std::uint32_t v) const
+        {
+            auto h = *this;
+            h.since = v;
+            return h;
+        }
+        constexpr hyperparameter steering_only() const
+        {
+            auto h = *this;
+            h.option = false;
+            return h;
+        }
     };
 
     template <class Owner, class T>
-    constexpr hyperparameter<Owner, T> param(std::string_view name, T Owner::*member, constraint rule = constraints::none,
-                                             std::string_view help = {})
+    constexpr hyperparameter<Owner, T> param(std::string_view name, T Owner::*member,
+                                             constraint rule = constraints::none, std::string_view help = {})
     {
         return {name, member, rule, help, 1, true};
     }
@@ -86,8 +97,9 @@ namespace xoptim
     // A type that declares its hyperparameters: `static constexpr auto hyperparameters()`
     // returning a std::tuple of hyperparameter / computed_hyperparameter descriptors.
     template <class R>
-    concept declares_hyperparameters = requires {
-        { R::hyperparameters() };
+    concept declares_hyperparameters = requires
+    {
+        {R::hyperparameters()};
         std::tuple_size<std::remove_cvref_t<decltype(R::hyperparameters())>>::value;
     };
 
@@ -142,7 +154,10 @@ namespace xoptim
         double as_double(const T& x)
         {
             if constexpr (std::is_same_v<T, bool>) { return x ? 1.0 : 0.0; }
-            else if constexpr (std::is_enum_v<T>) { return static_cast<double>(static_cast<std::underlying_type_t<T>>(x)); }
+            else if constexpr (std::is_enum_v<T>)
+            {
+                return static_cast<double>(static_cast<std::underlying_type_t<T>>(x));
+            }
             else { return static_cast<double>(x); }
         }
 
@@ -171,12 +186,16 @@ namespace xoptim
                                 using F = typename D::value_type;
                                 auto& field = x.*(d.member);
                                 if constexpr (is_leaf_value<F>) { leaf(path, field, d); }
-                                else if constexpr (declares_hyperparameters<F>) { walk_declared(field, path, leaf, computed); }
+                                else if constexpr (declares_hyperparameters<F>)
+                                {
+                                    walk_declared(field, path, leaf, computed);
+                                }
                                 else
                                 {
-                                    static_assert(declares_hyperparameters<F>,
-                                                  "xoptim: a hyperparameter must be a number, a bool, an enum or a type "
-                                                  "that declares hyperparameters() of its own");
+                                    static_assert(
+                                        declares_hyperparameters<F>,
+                                        "xoptim: a hyperparameter must be a number, a bool, an enum or a type "
+                                        "that declares hyperparameters() of its own");
                                 }
                             }
                         }(),
@@ -270,7 +289,8 @@ namespace xoptim::detail
     std::vector<std::string> link_prefixes()
     {
         std::vector<std::string> out;
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
+        [&]<std::size_t... I>(std::index_sequence<I...>)
+        {
             (
                 [&] {
                     const std::string base(link_name_of<std::tuple_element_t<I, Links>>());
@@ -282,7 +302,8 @@ namespace xoptim::detail
                     out.push_back(seen == 0 ? base : base + "#" + std::to_string(seen));
                 }(),
                 ...);
-        }(std::make_index_sequence<std::tuple_size_v<Links>>{});
+        }
+        (std::make_index_sequence<std::tuple_size_v<Links>>{});
         return out;
     }
 
@@ -321,9 +342,11 @@ namespace xoptim::detail
     {
         const auto prefixes = link_prefixes<Links>();
         std::vector<named_entry> out;
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
+        [&]<std::size_t... I>(std::index_sequence<I...>)
+        {
             (entries_of_link(std::get<I>(links), I, prefixes[I], out), ...);
-        }(std::make_index_sequence<std::tuple_size_v<Links>>{});
+        }
+        (std::make_index_sequence<std::tuple_size_v<Links>>{});
         return out;
     }
 
@@ -339,14 +362,23 @@ namespace xoptim::detail
     {
         std::vector<std::string> out;
         auto has = [&](const std::string& s) {
-            for (const auto& o : out) { if (o == s) { return true; } }
+            for (const auto& o : out)
+            {
+                if (o == s) { return true; }
+            }
             return false;
         };
-        for (const auto& e : entries) { if (!has(e.path)) { out.push_back(e.path); } }
+        for (const auto& e : entries)
+        {
+            if (!has(e.path)) { out.push_back(e.path); }
+        }
         for (std::size_t i = 0; i < entries.size(); ++i)
         {
             bool first = true;
-            for (std::size_t j = 0; j < i; ++j) { if (entries[j].path == entries[i].path) { first = false; } }
+            for (std::size_t j = 0; j < i; ++j)
+            {
+                if (entries[j].path == entries[i].path) { first = false; }
+            }
             if (!first) { out.push_back(entries[i].qualified); }
         }
         return out;
@@ -363,8 +395,14 @@ namespace xoptim::detail
     inline const named_entry& resolve_name(const std::vector<named_entry>& entries, std::string_view name,
                                            std::string_view owner)
     {
-        for (const auto& e : entries) { if (e.qualified == name) { return e; } }
-        for (const auto& e : entries) { if (e.path == name) { return e; } }
+        for (const auto& e : entries)
+        {
+            if (e.qualified == name) { return e; }
+        }
+        for (const auto& e : entries)
+        {
+            if (e.path == name) { return e; }
+        }
         const named_entry* only = nullptr;
         std::size_t hits = 0;
         for (const auto& e : entries)
@@ -411,9 +449,8 @@ namespace xoptim::detail
     template <class Links, class F>
     void with_link(Links& links, std::size_t index, F&& f)
     {
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            ((I == index ? (f(std::get<I>(links)), 0) : 0), ...);
-        }(std::make_index_sequence<std::tuple_size_v<std::remove_const_t<Links>>>{});
+        [&]<std::size_t... I>(std::index_sequence<I...>) { ((I == index ? (f(std::get<I>(links)), 0) : 0), ...); }
+        (std::make_index_sequence<std::tuple_size_v<std::remove_const_t<Links>>>{});
     }
 
     // The value of hyperparameter `name` (a bool reads as 0 or 1); `next` is the step the

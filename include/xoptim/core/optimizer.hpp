@@ -9,8 +9,8 @@
 #include <span>
 #include <stdexcept>
 #include <string>
-#include <type_traits>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -19,17 +19,17 @@
 #include "finite.hpp"
 #include "parallel.hpp"
 #include "state.hpp"
-#include "tensor_ref.hpp"
 #include "step_info.hpp"
+#include "tensor_ref.hpp"
 
 namespace xoptim
 {
     // What an optimizer of value type V steps with: a chain of rules (or a type with a chain's
     // interface) that runs on V and on its xsimd batch.
     template <class C, class V>
-    concept optimizer_rule = scalar_element<V> && std::semiregular<C> && has_links<C> && has_passes<C>
-        && has_slot_layout<C> && runs_on<C, V> && runs_on<C, xsimd::batch<V>> && has_learning_rate<C>
-        && has_named_hyperparameters<C, V>;
+    concept optimizer_rule =
+        scalar_element<V> && std::semiregular<C> && has_links<C> && has_passes<C> && has_slot_layout<C> && runs_on<
+            C, V> && runs_on<C, xsimd::batch<V>> && has_learning_rate<C> && has_named_hyperparameters<C, V>;
 
     namespace detail
     {
@@ -48,7 +48,7 @@ namespace xoptim
     }
 
     template <class Chain, class V = double, state_policy Policy = lazy_state>
-        requires optimizer_rule<Chain, V>
+    requires optimizer_rule<Chain, V>
     class optimizer
     {
         static_assert(std::is_same_v<V, float> || std::is_same_v<V, double>, "xoptim: V must be float or double");
@@ -116,7 +116,8 @@ namespace xoptim
         {
             return register_group(std::move(params), defaults_with(overrides));
         }
-        std::size_t add_group(std::vector<tensor_ref<V>> params, const std::vector<std::pair<std::string, double>>& overrides)
+        std::size_t add_group(std::vector<tensor_ref<V>> params,
+                              const std::vector<std::pair<std::string, double>>& overrides)
         {
             return register_group(std::move(params), defaults_with(overrides));
         }
@@ -132,7 +133,8 @@ namespace xoptim
                 if (!params[k].present()) { throw_absent_param(k); }
             }
             auto& first = m_groups.front();
-            const bool fill_first = m_groups.size() == 1 && first.params.empty() && first.tensors.empty() && first.step == 0;
+            const bool fill_first =
+                m_groups.size() == 1 && first.params.empty() && first.tensors.empty() && first.step == 0;
             std::size_t g = 0;
             if (fill_first)
             {
@@ -158,7 +160,6 @@ namespace xoptim
         }
 
     public:
-
         // ---- hyperparameters by name, per group (torch's param_groups[g][name]) -----------
         // Every name get and set take, in chain order.
         std::vector<std::string> hyperparameter_names() const { return m_groups.front().rule.hyperparameter_names(); }
@@ -264,8 +265,9 @@ namespace xoptim
         template <class E, class G>
         XOPTIM_HOT_INLINE bool step(E&& param, const G& grad)
         {
-            return step_group(0, 1, [&](std::size_t) -> decltype(auto) { return (param); },
-                       [&](std::size_t) -> const G& { return grad; });
+            return step_group(
+                0, 1, [&](std::size_t) -> decltype(auto) { return (param); },
+                [&](std::size_t) -> const G& { return grad; });
         }
 
         // One step on the tensors of group g; params[k] is updated with grads[k].
@@ -277,8 +279,9 @@ namespace xoptim
             {
                 if (params.size() > 1) { throw_needs_registration(); }
             }
-            return step_group(g, params.size(), [&](std::size_t k) -> decltype(auto) { return (params[k]); },
-                       [&](std::size_t k) -> decltype(auto) { return (grads[k]); });
+            return step_group(
+                g, params.size(), [&](std::size_t k) -> decltype(auto) { return (params[k]); },
+                [&](std::size_t k) -> decltype(auto) { return (grads[k]); });
         }
 
         // One step of every registered group: grads[k] is the gradient of the k-th registered
@@ -301,43 +304,34 @@ namespace xoptim
         // refused (std::logic_error). A group stepped with step(w, g) or step(g, params, grads)
         // is switched with its tensors: eval(w) / train(w) for group 0's one tensor,
         // eval(g, params) / train(g, params) for group g. Groups start in train mode.
-        void eval()
-            requires(Chain::has_mode_switch)
+        void eval() requires(Chain::has_mode_switch) { switch_registered(false, "eval"); }
+        void train() requires(Chain::has_mode_switch) { switch_registered(true, "train"); }
+        template <class E>
+        requires(Chain::has_mode_switch) void eval(E&& param)
         {
-            switch_registered(false, "eval");
-        }
-        void train()
-            requires(Chain::has_mode_switch)
-        {
-            switch_registered(true, "train");
+            switch_unregistered(
+                0, false, 1, [&](std::size_t) -> decltype(auto) { return (param); }, "eval");
         }
         template <class E>
-            requires(Chain::has_mode_switch)
-        void eval(E&& param)
+        requires(Chain::has_mode_switch) void train(E&& param)
         {
-            switch_unregistered(0, false, 1, [&](std::size_t) -> decltype(auto) { return (param); }, "eval");
-        }
-        template <class E>
-            requires(Chain::has_mode_switch)
-        void train(E&& param)
-        {
-            switch_unregistered(0, true, 1, [&](std::size_t) -> decltype(auto) { return (param); }, "train");
+            switch_unregistered(
+                0, true, 1, [&](std::size_t) -> decltype(auto) { return (param); }, "train");
         }
         template <class Ps>
-            requires(Chain::has_mode_switch)
-        void eval(std::size_t g, Ps& params)
+        requires(Chain::has_mode_switch) void eval(std::size_t g, Ps& params)
         {
-            switch_unregistered(g, false, params.size(), [&](std::size_t k) -> decltype(auto) { return (params[k]); }, "eval");
+            switch_unregistered(
+                g, false, params.size(), [&](std::size_t k) -> decltype(auto) { return (params[k]); }, "eval");
         }
         template <class Ps>
-            requires(Chain::has_mode_switch)
-        void train(std::size_t g, Ps& params)
+        requires(Chain::has_mode_switch) void train(std::size_t g, Ps& params)
         {
-            switch_unregistered(g, true, params.size(), [&](std::size_t k) -> decltype(auto) { return (params[k]); }, "train");
+            switch_unregistered(
+                g, true, params.size(), [&](std::size_t k) -> decltype(auto) { return (params[k]); }, "train");
         }
         // Whether group g's parameters are the train point (true) or the eval point.
-        bool train_mode(std::size_t g = 0) const
-            requires(Chain::has_mode_switch)
+        bool train_mode(std::size_t g = 0) const requires(Chain::has_mode_switch)
         {
             return group(g).group_state.train_mode;
         }
@@ -347,7 +341,8 @@ namespace xoptim
         void init(std::size_t g, const Ps& params)
         {
             auto& grp = m_groups.at(check_group(g));
-            grp.tensors = make_states(grp.rule, params.size(), [&](std::size_t k) -> decltype(auto) { return params[k].shape(); });
+            grp.tensors = make_states(grp.rule, params.size(),
+                                      [&](std::size_t k) -> decltype(auto) { return params[k].shape(); });
             reserve_gathered(params.size());
         }
 
@@ -432,7 +427,8 @@ namespace xoptim
         }
 
         template <class PS, class GS>
-        [[noreturn]] XOPTIM_COLD_PATH static void throw_grad_shape(std::size_t k, const GS& grad_shape, const PS& param_shape)
+        [[noreturn]] XOPTIM_COLD_PATH static void throw_grad_shape(std::size_t k, const GS& grad_shape,
+                                                                   const PS& param_shape)
         {
             throw std::invalid_argument("xoptim::optimizer::step: grad of tensor " + std::to_string(k) + " has shape "
                                         + detail::shape_string(grad_shape) + " but the parameter has shape "
@@ -463,7 +459,8 @@ namespace xoptim
                         ++grp.skipped;
                         return false;
                     }
-                    throw nonfinite_gradient(g, k, hit->element, hit->value, detail::index_string(gr.shape(), hit->element));
+                    throw nonfinite_gradient(g, k, hit->element, hit->value,
+                                             detail::index_string(gr.shape(), hit->element));
                 }
             }
             return true;
@@ -479,7 +476,8 @@ namespace xoptim
                                        + " has no state; call init() first (eager_state)");
             }
             check_rates(grp);
-            grp.tensors = make_states(grp.rule, count, [&](std::size_t k) -> decltype(auto) { return param_at(k).shape(); });
+            grp.tensors =
+                make_states(grp.rule, count, [&](std::size_t k) -> decltype(auto) { return param_at(k).shape(); });
             reserve_gathered(count);
         }
 
@@ -541,7 +539,10 @@ namespace xoptim
                 }
                 if (gather) { m_gathered[k] = describe(grp, k, p, gr); }
             }
-            if (m_nonfinite != nonfinite_policy::propagate && !gradients_finite(grp, g, count, grad_at)) { return false; }
+            if (m_nonfinite != nonfinite_policy::propagate && !gradients_finite(grp, g, count, grad_at))
+            {
+                return false;
+            }
             if (!has_state && count > 0) { make_first_state(grp, g, count, param_at); }
 
             const step_info info{grp.step + 1};
@@ -593,7 +594,10 @@ namespace xoptim
         {
             std::array<V*, slot_count> ptrs{};
             auto* slots = grp.tensors[k].slots.data();
-            for (std::size_t s = 0; s < Chain::max_slots; ++s) { ptrs[s] = slots[s].size() ? slots[s].data() : nullptr; }
+            for (std::size_t s = 0; s < Chain::max_slots; ++s)
+            {
+                ptrs[s] = slots[s].size() ? slots[s].data() : nullptr;
+            }
             return ptrs;
         }
 
@@ -647,8 +651,8 @@ namespace xoptim
         // when that buffer is not made yet (first step, state loaded from a checkpoint),
         // described here in chunks of 64 on the stack.
         template <class ParamAt, class GradAt>
-        void step_tensors(group_type& grp, const step_info& info, std::size_t count, bool described,
-                          ParamAt& param_at, GradAt& grad_at)
+        void step_tensors(group_type& grp, const step_info& info, std::size_t count, bool described, ParamAt& param_at,
+                          GradAt& grad_at)
         {
             const auto coefficients = step_coefficients(grp, info);
             if (described)
@@ -661,7 +665,10 @@ namespace xoptim
             for (std::size_t first = 0; first < count; first += chunk)
             {
                 const std::size_t n = std::min(chunk, count - first);
-                for (std::size_t k = 0; k < n; ++k) { d[k] = describe(grp, first + k, param_at(first + k), grad_at(first + k)); }
+                for (std::size_t k = 0; k < n; ++k)
+                {
+                    d[k] = describe(grp, first + k, param_at(first + k), grad_at(first + k));
+                }
                 step_described(grp, coefficients, d.data(), first, n, param_at, grad_at);
             }
         }
@@ -684,7 +691,10 @@ namespace xoptim
         Chain defaults_with(const Pairs& overrides) const
         {
             Chain rule = m_defaults;
-            for (const auto& [key, value] : overrides) { detail::set_named(rule.links(), key, value, step_info{1}, owner()); }
+            for (const auto& [key, value] : overrides)
+            {
+                detail::set_named(rule.links(), key, value, step_info{1}, owner());
+            }
             rule.template validate<V>(m_name);
             return rule;
         }
@@ -791,8 +801,9 @@ namespace xoptim
             for (std::size_t g = 0; g < m_groups.size(); ++g)
             {
                 auto& grp = m_groups[g];
-                switch_group(g, to_train, grp.params.size(), [&](std::size_t t) -> tensor_ref<V>& { return grp.params[t]; },
-                             what);
+                switch_group(
+                    g, to_train, grp.params.size(), [&](std::size_t t) -> tensor_ref<V>& { return grp.params[t]; },
+                    what);
             }
         }
 
@@ -823,7 +834,10 @@ namespace xoptim
                 const auto& grp = m_groups[g];
                 if constexpr (Chain::has_mode_switch)
                 {
-                    if (!grp.group_state.train_mode && any_present(grads.subspan(k, grp.params.size()))) { throw_eval_mode(g); }
+                    if (!grp.group_state.train_mode && any_present(grads.subspan(k, grp.params.size())))
+                    {
+                        throw_eval_mode(g);
+                    }
                 }
                 const bool has_state = !grp.tensors.empty();
                 if (has_state && grp.tensors.size() != grp.params.size())
@@ -923,13 +937,16 @@ namespace xoptim
                 const std::size_t first = m_group_first[g];
                 if (d == first) { continue; }
                 const auto c = step_coefficients(grp, step_info{grp.step + 1});
-                for_each_run(first, d, [&](std::size_t i, std::size_t n) {
-                    accumulate_group(grp.rule, c, m_described.data() + i, n, m_group_sums[g].data());
-                }, [&](std::size_t i) {
-                    const tensor_ref<V>& p = grp.params[m_described_tensor[i]];
-                    accumulate_tensor(grp.rule, c, p, grads[m_described_grad[i]], m_described[i].slots.data(),
-                                      m_group_sums[g].data());
-                });
+                for_each_run(
+                    first, d,
+                    [&](std::size_t i, std::size_t n) {
+                        accumulate_group(grp.rule, c, m_described.data() + i, n, m_group_sums[g].data());
+                    },
+                    [&](std::size_t i) {
+                        const tensor_ref<V>& p = grp.params[m_described_tensor[i]];
+                        accumulate_tensor(grp.rule, c, p, grads[m_described_grad[i]], m_described[i].slots.data(),
+                                          m_group_sums[g].data());
+                    });
                 if (across_groups(grp))
                 {
                     for (std::size_t r = 0; r < R; ++r) { shared[r] += m_group_sums[g][r]; }
@@ -956,14 +973,18 @@ namespace xoptim
                     return mine;
                 };
                 auto lags = [&](std::size_t i) { return grp.tensors[m_described_tensor[i]].lag != 0; };
-                for_each_run(first, last, [&](std::size_t i, std::size_t n) {
-                    if (lags(i)) { apply_after_group(grp.rule, own_coefficients(i), m_described.data() + i, 1); }
-                    else { apply_after_group(grp.rule, c, m_described.data() + i, n); }
-                }, [&](std::size_t i) {
-                    const tensor_ref<V>& p = grp.params[m_described_tensor[i]];
-                    apply_after_group_tensor(grp.rule, lags(i) ? own_coefficients(i) : c, p,
-                                             grads[m_described_grad[i]], m_described[i].slots.data());
-                }, lags);
+                for_each_run(
+                    first, last,
+                    [&](std::size_t i, std::size_t n) {
+                        if (lags(i)) { apply_after_group(grp.rule, own_coefficients(i), m_described.data() + i, 1); }
+                        else { apply_after_group(grp.rule, c, m_described.data() + i, n); }
+                    },
+                    [&](std::size_t i) {
+                        const tensor_ref<V>& p = grp.params[m_described_tensor[i]];
+                        apply_after_group_tensor(grp.rule, lags(i) ? own_coefficients(i) : c, p,
+                                                 grads[m_described_grad[i]], m_described[i].slots.data());
+                    },
+                    lags);
                 finish_step(grp, info);
             }
         }
@@ -972,8 +993,9 @@ namespace xoptim
         // tensors stepped alone, alone(i): those that are not packed; and, for split(i), a
         // packed tensor that is a run of its own.
         template <class Run, class Alone, class Split = bool (*)(std::size_t)>
-        void for_each_run(std::size_t first, std::size_t last, Run&& run, Alone&& alone,
-                          Split&& split = [](std::size_t) { return false; })
+        void for_each_run(
+            std::size_t first, std::size_t last, Run&& run, Alone&& alone,
+            Split&& split = [](std::size_t) { return false; })
         {
             std::size_t begin = first;
             for (std::size_t i = first; i <= last; ++i)

@@ -41,8 +41,7 @@ namespace xoptim
             // Starts threads - 1 workers, or none: if one cannot be started (a thread or memory
             // limit), those already running are stopped and joined, and std::system_error says
             // how many were asked for and how many started.
-            explicit thread_pool(std::size_t threads)
-                : m_size(threads)
+            explicit thread_pool(std::size_t threads) : m_size(threads)
             {
                 m_workers.reserve(threads - 1);
                 for (std::size_t t = 1; t < threads; ++t)
@@ -55,8 +54,8 @@ namespace xoptim
                     {
                         stop();
                         throw std::system_error(e.code(), "xoptim::optimizer::set_threads: cannot start a pool of "
-                                                              + std::to_string(threads) + " threads (" + std::to_string(t)
-                                                              + " were running)");
+                                                              + std::to_string(threads) + " threads ("
+                                                              + std::to_string(t) + " were running)");
                     }
                     catch (...)
                     {
@@ -186,9 +185,10 @@ namespace xoptim
         if constexpr (std::is_same_v<std::remove_cv_t<gvalue>, V>) { gdata = detail::contiguous_data(grad); }
 
         std::array<std::size_t, detail::max_step_threads + 1> bounds{};
-        const std::size_t chunks = (pdata != nullptr && gdata != nullptr)
-            ? detail::split_in_lines(pdata, param.size(), std::min(pool.size(), detail::max_step_threads), bounds.data())
-            : 1;
+        const std::size_t chunks =
+            (pdata != nullptr && gdata != nullptr) ? detail::split_in_lines(
+                pdata, param.size(), std::min(pool.size(), detail::max_step_threads), bounds.data())
+                                                   : 1;
         if (chunks < 2)
         {
             apply_chain(ch, coefficients, param, grad, slots, std::forward<SumsHook>(sums_hook));
@@ -197,7 +197,8 @@ namespace xoptim
         auto c = coefficients;
 
         constexpr std::size_t R = Chain::reductions == 0 ? 1 : Chain::reductions;
-        [&]<std::size_t... P>(std::index_sequence<P...>) {
+        [&]<std::size_t... P>(std::index_sequence<P...>)
+        {
             (
                 [&] {
                     std::array<std::array<double, R>, detail::max_step_threads> partial;
@@ -223,7 +224,8 @@ namespace xoptim
                     }
                 }(),
                 ...);
-        }(std::make_index_sequence<Chain::passes>{});
+        }
+        (std::make_index_sequence<Chain::passes>{});
     }
 
     namespace detail
@@ -265,8 +267,8 @@ namespace xoptim
             }
 
             template <class Chain, class V, class E, class G>
-            XOPTIM_HOT_INLINE void apply(const Chain& ch, const typename Chain::template coefficients_type<V>& c, E& param,
-                       const G& grad, V* const* slots)
+            XOPTIM_HOT_INLINE void apply(const Chain& ch, const typename Chain::template coefficients_type<V>& c,
+                                         E& param, const G& grad, V* const* slots)
             {
                 if (m_pool) { apply_chain_threaded(*m_pool, ch, c, param, grad, slots); }
                 else { apply_chain(ch, c, param, grad, slots); }

@@ -14,36 +14,46 @@ namespace xoptim
 
     // The number of per-tensor sums it needs.
     template <class R>
-    concept has_reductions = requires {
-        { R::reductions } -> std::convertible_to<std::size_t>;
+    concept has_reductions = requires
+    {
+        {
+            R::reductions
+            } -> std::convertible_to<std::size_t>;
     };
 
     // Pass 1: accumulate(c, w, u, acc) adds to its running sums acc[k] (of type T).
     template <class R, class T>
-    concept accumulates_sums = element<T> && has_coefficients<R, scalar_t<T>>
-        && requires(const R& r, const coefficients_t<R, scalar_t<T>>& c, const T& w, const T& u, T* acc) {
-               r.accumulate(c, w, u, acc);
-           };
+    concept accumulates_sums = element<T> && has_coefficients<R, scalar_t<T>> && requires(
+        const R& r, const coefficients_t<R, scalar_t<T>>& c, const T& w, const T& u, T* acc)
+    {
+        r.accumulate(c, w, u, acc);
+    };
 
     // Or accumulate(c, w, u, acc, state), which may also write its own slots: a factored rule
     // adds its column sums into a per-column slot, and updates a per-element one on a vector.
     template <class R, class T>
-    concept accumulates_into_state = element<T> && has_coefficients<R, scalar_t<T>>
-        && requires(const R& r, const coefficients_t<R, scalar_t<T>>& c, const T& w, const T& u, T* acc,
-                    const slot_view<scalar_t<T>>& state) { r.accumulate(c, w, u, acc, state); };
+    concept accumulates_into_state = element<T> && has_coefficients<R, scalar_t<T>> && requires(
+        const R& r, const coefficients_t<R, scalar_t<T>>& c, const T& w, const T& u, T* acc,
+        const slot_view<scalar_t<T>>& state)
+    {
+        r.accumulate(c, w, u, acc, state);
+    };
 
     // Between passes: finish(c, sums) turns the per-tensor sums (double) into coefficients;
     // finish(c, sums, geometry) also sees the tensor's size and shape (tensor_geometry).
     template <class R, class V>
-    concept finishes_sums = has_coefficients<R, V> && requires(const R& r, coefficients_t<R, V>& c, const double* sums) {
+    concept finishes_sums = has_coefficients<R, V> && requires(const R& r, coefficients_t<R, V>& c, const double* sums)
+    {
         r.finish(c, sums);
     };
 
     template <class R, class V>
-    concept finishes_with_geometry = has_coefficients<R, V>
-        && requires(const R& r, coefficients_t<R, V>& c, const double* sums, const tensor_geometry& geometry) {
-               r.finish(c, sums, geometry);
-           };
+    concept finishes_with_geometry = has_coefficients<R, V> && requires(const R& r, coefficients_t<R, V>& c,
+                                                                        const double* sums,
+                                                                        const tensor_geometry& geometry)
+    {
+        r.finish(c, sums, geometry);
+    };
 
     // A factored rule: `extents[k]` says what slot k is indexed by (slots.hpp). On a tensor of
     // rank >= 2 the engine walks it row by row; its last `row_reductions` sums are then taken
@@ -51,9 +61,12 @@ namespace xoptim
     // its slot pointers at the row (and its matrix); finish_matrix(c, slots, geometry) runs
     // after the last row of each matrix. Both may update its row, column and matrix slots.
     template <class R>
-    concept factored_rule = requires {
+    concept factored_rule = requires
+    {
         R::extents;
-        { R::extents[0] } -> std::convertible_to<slot_extent>;
+        {
+            R::extents[0]
+            } -> std::convertible_to<slot_extent>;
     };
 
     namespace detail
@@ -65,14 +78,18 @@ namespace xoptim
             static constexpr std::size_t reductions = 0;
             template <class V>
             struct coefficients_type
+            {};
+            template <class V>
+            coefficients_type<V> coefficients(const step_info&) const
             {
-            };
-            template <class V>
-            coefficients_type<V> coefficients(const step_info&) const { return {}; }
+                return {};
+            }
             template <element T>
-            void accumulate(const coefficients_type<scalar_t<T>>&, const T&, const T&, T*) const {}
+            void accumulate(const coefficients_type<scalar_t<T>>&, const T&, const T&, T*) const
+            {}
             template <class V>
-            void finish(coefficients_type<V>&, const double*) const {}
+            void finish(coefficients_type<V>&, const double*) const
+            {}
         };
     }
 
@@ -81,7 +98,8 @@ namespace xoptim
     // state (with geometry) is asked nothing more, any other the plain form, whose failure then
     // names `r.accumulate(c, w, u, acc)` (`r.finish(c, sums)`).
     template <class R, class T>
-    concept accumulates = accumulates_sums<std::conditional_t<accumulates_into_state<R, T>, detail::reduces_nothing, R>, T>;
+    concept accumulates =
+        accumulates_sums<std::conditional_t<accumulates_into_state<R, T>, detail::reduces_nothing, R>, T>;
 
     template <class R, class V>
     concept finishes = finishes_sums<std::conditional_t<finishes_with_geometry<R, V>, detail::reduces_nothing, R>, V>;
@@ -138,6 +156,6 @@ namespace xoptim
     // A rule that declares reductions accumulates and finishes them on T; one that declares
     // none is asked nothing more (written without `||`, so that a failure names its step).
     template <class R, class T>
-    concept reduces_as_declared = accumulates<detail::declared_reducer_t<R>, T>
-        && finishes<detail::declared_reducer_t<R>, scalar_t<T>>;
+    concept reduces_as_declared =
+        accumulates<detail::declared_reducer_t<R>, T> && finishes<detail::declared_reducer_t<R>, scalar_t<T>>;
 }

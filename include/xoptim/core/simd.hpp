@@ -15,13 +15,11 @@ namespace xoptim
     {
         template <class T>
         struct is_batch : std::false_type
-        {
-        };
+        {};
 
         template <class V, class A>
         struct is_batch<xsimd::batch<V, A>> : std::true_type
-        {
-        };
+        {};
     }
 
     // A value type the rules can run on: a floating-point scalar or an xsimd batch of one.
@@ -91,10 +89,7 @@ namespace xoptim
         inline T sign(const T& x) noexcept
         {
             using V = scalar_t<T>;
-            if constexpr (std::floating_point<T>)
-            {
-                return x > V(0) ? V(1) : (x < V(0) ? V(-1) : x);
-            }
+            if constexpr (std::floating_point<T>) { return x > V(0) ? V(1) : (x < V(0) ? V(-1) : x); }
             else
             {
                 const T one(V(1));

@@ -67,10 +67,7 @@ namespace xoptim
     class slot_view
     {
     public:
-        slot_view(V* const* slots, std::size_t index) noexcept
-            : m_slots(slots), m_index(index)
-        {
-        }
+        slot_view(V* const* slots, std::size_t index) noexcept : m_slots(slots), m_index(index) {}
 
         template <element T>
         T load(std::size_t k) const noexcept
@@ -98,10 +95,7 @@ namespace xoptim
             return T(m_slots[k][0]);
         }
 
-        slot_view advanced(std::size_t first_slot) const noexcept
-        {
-            return slot_view(m_slots + first_slot, m_index);
-        }
+        slot_view advanced(std::size_t first_slot) const noexcept { return slot_view(m_slots + first_slot, m_index); }
 
     private:
         V* const* m_slots;

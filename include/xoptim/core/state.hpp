@@ -29,12 +29,19 @@ namespace xoptim
     // A state policy makes a slot of a shape filled with an initial value, and says whether
     // slots are made on the first step (lazy) or must be made beforehand by `init` (eager).
     template <class S>
-    concept state_policy = std::semiregular<S>
-        && requires(const S& s, const std::vector<std::size_t>& shape, double init) {
-               { S::lazy } -> std::convertible_to<bool>;
-               { s.template make_slot<float>(shape, init) } -> std::same_as<slot_tensor<float>>;
-               { s.template make_slot<double>(shape, init) } -> std::same_as<slot_tensor<double>>;
-           };
+    concept state_policy = std::semiregular<S> && requires(const S& s, const std::vector<std::size_t>& shape,
+                                                           double init)
+    {
+        {
+            S::lazy
+            } -> std::convertible_to<bool>;
+        {
+            s.template make_slot<float>(shape, init)
+            } -> std::same_as<slot_tensor<float>>;
+        {
+            s.template make_slot<double>(shape, init)
+            } -> std::same_as<slot_tensor<double>>;
+    };
 
     namespace detail
     {

@@ -22,7 +22,8 @@ namespace xoptim
     {
         // Whether E has xtensor's data interface: a buffer, an offset into it and strides.
         template <class E>
-        concept has_strided_data = requires(E& e) {
+        concept has_strided_data = requires(E& e)
+        {
             e.data();
             e.data_offset();
             e.strides();
@@ -165,13 +166,13 @@ namespace xoptim
         // column-major container. A parameter (V not const) whose elements overlap (a stride of
         // 0 over an extent above 1) is refused, naming its shape and strides.
         template <class E>
-            requires(!std::is_same_v<std::remove_cvref_t<E>, tensor_ref>
-                     && (requires(E& e) {
-                            e.shape();
-                            { detail::contiguous_data(e) } -> std::convertible_to<V*>;
-                        })
-                     && (!detail::has_strided_data<E> || std::is_convertible_v<detail::first_element_t<E>, V*>))
-        tensor_ref(E& e)  // NOLINT: implicit, so that a list of tensors converts element by element
+        requires(!std::is_same_v<std::remove_cvref_t<E>, tensor_ref> && (requires(E & e) {
+            e.shape();
+            {
+                detail::contiguous_data(e)
+                } -> std::convertible_to<V*>;
+        }) && (!detail::has_strided_data<E> || std::is_convertible_v<detail::first_element_t<E>, V*>))
+            tensor_ref(E& e)  // NOLINT: implicit, so that a list of tensors converts element by element
             : m_rank(e.shape().size()), m_present(true)
         {
             if (m_rank > max_rank) { detail::throw_rank(m_rank, max_rank); }
@@ -195,7 +196,8 @@ namespace xoptim
                 pack();
                 if (m_size != 0)
                 {
-                    throw std::invalid_argument("xoptim::tensor_ref: a tensor of shape " + detail::shape_string(e.shape())
+                    throw std::invalid_argument("xoptim::tensor_ref: a tensor of shape "
+                                                + detail::shape_string(e.shape())
                                                 + " has no buffer to refer to; evaluate it first (xt::eval)");
                 }
             }
@@ -203,8 +205,8 @@ namespace xoptim
 
         // A read-only view of a mutable tensor.
         template <class W>
-            requires(std::is_const_v<V> && std::is_same_v<W, value_type>)
-        tensor_ref(const tensor_ref<W>& other) noexcept
+        requires(std::is_const_v<V>&& std::is_same_v<W, value_type>) tensor_ref(const tensor_ref<W>& other)
+        noexcept
             : m_data(other.m_data), m_size(other.m_size), m_rank(other.m_rank), m_shape(other.m_shape),
               m_contiguous(other.m_contiguous), m_present(other.m_present)
         {
@@ -296,8 +298,9 @@ namespace xoptim
                 {
                     if (m_shape[d] > 1 && m_strides[d] == 0)
                     {
-                        throw std::invalid_argument("xoptim::tensor_ref: a parameter of shape " + detail::shape_string(shape())
-                                                    + " with strides " + detail::shape_string(strides())
+                        throw std::invalid_argument("xoptim::tensor_ref: a parameter of shape "
+                                                    + detail::shape_string(shape()) + " with strides "
+                                                    + detail::shape_string(strides())
                                                     + " repeats its elements; step the tensor it views instead");
                     }
                 }

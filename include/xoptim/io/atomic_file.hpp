@@ -96,8 +96,8 @@ namespace xoptim::detail::ckpt
         auto fail = [&](const char* what, int e) {
             ::close(fd);
             ::unlink(tmp.c_str());
-            throw Error(std::string(what) + " \"" + tmp.string() + "\": " + errno_text(e)
-                        + " (\"" + path.string() + "\" is unchanged)");
+            throw Error(std::string(what) + " \"" + tmp.string() + "\": " + errno_text(e) + " (\"" + path.string()
+                        + "\" is unchanged)");
         };
         std::size_t done = 0;
         while (done < bytes.size())
@@ -122,8 +122,8 @@ namespace xoptim::detail::ckpt
         {
             const int e = errno;
             ::unlink(tmp.c_str());
-            throw Error("cannot rename \"" + tmp.string() + "\" to \"" + path.string()
-                        + "\": " + errno_text(e) + " (\"" + path.string() + "\" is unchanged)");
+            throw Error("cannot rename \"" + tmp.string() + "\" to \"" + path.string() + "\": " + errno_text(e) + " (\""
+                        + path.string() + "\" is unchanged)");
         }
         // Make the rename itself durable (best effort: not every file system allows it).
         std::filesystem::path dir = path.parent_path();

@@ -33,10 +33,7 @@ namespace xoptim
     class checkpoint_error : public std::runtime_error
     {
     public:
-        explicit checkpoint_error(const std::string& what)
-            : std::runtime_error("xoptim checkpoint: " + what)
-        {
-        }
+        explicit checkpoint_error(const std::string& what) : std::runtime_error("xoptim checkpoint: " + what) {}
     };
 
     namespace detail::ckpt
@@ -45,8 +42,7 @@ namespace xoptim
         inline constexpr std::uint64_t fnv_offset = 14695981039346656037ull;
         inline constexpr std::uint64_t fnv_prime = 1099511628211ull;
 
-        inline std::uint64_t fnv1a64(const unsigned char* data, std::size_t n,
-                                     std::uint64_t h = fnv_offset) noexcept
+        inline std::uint64_t fnv1a64(const unsigned char* data, std::size_t n, std::uint64_t h = fnv_offset) noexcept
         {
             for (std::size_t i = 0; i < n; ++i)
             {
@@ -108,7 +104,10 @@ namespace xoptim
             }
             void patch_u64(std::size_t at, std::uint64_t v)
             {
-                for (int i = 0; i < 8; ++i) { m_buf[at + static_cast<std::size_t>(i)] = static_cast<unsigned char>(v >> (8 * i)); }
+                for (int i = 0; i < 8; ++i)
+                {
+                    m_buf[at + static_cast<std::size_t>(i)] = static_cast<unsigned char>(v >> (8 * i));
+                }
             }
             std::size_t size() const noexcept { return m_buf.size(); }
             std::vector<unsigned char>& buffer() noexcept { return m_buf; }
@@ -120,10 +119,7 @@ namespace xoptim
         class reader
         {
         public:
-            explicit reader(std::span<const unsigned char> data) noexcept
-                : m_data(data)
-            {
-            }
+            explicit reader(std::span<const unsigned char> data) noexcept : m_data(data) {}
 
             std::size_t offset() const noexcept { return m_pos; }
             std::size_t remaining() const noexcept { return m_data.size() - m_pos; }

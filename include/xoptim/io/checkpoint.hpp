@@ -16,8 +16,8 @@
 // Every failure throws checkpoint_error saying what was expected and what was found; the
 // optimizer, the parameters and any existing file are then exactly as they were.
 
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
@@ -49,8 +49,8 @@ namespace xoptim
         inline constexpr std::uint32_t first_with_identity = 3;
         // Written little-endian: the bytes 0d 0c 0b 0a on disk.
         inline constexpr std::uint32_t byte_order_mark = 0x0A0B0C0Du;
-        inline constexpr std::size_t header_size = 24;   // magic, version, byte order, payload size
-        inline constexpr std::size_t trailer_size = 8;   // checksum of every byte before it
+        inline constexpr std::size_t header_size = 24;  // magic, version, byte order, payload size
+        inline constexpr std::size_t trailer_size = 8;  // checksum of every byte before it
         inline constexpr std::uint8_t flag_parameters = 0x01;
 
         // Bounds applied to sizes read from a file before anything is allocated.
@@ -91,12 +91,12 @@ namespace xoptim
     {
         // Stands for "no parameters" in the loader.
         struct no_params
-        {
-        };
+        {};
 
         // Parameters as a list: one tensor, or a range of them.
         template <class P>
-        concept single_tensor = requires(const P& p) {
+        concept single_tensor = requires(const P& p)
+        {
             p.shape();
             p.size();
             typename P::value_type;
@@ -129,7 +129,10 @@ namespace xoptim
         template <class V>
         constexpr std::uint8_t element_tag = field_tag<V>();
 
-        inline std::string with_index(const char* what, std::size_t i) { return what + std::string(" ") + std::to_string(i); }
+        inline std::string with_index(const char* what, std::size_t i)
+        {
+            return what + std::string(" ") + std::to_string(i);
+        }
 
         template <class V, class It>
         std::string check_finite_values(It it, std::size_t n)
@@ -197,16 +200,18 @@ namespace xoptim
             {
                 if (n > limit / shape[d])
                 {
-                    throw checkpoint_error(what + " shape " + xoptim::detail::shape_string(shape)
-                                           + ": expected an element count that fits in memory, found one that overflows");
+                    throw checkpoint_error(
+                        what + " shape " + xoptim::detail::shape_string(shape)
+                        + ": expected an element count that fits in memory, found one that overflows");
                 }
                 n *= shape[d];
             }
             if (values_follow && n > r.remaining() / element_size)
             {
-                throw checkpoint_error("truncated: " + what + " of shape " + xoptim::detail::shape_string(shape) + " needs "
-                                       + std::to_string(n * element_size) + " bytes, but " + std::to_string(r.remaining())
-                                       + " are left at offset " + std::to_string(r.offset()));
+                throw checkpoint_error("truncated: " + what + " of shape " + xoptim::detail::shape_string(shape)
+                                       + " needs " + std::to_string(n * element_size) + " bytes, but "
+                                       + std::to_string(r.remaining()) + " are left at offset "
+                                       + std::to_string(r.offset()));
             }
             count = static_cast<std::size_t>(n);
             return shape;
@@ -268,8 +273,8 @@ namespace xoptim
                         if (!bad.empty())
                         {
                             throw checkpoint_error("group " + std::to_string(g) + " tensor " + std::to_string(t)
-                                                   + " slot " + std::to_string(s) + ": expected finite values, "
-                                                   + bad + " (the checkpoint was not written)");
+                                                   + " slot " + std::to_string(s) + ": expected finite values, " + bad
+                                                   + " (the checkpoint was not written)");
                         }
                         w.values<V>(slot.data(), slot.size());
                     }
@@ -305,7 +310,10 @@ namespace xoptim
                 S::each(gs, [&](std::string_view name, auto& x) { leaf(std::string(name), x, std::uint32_t{2}); });
             });
             S::each(gs, [&](std::string_view name, const auto& x) {
-                if (!field_finite(x)) { throw checkpoint_error(what + " " + std::string(name) + ": expected a finite number"); }
+                if (!field_finite(x))
+                {
+                    throw checkpoint_error(what + " " + std::string(name) + ": expected a finite number");
+                }
             });
         }
 
@@ -317,7 +325,8 @@ namespace xoptim
             for_each_param(params, [&](std::size_t k, const auto& p) {
                 static_assert(std::is_same_v<std::remove_cv_t<typename std::decay_t<decltype(p)>::value_type>, V>,
                               "xoptim checkpoint: parameters must have the optimizer's value type");
-                const std::string bad = check_finite_values<V>(p.template cbegin<xt::layout_type::row_major>(), p.size());
+                const std::string bad =
+                    check_finite_values<V>(p.template cbegin<xt::layout_type::row_major>(), p.size());
                 if (!bad.empty())
                 {
                     throw checkpoint_error("parameter " + std::to_string(k) + ": expected finite values, " + bad
@@ -348,7 +357,8 @@ namespace xoptim
             if (id.names.size() > fmt::max_parameter_names)
             {
                 throw checkpoint_error("identity names: expected at most " + std::to_string(fmt::max_parameter_names)
-                                       + ", found " + std::to_string(id.names.size()) + " (the checkpoint was not written)");
+                                       + ", found " + std::to_string(id.names.size())
+                                       + " (the checkpoint was not written)");
             }
             for (std::size_t k = 0; k < id.names.size(); ++k)
             {
@@ -439,9 +449,10 @@ namespace xoptim
             // A name takes at least its 4-byte length.
             if (n > fmt::max_parameter_names || n > r.remaining() / 4)
             {
-                throw checkpoint_error("identity name count: expected at most "
-                                       + std::to_string(std::min<std::size_t>(fmt::max_parameter_names, r.remaining() / 4))
-                                       + ", found " + std::to_string(n));
+                throw checkpoint_error(
+                    "identity name count: expected at most "
+                    + std::to_string(std::min<std::size_t>(fmt::max_parameter_names, r.remaining() / 4)) + ", found "
+                    + std::to_string(n));
             }
             id.names.reserve(n);
             for (std::uint32_t k = 0; k < n; ++k)
@@ -458,8 +469,9 @@ namespace xoptim
             namespace fmt = checkpoint_format;
             if (bytes.size() < fmt::header_size + fmt::trailer_size)
             {
-                throw checkpoint_error("file size: expected at least " + std::to_string(fmt::header_size + fmt::trailer_size)
-                                       + " bytes, found " + std::to_string(bytes.size()));
+                throw checkpoint_error("file size: expected at least "
+                                       + std::to_string(fmt::header_size + fmt::trailer_size) + " bytes, found "
+                                       + std::to_string(bytes.size()));
             }
             reader h(bytes.first(fmt::header_size));
             std::uint64_t found_magic = 0, want_magic = 0;
@@ -484,8 +496,8 @@ namespace xoptim
             const std::uint32_t bom = h.u32("byte order");
             if (bom != fmt::byte_order_mark)
             {
-                throw checkpoint_error("byte order mark: expected " + hex(fmt::byte_order_mark, 8) + " (little-endian), found "
-                                       + hex(bom, 8));
+                throw checkpoint_error("byte order mark: expected " + hex(fmt::byte_order_mark, 8)
+                                       + " (little-endian), found " + hex(bom, 8));
             }
             const std::uint64_t payload = h.u64("payload size");
             const std::uint64_t have = bytes.size() - fmt::header_size - fmt::trailer_size;
@@ -500,8 +512,9 @@ namespace xoptim
             const std::uint64_t computed = fmt::checksum(v, bytes.data(), body);
             if (stored != computed)
             {
-                throw checkpoint_error(std::string("checksum (") + fmt::checksum_name(v) + "): expected " + hex(computed, 16)
-                                       + " for the contents, found " + hex(stored, 16) + " (the file is corrupt)");
+                throw checkpoint_error(std::string("checksum (") + fmt::checksum_name(v) + "): expected "
+                                       + hex(computed, 16) + " for the contents, found " + hex(stored, 16)
+                                       + " (the file is corrupt)");
             }
             return reader(bytes.subspan(fmt::header_size, static_cast<std::size_t>(payload)));
         }
@@ -598,7 +611,8 @@ namespace xoptim
         void commit_params(Params& params, const std::vector<staged_param<V>>& staged)
         {
             for_each_param(params, [&](std::size_t k, auto& p) {
-                std::copy(staged[k].values.begin(), staged[k].values.end(), p.template begin<xt::layout_type::row_major>());
+                std::copy(staged[k].values.begin(), staged[k].values.end(),
+                          p.template begin<xt::layout_type::row_major>());
             });
         }
 
@@ -608,7 +622,8 @@ namespace xoptim
         {
             if (tag != field_tag<T>())
             {
-                throw checkpoint_error(what + " type: expected " + tag_name(field_tag<T>()) + ", found " + tag_name(tag));
+                throw checkpoint_error(what + " type: expected " + tag_name(field_tag<T>()) + ", found "
+                                       + tag_name(tag));
             }
             const std::string err = field_from_bits(x, bits);
             if (!err.empty()) { throw checkpoint_error(what + ": " + err); }
@@ -646,10 +661,10 @@ namespace xoptim
             const std::uint32_t nfields = r.u32(gname + " hyperparameter count");
             if (nfields > checkpoint_format::max_fields || std::size_t(nfields) * 13 > r.remaining())
             {
-                throw checkpoint_error(gname + " hyperparameter count: expected at most "
-                                       + std::to_string(std::min<std::size_t>(checkpoint_format::max_fields,
-                                                                              r.remaining() / 13))
-                                       + ", found " + std::to_string(nfields));
+                throw checkpoint_error(
+                    gname + " hyperparameter count: expected at most "
+                    + std::to_string(std::min<std::size_t>(checkpoint_format::max_fields, r.remaining() / 13))
+                    + ", found " + std::to_string(nfields));
             }
             struct stored
             {
@@ -669,7 +684,10 @@ namespace xoptim
                 f.bits = r.u64(what + " (" + f.name + ") value");
                 for (const auto& o : found)
                 {
-                    if (o.name == f.name) { throw checkpoint_error(gname + " hyperparameter " + f.name + ": stored twice"); }
+                    if (o.name == f.name)
+                    {
+                        throw checkpoint_error(gname + " hyperparameter " + f.name + ": stored twice");
+                    }
                 }
                 found.push_back(std::move(f));
             }
@@ -733,7 +751,8 @@ namespace xoptim
         }
 
         template <class Opt, class Params>
-        void read_into(std::span<const unsigned char> bytes, Opt& opt, Params* params, const checkpoint_identity* expected)
+        void read_into(std::span<const unsigned char> bytes, Opt& opt, Params* params,
+                       const checkpoint_identity* expected)
         {
             using Chain = typename Opt::rule_type;
             using V = typename Opt::value_type;
@@ -777,8 +796,9 @@ namespace xoptim
                 // A tensor takes at least 8 bytes (rank and slot count).
                 if (ntensors > r.remaining() / 8)
                 {
-                    throw checkpoint_error(gname + " tensor count: expected at most " + std::to_string(r.remaining() / 8)
-                                           + " in the bytes left, found " + std::to_string(ntensors));
+                    throw checkpoint_error(gname + " tensor count: expected at most "
+                                           + std::to_string(r.remaining() / 8) + " in the bytes left, found "
+                                           + std::to_string(ntensors));
                 }
                 grp.tensors.reserve(static_cast<std::size_t>(ntensors));
                 for (std::size_t t = 0; t < ntensors; ++t)
@@ -980,7 +1000,8 @@ namespace xoptim
     }
 
     template <class Opt, detail::ckpt::parameters Params>
-    void load_checkpoint(const std::filesystem::path& path, Opt& opt, Params& params, const checkpoint_identity& identity)
+    void load_checkpoint(const std::filesystem::path& path, Opt& opt, Params& params,
+                         const checkpoint_identity& identity)
     {
         const auto bytes = detail::ckpt::read_file(path);
         from_bytes(std::span<const unsigned char>(bytes), opt, params, identity);
@@ -1006,9 +1027,8 @@ namespace xoptim
             else if constexpr (std::is_enum_v<T>) { return std::to_string(static_cast<std::underlying_type_t<T>>(x)); }
             else { return std::to_string(x); }
         };
-        detail::ckpt::walk_chain_stored(a, [&](const std::string& path, const auto& x, std::uint32_t) {
-            values.emplace_back(path, text(x));
-        });
+        detail::ckpt::walk_chain_stored(
+            a, [&](const std::string& path, const auto& x, std::uint32_t) { values.emplace_back(path, text(x)); });
         std::size_t i = 0;
         std::string diff;
         detail::ckpt::walk_chain_stored(b, [&](const std::string&, const auto& x, std::uint32_t) {

@@ -130,7 +130,11 @@ namespace xoptim
             st.h_diag = r.value<V>("H_diag");
             for (const double v : {st.t, st.prev_loss, static_cast<double>(st.h_diag)})
             {
-                if (!(v - v == v - v)) { throw checkpoint_error("t, prev_loss, H_diag: expected finite values, found " + std::string(v != v ? "nan" : "inf")); }
+                if (!(v - v == v - v))
+                {
+                    throw checkpoint_error("t, prev_loss, H_diag: expected finite values, found "
+                                           + std::string(v != v ? "nan" : "inf"));
+                }
             }
             const std::uint64_t n = r.u64("size");
             if (n > r.remaining() / sizeof(V))
@@ -140,8 +144,8 @@ namespace xoptim
             }
             if ((n == 0) != (st.n_iter == 0))
             {
-                throw checkpoint_error("size: expected " + std::string(st.n_iter == 0 ? "0" : "at least 1") + " with n_iter "
-                                       + std::to_string(st.n_iter) + ", found " + std::to_string(n));
+                throw checkpoint_error("size: expected " + std::string(st.n_iter == 0 ? "0" : "at least 1")
+                                       + " with n_iter " + std::to_string(st.n_iter) + ", found " + std::to_string(n));
             }
             const auto capacity = static_cast<std::size_t>(options.history_size);
             st.history = lbfgs_history<V>(capacity);
@@ -162,7 +166,10 @@ namespace xoptim
             {
                 const std::string what = "history pair " + std::to_string(i);
                 ros[i] = r.value<V>(what + " ro");
-                if (!(ros[i] - ros[i] == ros[i] - ros[i])) { throw checkpoint_error(what + " ro: expected a finite value"); }
+                if (!(ros[i] - ros[i] == ros[i] - ros[i]))
+                {
+                    throw checkpoint_error(what + " ro: expected a finite value");
+                }
                 read_lbfgs_values(r, what + " old_dirs", static_cast<std::size_t>(n), ys[i]);
                 read_lbfgs_values(r, what + " old_stps", static_cast<std::size_t>(n), ss[i]);
             }
@@ -172,8 +179,8 @@ namespace xoptim
             if (has_params) { staged = read_params<V>(r, params, file.identity); }
             if (r.remaining() != 0)
             {
-                throw checkpoint_error("payload: expected it to end at offset " + std::to_string(r.offset()) + ", found "
-                                       + std::to_string(r.remaining()) + " more bytes");
+                throw checkpoint_error("payload: expected it to end at offset " + std::to_string(r.offset())
+                                       + ", found " + std::to_string(r.remaining()) + " more bytes");
             }
             if (params != nullptr && has_params)
             {
@@ -182,8 +189,8 @@ namespace xoptim
                 for (const auto& p : staged) { total += p.values.size(); }
                 if (n != 0 && total != n)
                 {
-                    throw checkpoint_error("parameters: expected " + std::to_string(n) + " elements (the state's), found "
-                                           + std::to_string(total));
+                    throw checkpoint_error("parameters: expected " + std::to_string(n)
+                                           + " elements (the state's), found " + std::to_string(total));
                 }
             }
 
@@ -206,7 +213,8 @@ namespace xoptim
     }
 
     template <class V, detail::ckpt::parameters Params>
-    std::vector<unsigned char> to_bytes(const lbfgs<V>& opt, const Params& params, const checkpoint_identity& identity = {})
+    std::vector<unsigned char> to_bytes(const lbfgs<V>& opt, const Params& params,
+                                        const checkpoint_identity& identity = {})
     {
         detail::ckpt::check_identity_names(identity, detail::ckpt::param_count(params));
         detail::ckpt::writer w;
@@ -235,7 +243,8 @@ namespace xoptim
     }
 
     template <class V, detail::ckpt::parameters Params>
-    void from_bytes(std::span<const unsigned char> bytes, lbfgs<V>& opt, Params& params, const checkpoint_identity& identity)
+    void from_bytes(std::span<const unsigned char> bytes, lbfgs<V>& opt, Params& params,
+                    const checkpoint_identity& identity)
     {
         detail::ckpt::read_lbfgs(bytes, opt, &params, &identity);
     }

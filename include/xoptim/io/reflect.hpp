@@ -36,9 +36,9 @@ namespace xoptim::detail::ckpt
             }
             else
             {
-                static_assert(requires { T::name; },
-                              "xoptim checkpoint: a rule or schedule saved in a checkpoint needs "
-                              "`static constexpr std::string_view name`");
+                static_assert(
+                    requires { T::name; }, "xoptim checkpoint: a rule or schedule saved in a checkpoint needs "
+                                           "`static constexpr std::string_view name`");
                 return std::string(T::name);
             }
         }
@@ -49,9 +49,9 @@ namespace xoptim::detail::ckpt
     {
         static std::string get()
         {
-            static_assert(requires { TT<A...>::name; },
-                          "xoptim checkpoint: a rule or schedule saved in a checkpoint needs "
-                          "`static constexpr std::string_view name`");
+            static_assert(
+                requires { TT<A...>::name; }, "xoptim checkpoint: a rule or schedule saved in a checkpoint needs "
+                                              "`static constexpr std::string_view name`");
             std::string s(TT<A...>::name);
             s += '<';
             bool first = true;
@@ -109,15 +109,15 @@ namespace xoptim::detail::ckpt
 
     template <class... M>
     struct type_list
-    {
-    };
+    {};
 
     // The types of the data members of aggregate T, for decltype only (never called).
     template <class T>
     auto member_types()
     {
         constexpr std::size_t n = member_count<T>();
-        static_assert(n < max_counted_members, "xoptim checkpoint: too many data members in a rule or schedule to count");
+        static_assert(n < max_counted_members,
+                      "xoptim checkpoint: too many data members in a rule or schedule to count");
         T& t = *static_cast<T*>(nullptr);
         // clang-format off
         if constexpr (n == 0) { return type_list<>{}; }
@@ -202,7 +202,8 @@ namespace xoptim::detail::ckpt
     {
         using Links = std::remove_cvref_t<decltype(ch.links())>;
         const auto prefixes = xoptim::detail::link_prefixes<Links>();
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
+        [&]<std::size_t... I>(std::index_sequence<I...>)
+        {
             (
                 [&] {
                     using L = std::remove_cvref_t<std::tuple_element_t<I, Links>>;
@@ -219,7 +220,8 @@ namespace xoptim::detail::ckpt
                     }
                 }(),
                 ...);
-        }(std::make_index_sequence<std::tuple_size_v<Links>>{});
+        }
+        (std::make_index_sequence<std::tuple_size_v<Links>>{});
     }
 
     // The hyperparameters format version 1 stored, in its order (by position): those

@@ -22,7 +22,9 @@ namespace xoptim
         using vector_type = xt::xtensor<V, 1>;
 
         lbfgs_history() = default;
-        explicit lbfgs_history(std::size_t capacity) : m_y(capacity), m_s(capacity), m_ro(capacity, V(0)), m_al(capacity, V(0)) {}
+        explicit lbfgs_history(std::size_t capacity)
+            : m_y(capacity), m_s(capacity), m_ro(capacity, V(0)), m_al(capacity, V(0))
+        {}
 
         std::size_t capacity() const noexcept { return m_y.size(); }
         std::size_t size() const noexcept { return m_count; }

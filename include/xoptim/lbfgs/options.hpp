@@ -20,15 +20,18 @@ namespace xoptim
         strong_wolfe = 1,
     };
 
-    inline const char* to_string(line_search l) noexcept { return l == line_search::strong_wolfe ? "strong_wolfe" : "none"; }
+    inline const char* to_string(line_search l) noexcept
+    {
+        return l == line_search::strong_wolfe ? "strong_wolfe" : "none";
+    }
 
     // "none" (torch's None) or "strong_wolfe"; anything else is a std::invalid_argument.
     inline line_search parse_line_search(std::string_view s)
     {
         if (s == "none") { return line_search::none; }
         if (s == "strong_wolfe") { return line_search::strong_wolfe; }
-        throw std::invalid_argument("lbfgs: line_search_fn must be \"none\" or \"strong_wolfe\", got \"" + std::string(s)
-                                    + "\"");
+        throw std::invalid_argument("lbfgs: line_search_fn must be \"none\" or \"strong_wolfe\", got \""
+                                    + std::string(s) + "\"");
     }
 
     namespace constraints

@@ -42,9 +42,9 @@ namespace xoptim::detail::lbfgs_ops
 
     struct wolfe_result
     {
-        double loss;       // at the point chosen
-        double t;          // its step along d
-        std::size_t evals; // closure evaluations made
+        double loss;        // at the point chosen
+        double t;           // its step along d
+        std::size_t evals;  // closure evaluations made
     };
 
     // Searches along d from x (where the loss is f, the gradient *g and g.d = gtd) for a step t

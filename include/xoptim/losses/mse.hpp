@@ -3,32 +3,35 @@
 
 #include <xoptim/losses/loss.hpp>
 
-namespace xoptim {
+namespace xoptim
+{
 
-struct mse {
-    static constexpr std::string_view name = "mse";
-
-    template <class P, class Y>
-    double value(const P& pred, const Y& y) const
+    struct mse
     {
-        const std::size_t n = detail::check_loss_operands(pred, y);
-        return detail::sum_of_squares(pred, y, n) / static_cast<double>(n);
-    }
+        static constexpr std::string_view name = "mse";
 
-    template <class P, class Y, class G>
-    void gradient(const P& pred, const Y& y, G& g) const
-    {
-        const std::size_t n = detail::check_loss_operands(pred, y);
-        detail::prepare_gradient(g, n);
-        const double scale = 2.0 / static_cast<double>(n);
-        for (std::size_t i = 0; i < n; ++i) {
-            g(i) = scale * (static_cast<double>(pred(i)) - static_cast<double>(y(i)));
+        template <class P, class Y>
+        double value(const P& pred, const Y& y) const
+        {
+            const std::size_t n = detail::check_loss_operands(pred, y);
+            return detail::sum_of_squares(pred, y, n) / static_cast<double>(n);
         }
-    }
 
-    friend bool operator==(const mse&, const mse&) = default;
-};
+        template <class P, class Y, class G>
+        void gradient(const P& pred, const Y& y, G& g) const
+        {
+            const std::size_t n = detail::check_loss_operands(pred, y);
+            detail::prepare_gradient(g, n);
+            const double scale = 2.0 / static_cast<double>(n);
+            for (std::size_t i = 0; i < n; ++i)
+            {
+                g(i) = scale * (static_cast<double>(pred(i)) - static_cast<double>(y(i)));
+            }
+        }
 
-static_assert(loss<mse>);
+        friend bool operator==(const mse&, const mse&) = default;
+    };
 
-} // namespace xoptim
+    static_assert(loss<mse>);
+
+}  // namespace xoptim

@@ -13,7 +13,6 @@
 #include <string>
 #include <vector>
 
-
 #include "../core/engine.hpp"
 #include "../core/validate.hpp"
 #include "environment.hpp"
@@ -23,13 +22,13 @@ namespace xoptim::mpi
     // What the collectives of one wrapper have done so far: calls and seconds (MPI_Wtime).
     struct comm_stats
     {
-        std::uint64_t steps = 0;            // optimizer steps taken
-        std::uint64_t reduce_calls = 0;     // MPI_Allreduce / MPI_Reduce_scatter calls on gradients
-        std::uint64_t gather_calls = 0;     // MPI_Allgatherv calls on parameters (ZeRO-1)
-        double check_seconds = 0.0;         // agreeing on shapes and weights
-        double reduce_seconds = 0.0;        // reducing gradients (packing included)
-        double gather_seconds = 0.0;        // gathering parameters (ZeRO-1)
-        double step_seconds = 0.0;          // the whole step, the above included
+        std::uint64_t steps = 0;         // optimizer steps taken
+        std::uint64_t reduce_calls = 0;  // MPI_Allreduce / MPI_Reduce_scatter calls on gradients
+        std::uint64_t gather_calls = 0;  // MPI_Allgatherv calls on parameters (ZeRO-1)
+        double check_seconds = 0.0;      // agreeing on shapes and weights
+        double reduce_seconds = 0.0;     // reducing gradients (packing included)
+        double gather_seconds = 0.0;     // gathering parameters (ZeRO-1)
+        double step_seconds = 0.0;       // the whole step, the above included
     };
 
     namespace detail
@@ -216,8 +215,7 @@ namespace xoptim::mpi
     public:
         explicit bucketed_mean(std::size_t bucket_bytes = std::size_t{4} << 20)
             : m_capacity(std::max<std::size_t>(1, bucket_bytes / sizeof(V)))
-        {
-        }
+        {}
 
         std::size_t bucket_elements() const noexcept { return m_capacity; }
 
@@ -250,7 +248,10 @@ namespace xoptim::mpi
                 }
                 if (n >= m_capacity)
                 {
-                    if (w != V(1)) { std::for_each(p, p + n, [w](V& x) { x *= w; }); }
+                    if (w != V(1))
+                    {
+                        std::for_each(p, p + n, [w](V& x) { x *= w; });
+                    }
                     reduce(comm, p, n);
                     std::for_each(p, p + n, [t](V& x) { x /= t; });
                     continue;
@@ -261,7 +262,10 @@ namespace xoptim::mpi
                 {
                     const std::size_t take = std::min(n - off, m_capacity - m_fill);
                     V* dst = m_buffer.data() + m_fill;
-                    if (w != V(1)) { std::transform(p + off, p + off + take, dst, [w](V x) { return x * w; }); }
+                    if (w != V(1))
+                    {
+                        std::transform(p + off, p + off + take, dst, [w](V x) { return x * w; });
+                    }
                     else { std::copy(p + off, p + off + take, dst); }
                     m_segments.push_back({p + off, take, m_fill});
                     m_fill += take;
@@ -316,8 +320,8 @@ namespace xoptim::mpi
     // Sums n doubles over all ranks in place (losses, sample counts).
     inline void allreduce_sum(const communicator& comm, double* values, std::size_t n)
     {
-        detail::check(MPI_Allreduce(MPI_IN_PLACE, values, detail::count_of(n, "allreduce_sum"), MPI_DOUBLE, MPI_SUM,
-                                    comm.get()),
-                      "MPI_Allreduce");
+        detail::check(
+            MPI_Allreduce(MPI_IN_PLACE, values, detail::count_of(n, "allreduce_sum"), MPI_DOUBLE, MPI_SUM, comm.get()),
+            "MPI_Allreduce");
     }
 }

@@ -14,7 +14,6 @@
 #include <utility>
 #include <vector>
 
-
 #include "../core/engine.hpp"
 #include "../core/finite.hpp"
 #include "../core/state.hpp"
@@ -44,8 +43,9 @@ namespace xoptim::mpi
             for (std::size_t k = 0; k < Chain::max_slots; ++k)
             {
                 st.slots[k] = xoptim::detail::slot_in_use(rule, k, st.shape.size())
-                    ? policy.template make_slot<V>(xoptim::detail::slot_shape_of(rule, k, st.shape), rule.initial_value(k))
-                    : slot_tensor<V>(std::vector<std::size_t>{0});
+                                  ? policy.template make_slot<V>(xoptim::detail::slot_shape_of(rule, k, st.shape),
+                                                                 rule.initial_value(k))
+                                  : slot_tensor<V>(std::vector<std::size_t>{0});
             }
             return st;
         }
@@ -79,8 +79,8 @@ namespace xoptim::mpi
                 if (!xoptim::detail::same_shape(param_at(k).shape(), grad_at(k).shape()))
                 {
                     return "grad of tensor " + std::to_string(k) + " has shape "
-                         + xoptim::detail::shape_string(grad_at(k).shape()) + " but the parameter has shape "
-                         + xoptim::detail::shape_string(param_at(k).shape());
+                           + xoptim::detail::shape_string(grad_at(k).shape()) + " but the parameter has shape "
+                           + xoptim::detail::shape_string(param_at(k).shape());
                 }
                 if (xoptim::detail::contiguous_data(grad_at(k)) == nullptr && grad_at(k).size() != 0)
                 {
@@ -102,7 +102,10 @@ namespace xoptim::mpi
             if (!grp.params.empty()) { return name + " has registered tensors; step it with step(grads)"; }
             if constexpr (Optimizer::rule_type::group_reduction_first)
             {
-                if (count > 1) { return "a chain led by a group-wide reduction steps several tensors only when registered"; }
+                if (count > 1)
+                {
+                    return "a chain led by a group-wide reduction steps several tensors only when registered";
+                }
             }
             if (grp.tensors.empty())
             {
@@ -115,15 +118,15 @@ namespace xoptim::mpi
             if (grp.tensors.size() != count)
             {
                 return name + " has state for " + std::to_string(grp.tensors.size()) + " tensors, got "
-                     + std::to_string(count);
+                       + std::to_string(count);
             }
             for (std::size_t k = 0; k < count; ++k)
             {
                 if (!xoptim::detail::same_shape(grp.tensors[k].shape, param_at(k).shape()))
                 {
                     return "parameter " + std::to_string(k) + " has shape "
-                         + xoptim::detail::shape_string(param_at(k).shape()) + " but its state has shape "
-                         + xoptim::detail::shape_string(grp.tensors[k].shape);
+                           + xoptim::detail::shape_string(param_at(k).shape()) + " but its state has shape "
+                           + xoptim::detail::shape_string(grp.tensors[k].shape);
                 }
             }
             return {};
@@ -144,8 +147,7 @@ namespace xoptim::mpi
 
         explicit data_parallel(Optimizer opt, communicator comm = communicator(), data_parallel_options o = {})
             : m_opt(std::move(opt)), m_comm(comm), m_mean(o.bucket_bytes)
-        {
-        }
+        {}
 
         Optimizer& optimizer() noexcept { return m_opt; }
         const Optimizer& optimizer() const noexcept { return m_opt; }
@@ -162,15 +164,17 @@ namespace xoptim::mpi
         template <class Ps>
         void broadcast_parameters(Ps& params)
         {
-            broadcast_tensors(m_comm, params.size(), [&](std::size_t k) -> auto& { return params[k]; },
-                              "xoptim::mpi::data_parallel::broadcast_parameters");
+            broadcast_tensors(
+                m_comm, params.size(), [&](std::size_t k) -> auto& { return params[k]; },
+                "xoptim::mpi::data_parallel::broadcast_parameters");
         }
         template <class E>
-            requires requires(E& e) { e.shape(); }
+        requires requires(E& e) { e.shape(); }
         void broadcast_parameter(E& param)
         {
-            broadcast_tensors(m_comm, 1, [&](std::size_t) -> auto& { return param; },
-                              "xoptim::mpi::data_parallel::broadcast_parameters");
+            broadcast_tensors(
+                m_comm, 1, [&](std::size_t) -> auto& { return param; },
+                "xoptim::mpi::data_parallel::broadcast_parameters");
         }
 
         // Rank 0's whole optimizer on every rank, e.g. after rank 0 alone loaded a checkpoint:
@@ -196,7 +200,8 @@ namespace xoptim::mpi
                     error = e.what();
                 }
             }
-            agree(m_comm, who, 0, error, 1.0, [] { return std::string("ready"); }, "rank 0's state");
+            agree(
+                m_comm, who, 0, error, 1.0, [] { return std::string("ready"); }, "rank 0's state");
             detail::broadcast_bytes(m_comm, bytes);
             std::optional<Optimizer> taken;
             if (!is_root())
@@ -212,7 +217,8 @@ namespace xoptim::mpi
                     error = e.what();
                 }
             }
-            agree(m_comm, who, 0, error, 1.0, [] { return std::string("took it"); }, "rank 0's state");
+            agree(
+                m_comm, who, 0, error, 1.0, [] { return std::string("took it"); }, "rank 0's state");
             if (taken) { m_opt = std::move(*taken); }
         }
 
@@ -224,20 +230,24 @@ namespace xoptim::mpi
         template <class Ps, class Gs>
         bool step(std::size_t g, Ps& params, Gs& grads, double weight = 1.0)
         {
-            return step_impl(g, params.size(), grads.size(),
-                             [&](std::size_t k) -> decltype(auto) { return (params[k]); },
-                             [&](std::size_t k) -> decltype(auto) { return (grads[k]); }, weight,
-                             [&] { return m_opt.step(g, params, grads); });
+            return step_impl(
+                g, params.size(), grads.size(), [&](std::size_t k) -> decltype(auto) { return (params[k]); },
+                [&](std::size_t k) -> decltype(auto) { return (grads[k]); }, weight,
+                [&] { return m_opt.step(g, params, grads); });
         }
 
         // One step on a single tensor (group 0).
         template <class E, class G>
-            requires requires(E& e, G& gr) { e.shape(); gr.shape(); }
+        requires requires(E& e, G& gr)
+        {
+            e.shape();
+            gr.shape();
+        }
         bool step(E& param, G& grad, double weight = 1.0)
         {
-            return step_impl(0, 1, 1, [&](std::size_t) -> auto& { return param; },
-                             [&](std::size_t) -> auto& { return grad; }, weight,
-                             [&] { return m_opt.step(param, grad); });
+            return step_impl(
+                0, 1, 1, [&](std::size_t) -> auto& { return param; }, [&](std::size_t) -> auto& { return grad; },
+                weight, [&] { return m_opt.step(param, grad); });
         }
 
     private:
@@ -249,8 +259,8 @@ namespace xoptim::mpi
             std::string local_error = detail::local_step_error(params, grads, param_at, grad_at);
             if (local_error.empty() && g >= m_opt.group_count())
             {
-                local_error = "group " + std::to_string(g) + " out of range (have "
-                            + std::to_string(m_opt.group_count()) + ")";
+                local_error =
+                    "group " + std::to_string(g) + " out of range (have " + std::to_string(m_opt.group_count()) + ")";
             }
             if (local_error.empty()) { local_error = detail::wrapped_step_error(m_opt, g, params, param_at); }
             const std::uint64_t signature = shapes_signature(params, param_at, detail::hash_seed ^ g);

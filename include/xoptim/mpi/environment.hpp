@@ -30,8 +30,7 @@ namespace xoptim::mpi
     public:
         error(const std::string& call, int code)
             : std::runtime_error("xoptim::mpi: " + call + " failed: " + describe(code)), m_code(code)
-        {
-        }
+        {}
 
         int code() const noexcept { return m_code; }
 
@@ -109,8 +108,7 @@ namespace xoptim::mpi
     public:
         environment() : environment(nullptr, nullptr) {}
 
-        environment(int* argc, char*** argv)
-            : m_uncaught(std::uncaught_exceptions())
+        environment(int* argc, char*** argv) : m_uncaught(std::uncaught_exceptions())
         {
             int initialised = 0;
             detail::check(MPI_Initialized(&initialised), "MPI_Initialized");
@@ -154,8 +152,7 @@ namespace xoptim::mpi
     public:
         communicator() : communicator(MPI_COMM_WORLD) {}
 
-        explicit communicator(MPI_Comm comm)
-            : m_comm(comm)
+        explicit communicator(MPI_Comm comm) : m_comm(comm)
         {
             detail::check(MPI_Comm_rank(comm, &m_rank), "MPI_Comm_rank");
             detail::check(MPI_Comm_size(comm, &m_size), "MPI_Comm_size");
@@ -189,8 +186,8 @@ namespace xoptim::mpi
     {
         if (size <= 0 || rank < 0 || rank >= size)
         {
-            throw std::invalid_argument("xoptim::mpi::shard_of: rank " + std::to_string(rank)
-                                        + " is not in [0, " + std::to_string(size) + ")");
+            throw std::invalid_argument("xoptim::mpi::shard_of: rank " + std::to_string(rank) + " is not in [0, "
+                                        + std::to_string(size) + ")");
         }
         const auto r = static_cast<std::size_t>(rank);
         const auto k = static_cast<std::size_t>(size);

@@ -45,7 +45,7 @@ namespace xoptim::mpi
             if (m_local.size() != rows.size())
             {
                 error = "holds " + std::to_string(m_local.size()) + " samples for rows [" + std::to_string(rows.begin)
-                      + ", " + std::to_string(rows.end) + ")";
+                        + ", " + std::to_string(rows.end) + ")";
             }
             // Ranks in order must cover [0, total) without gaps: begin of r = sum of earlier sizes.
             double before = static_cast<double>(rows.size());
@@ -54,21 +54,21 @@ namespace xoptim::mpi
             if (error.empty() && static_cast<double>(rows.begin) != before)
             {
                 error = "rows start at " + std::to_string(rows.begin) + " but the earlier ranks hold "
-                      + std::to_string(static_cast<std::size_t>(before));
+                        + std::to_string(static_cast<std::size_t>(before));
             }
             double sum = static_cast<double>(rows.size());
             allreduce_sum(comm, &sum, 1);
             if (error.empty() && sum != static_cast<double>(total))
             {
                 error = "the ranks hold " + std::to_string(static_cast<std::size_t>(sum)) + " rows of "
-                      + std::to_string(total);
+                        + std::to_string(total);
             }
             std::uint64_t signature = detail::hash_seed;
             detail::hash_add(signature, total);
             detail::hash_add(signature, m_local.dimension());
             agree(comm, "xoptim::mpi::sharded_objective", signature, error, 1.0, [&] {
                 return "rows [" + std::to_string(rows.begin) + ", " + std::to_string(rows.end) + ") of "
-                     + std::to_string(total) + ", " + std::to_string(m_local.dimension()) + " parameters";
+                       + std::to_string(total) + ", " + std::to_string(m_local.dimension()) + " parameters";
             });
         }
 
@@ -128,7 +128,7 @@ namespace xoptim::mpi
 
     private:
         static constexpr bool root_of_mean = requires { typename Problem::loss_type; }
-                                             && std::is_same_v<typename Problem::loss_type, rmse>;
+        &&std::is_same_v<typename Problem::loss_type, rmse>;
 
         static xt::xtensor<double, 1>* no_gradient() noexcept { return nullptr; }
 
@@ -164,7 +164,10 @@ namespace xoptim::mpi
                     m_grad.resize({dim});
                     v = local(&m_grad);
                     const double scale = root_of_mean ? 2.0 * v : 1.0;
-                    for (std::size_t j = 0; j < dim; ++j) { m_sums[1 + j] = static_cast<double>(count) * scale * m_grad(j); }
+                    for (std::size_t j = 0; j < dim; ++j)
+                    {
+                        m_sums[1 + j] = static_cast<double>(count) * scale * m_grad(j);
+                    }
                 }
                 else { v = local(no_gradient()); }
                 m_sums[0] = static_cast<double>(count) * (root_of_mean ? v * v : v);
@@ -217,7 +220,7 @@ namespace xoptim::mpi
     // only its rows (shard_of). Collective.
     template <class Loss = mse>
     sharded_objective<linear_regression<Loss>> shard_regression(const dataset& data, Loss loss = Loss{},
-                                                                 communicator comm = communicator())
+                                                                communicator comm = communicator())
     {
         // Decided alike on every rank, so that all of them throw.
         if (data.size() < static_cast<std::size_t>(comm.size()))

@@ -50,14 +50,12 @@ namespace xoptim::mpi
         // modes switched across the shards; ZeRO-1 does not do that yet.
         static_assert(!rule_type::has_group_state,
                       "xoptim::mpi::zero1: chains with group state (schedule-free) are not sharded; use data_parallel");
-        static_assert(!xoptim::detail::factored_chain<rule_type>,
-                      "xoptim::mpi::zero1 shards tensors into flat pieces; a factored rule (Adafactor) needs whole rows "
-                      "and columns");
+        static_assert(
+            !xoptim::detail::factored_chain<rule_type>,
+            "xoptim::mpi::zero1 shards tensors into flat pieces; a factored rule (Adafactor) needs whole rows "
+            "and columns");
 
-        explicit zero1(Optimizer opt, communicator comm = communicator())
-            : m_opt(std::move(opt)), m_comm(comm)
-        {
-        }
+        explicit zero1(Optimizer opt, communicator comm = communicator()) : m_opt(std::move(opt)), m_comm(comm) {}
 
         zero1(const zero1&) = delete;
         zero1& operator=(const zero1&) = delete;
@@ -82,15 +80,16 @@ namespace xoptim::mpi
         template <class Ps>
         void broadcast_parameters(Ps& params)
         {
-            broadcast_tensors(m_comm, params.size(), [&](std::size_t k) -> auto& { return params[k]; },
-                              "xoptim::mpi::zero1::broadcast_parameters");
+            broadcast_tensors(
+                m_comm, params.size(), [&](std::size_t k) -> auto& { return params[k]; },
+                "xoptim::mpi::zero1::broadcast_parameters");
         }
         template <class E>
-            requires requires(E& e) { e.shape(); }
+        requires requires(E& e) { e.shape(); }
         void broadcast_parameter(E& param)
         {
-            broadcast_tensors(m_comm, 1, [&](std::size_t) -> auto& { return param; },
-                              "xoptim::mpi::zero1::broadcast_parameters");
+            broadcast_tensors(
+                m_comm, 1, [&](std::size_t) -> auto& { return param; }, "xoptim::mpi::zero1::broadcast_parameters");
         }
 
         // What a step does with a non-finite mean gradient: the wrapped optimizer's policy
@@ -103,16 +102,22 @@ namespace xoptim::mpi
         template <class Ps, class Gs>
         bool step(std::size_t g, Ps& params, const Gs& grads, double weight = 1.0)
         {
-            return step_impl(g, params.size(), grads.size(), [&](std::size_t k) -> decltype(auto) { return (params[k]); },
-                      [&](std::size_t k) -> decltype(auto) { return (grads[k]); }, weight);
+            return step_impl(
+                g, params.size(), grads.size(), [&](std::size_t k) -> decltype(auto) { return (params[k]); },
+                [&](std::size_t k) -> decltype(auto) { return (grads[k]); }, weight);
         }
 
         template <class E, class G>
-            requires requires(E& e, const G& gr) { e.shape(); gr.shape(); }
+        requires requires(E& e, const G& gr)
+        {
+            e.shape();
+            gr.shape();
+        }
         bool step(E& param, const G& grad, double weight = 1.0)
         {
-            return step_impl(0, 1, 1, [&](std::size_t) -> auto& { return param; },
-                      [&](std::size_t) -> const auto& { return grad; }, weight);
+            return step_impl(
+                0, 1, 1, [&](std::size_t) -> auto& { return param; }, [&](std::size_t) -> const auto& { return grad; },
+                weight);
         }
 
         // ---- checkpoints ---------------------------------------------------------------
@@ -260,7 +265,8 @@ namespace xoptim::mpi
                     local_error = "parameter " + std::to_string(k) + " is not contiguous";
                 }
             }
-            agree(m_comm, who, signature, local_error, 1.0, [&] { return shapes_text; }, "the parameters");
+            agree(
+                m_comm, who, signature, local_error, 1.0, [&] { return shapes_text; }, "the parameters");
             // 3. The groups without their state (hyperparameters, step and skip counts) as
             //    checkpoint bytes, and the tensors' shapes and steps sat out, from rank 0.
             std::vector<std::vector<state_type>> states;
@@ -318,8 +324,8 @@ namespace xoptim::mpi
                         std::copy(param_ref(*staged, k).begin(), param_ref(*staged, k).end(), p.begin());
                     }
                 }
-                broadcast_tensors(m_comm, param_total(params), [&](std::size_t k) -> auto& { return param_ref(params, k); },
-                                  who);
+                broadcast_tensors(
+                    m_comm, param_total(params), [&](std::size_t k) -> auto& { return param_ref(params, k); }, who);
             }
             catch (const std::exception& e)
             {
@@ -443,7 +449,8 @@ namespace xoptim::mpi
                 std::vector<std::uint64_t> lags(count, 0);
                 for (std::size_t i = 0; i < lay.pieces.size(); ++i) { lags[lay.pieces[i].tensor] = grp.tensors[i].lag; }
                 detail::check(MPI_Reduce(is_root() ? MPI_IN_PLACE : lags.data(), lags.data(),
-                                         detail::count_of(count, "the tensors"), MPI_UINT64_T, MPI_MAX, 0, m_comm.get()),
+                                         detail::count_of(count, "the tensors"), MPI_UINT64_T, MPI_MAX, 0,
+                                         m_comm.get()),
                               "MPI_Reduce");
                 std::vector<state_type> full(count);
                 for (std::size_t k = 0; k < count; ++k)
@@ -482,11 +489,15 @@ namespace xoptim::mpi
 
         // Gives each rank the state of its range of group g's tensors (rank 0 passes them
         // whole, the others nullptr); the layout is built. Collective.
-        void scatter_group(std::size_t g, const std::vector<tensor_header>& headers, const std::vector<state_type>* whole)
+        void scatter_group(std::size_t g, const std::vector<tensor_header>& headers,
+                           const std::vector<state_type>* whole)
         {
             layout& lay = *m_layouts[g];
             auto& grp = m_opt.groups()[g];
-            for (std::size_t i = 0; i < lay.pieces.size(); ++i) { grp.tensors[i].lag = headers[lay.pieces[i].tensor].lag; }
+            for (std::size_t i = 0; i < lay.pieces.size(); ++i)
+            {
+                grp.tensors[i].lag = headers[lay.pieces[i].tensor].lag;
+            }
             std::vector<V> all(whole ? lay.total : 0);
             std::vector<V> mine(lay.mine.size());
             for (std::size_t s = 0; s < rule_type::max_slots; ++s)
@@ -501,7 +512,8 @@ namespace xoptim::mpi
                     }
                 }
                 detail::check(MPI_Scatterv(all.data(), lay.counts.data(), lay.displs.data(), datatype<V>(), mine.data(),
-                                           lay.counts[static_cast<std::size_t>(rank())], datatype<V>(), 0, m_comm.get()),
+                                           lay.counts[static_cast<std::size_t>(rank())], datatype<V>(), 0,
+                                           m_comm.get()),
                               "MPI_Scatterv");
                 for (std::size_t i = 0; i < lay.pieces.size(); ++i)
                 {
@@ -536,7 +548,7 @@ namespace xoptim::mpi
             std::size_t tensor;  // which parameter
             std::size_t offset;  // first element in that parameter
             std::size_t size;
-            MPI_Comm shared;     // ranks sharing the tensor, or MPI_COMM_NULL when it is whole here
+            MPI_Comm shared;  // ranks sharing the tensor, or MPI_COMM_NULL when it is whole here
         };
 
         struct layout
@@ -639,8 +651,7 @@ namespace xoptim::mpi
                     break;
                 }
             }
-            detail::check(MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_UINT64_T, MPI_MIN, m_comm.get()),
-                          "MPI_Allreduce");
+            detail::check(MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_UINT64_T, MPI_MIN, m_comm.get()), "MPI_Allreduce");
             if (first == none) { return true; }
             auto& grp = m_opt.groups()[g];
             if (m_opt.nonfinite() == nonfinite_policy::skip_step)
@@ -673,8 +684,8 @@ namespace xoptim::mpi
             }
             if (local_error.empty() && g >= m_opt.group_count())
             {
-                local_error = "group " + std::to_string(g) + " out of range (have "
-                            + std::to_string(m_opt.group_count()) + ")";
+                local_error =
+                    "group " + std::to_string(g) + " out of range (have " + std::to_string(m_opt.group_count()) + ")";
             }
             if (local_error.empty() && g < m_layouts.size() && m_layouts[g])
             {
@@ -716,7 +727,10 @@ namespace xoptim::mpi
                 const V* src = xoptim::detail::contiguous_data(gr);
                 V* dst = lay.flat.data() + lay.starts[k];
                 if (w == V(1)) { std::copy(src, src + gr.size(), dst); }
-                else { std::transform(src, src + gr.size(), dst, [w](V x) { return x * w; }); }
+                else
+                {
+                    std::transform(src, src + gr.size(), dst, [w](V x) { return x * w; });
+                }
             }
             detail::check(MPI_Reduce_scatter(lay.flat.data(), lay.shard.data(), lay.counts.data(), datatype<V>(),
                                              MPI_SUM, m_comm.get()),
@@ -748,9 +762,9 @@ namespace xoptim::mpi
                 apply_chain(grp.rule, coefficients, pview, gview, ptrs.data(), [&](double* sums, std::size_t n) {
                     if (pc.shared != MPI_COMM_NULL && n > 0)
                     {
-                        detail::check(MPI_Allreduce(MPI_IN_PLACE, sums, static_cast<int>(n), MPI_DOUBLE, MPI_SUM,
-                                                    pc.shared),
-                                      "MPI_Allreduce");
+                        detail::check(
+                            MPI_Allreduce(MPI_IN_PLACE, sums, static_cast<int>(n), MPI_DOUBLE, MPI_SUM, pc.shared),
+                            "MPI_Allreduce");
                     }
                 });
             }

@@ -29,13 +29,19 @@ namespace xoptim
         {
             const muon_options& o = opt.options();
             w.u8(element_tag<V>);
-            const double fields[muon_field_count] = {o.lr, o.weight_decay, o.momentum, o.nesterov ? 1.0 : 0.0,
-                                                     o.ns_coefficients[0], o.ns_coefficients[1], o.ns_coefficients[2],
-                                                     o.eps, static_cast<double>(o.ns_steps),
+            const double fields[muon_field_count] = {o.lr,
+                                                     o.weight_decay,
+                                                     o.momentum,
+                                                     o.nesterov ? 1.0 : 0.0,
+                                                     o.ns_coefficients[0],
+                                                     o.ns_coefficients[1],
+                                                     o.ns_coefficients[2],
+                                                     o.eps,
+                                                     static_cast<double>(o.ns_steps),
                                                      static_cast<double>(o.adjust_lr_fn)};
-            static constexpr const char* names[muon_field_count] = {"lr", "weight_decay", "momentum", "nesterov",
-                                                                    "ns_a", "ns_b", "ns_c", "eps", "ns_steps",
-                                                                    "adjust_lr_fn"};
+            static constexpr const char* names[muon_field_count] = {"lr",       "weight_decay", "momentum", "nesterov",
+                                                                    "ns_a",     "ns_b",         "ns_c",     "eps",
+                                                                    "ns_steps", "adjust_lr_fn"};
             w.u32(static_cast<std::uint32_t>(muon_field_count));
             for (std::size_t i = 0; i < muon_field_count; ++i)
             {
@@ -54,8 +60,9 @@ namespace xoptim
                 const std::string bad = check_finite_values<V>(st.momentum_buffer.data(), st.momentum_buffer.size());
                 if (!bad.empty())
                 {
-                    throw checkpoint_error("muon tensor " + std::to_string(t) + " momentum buffer: expected finite values, "
-                                           + bad + " (the checkpoint was not written)");
+                    throw checkpoint_error("muon tensor " + std::to_string(t)
+                                           + " momentum buffer: expected finite values, " + bad
+                                           + " (the checkpoint was not written)");
                 }
                 w.values<V>(st.momentum_buffer.data(), st.momentum_buffer.size());
             }
@@ -78,11 +85,12 @@ namespace xoptim
             const std::uint8_t etag = r.u8("element type");
             if (etag != element_tag<V>)
             {
-                throw checkpoint_error("element type: expected " + tag_name(element_tag<V>) + ", found " + tag_name(etag));
+                throw checkpoint_error("element type: expected " + tag_name(element_tag<V>) + ", found "
+                                       + tag_name(etag));
             }
-            static constexpr const char* names[muon_field_count] = {"lr", "weight_decay", "momentum", "nesterov",
-                                                                    "ns_a", "ns_b", "ns_c", "eps", "ns_steps",
-                                                                    "adjust_lr_fn"};
+            static constexpr const char* names[muon_field_count] = {"lr",       "weight_decay", "momentum", "nesterov",
+                                                                    "ns_a",     "ns_b",         "ns_c",     "eps",
+                                                                    "ns_steps", "adjust_lr_fn"};
             const std::uint32_t n = r.u32("muon field count");
             if (n != muon_field_count)
             {
@@ -95,8 +103,8 @@ namespace xoptim
                 const std::string name = r.str("muon field name", checkpoint_format::max_name_length);
                 if (name != names[i])
                 {
-                    throw checkpoint_error("muon field " + std::to_string(i) + ": expected \"" + names[i] + "\", found \""
-                                           + name + "\"");
+                    throw checkpoint_error("muon field " + std::to_string(i) + ": expected \"" + names[i]
+                                           + "\", found \"" + name + "\"");
                 }
                 f[i] = r.value<double>(std::string("muon ") + names[i]);
             }
@@ -109,8 +117,8 @@ namespace xoptim
             s.options.eps = f[7];
             if (!(f[8] >= 0.0 && f[8] < 100.0) || (f[9] != 0.0 && f[9] != 1.0))
             {
-                throw checkpoint_error("muon ns_steps or adjust_lr_fn: found " + xoptim::detail::format_value(f[8]) + ", "
-                                       + xoptim::detail::format_value(f[9]));
+                throw checkpoint_error("muon ns_steps or adjust_lr_fn: found " + xoptim::detail::format_value(f[8])
+                                       + ", " + xoptim::detail::format_value(f[9]));
             }
             s.options.ns_steps = static_cast<std::size_t>(f[8]);
             s.options.adjust_lr_fn = static_cast<muon_lr_adjustment>(static_cast<int>(f[9]));
@@ -140,12 +148,18 @@ namespace xoptim
                 if (r.u8(what + " has state") == 0) { continue; }
                 std::size_t elements = 0;
                 const auto shape = read_shape(r, what, sizeof(V), elements);
-                if (shape.size() != 2) { throw checkpoint_error(what + ": expected a 2-D shape, found " + shape_text(shape)); }
+                if (shape.size() != 2)
+                {
+                    throw checkpoint_error(what + ": expected a 2-D shape, found " + shape_text(shape));
+                }
                 auto& st = s.states[t];
                 st.rows = shape[0];
                 st.cols = shape[1];
                 st.momentum_buffer = xt::zeros<V>({st.rows, st.cols});
-                for (std::size_t i = 0; i < elements; ++i) { st.momentum_buffer.data()[i] = r.value<V>(what + " momentum"); }
+                for (std::size_t i = 0; i < elements; ++i)
+                {
+                    st.momentum_buffer.data()[i] = r.value<V>(what + " momentum");
+                }
             }
             return s;
         }
@@ -176,13 +190,15 @@ namespace xoptim
 
     namespace detail::ckpt
     {
-        inline reader open_kind(std::span<const unsigned char> bytes, const char* want, const checkpoint_identity* expected)
+        inline reader open_kind(std::span<const unsigned char> bytes, const char* want,
+                                const checkpoint_identity* expected)
         {
             reader r = open_payload(bytes, expected).r;
             const std::string kind = r.str("optimizer kind", checkpoint_format::max_kind_length);
             if (kind != want)
             {
-                throw checkpoint_error("optimizer kind: expected \"" + std::string(want) + "\", found \"" + kind + "\"");
+                throw checkpoint_error("optimizer kind: expected \"" + std::string(want) + "\", found \"" + kind
+                                       + "\"");
             }
             return r;
         }
@@ -191,11 +207,15 @@ namespace xoptim
     namespace detail::ckpt
     {
         template <class V>
-        void read_muon_file(std::span<const unsigned char> bytes, muon_optimizer<V>& opt, const checkpoint_identity* expected)
+        void read_muon_file(std::span<const unsigned char> bytes, muon_optimizer<V>& opt,
+                            const checkpoint_identity* expected)
         {
             auto r = open_kind(bytes, "muon", expected);
             auto staged = read_muon(r, opt);
-            if (r.remaining() != 0) { throw checkpoint_error("muon: " + std::to_string(r.remaining()) + " bytes left over"); }
+            if (r.remaining() != 0)
+            {
+                throw checkpoint_error("muon: " + std::to_string(r.remaining()) + " bytes left over");
+            }
             staged.commit(opt);
         }
 

@@ -67,7 +67,8 @@ namespace xoptim
             if (o.ns_steps >= 100) { invalid(who, "ns_steps", static_cast<double>(o.ns_steps), "< 100"); }
             if (o.adjust_lr_fn != muon_lr_adjustment::original && o.adjust_lr_fn != muon_lr_adjustment::match_rms_adamw)
             {
-                invalid(who, "adjust_lr_fn", static_cast<double>(o.adjust_lr_fn), "original (0) or match_rms_adamw (1)");
+                invalid(who, "adjust_lr_fn", static_cast<double>(o.adjust_lr_fn),
+                        "original (0) or match_rms_adamw (1)");
             }
         }
 
@@ -137,8 +138,9 @@ namespace xoptim
                 if (!params[k].present() || params[k].dimension() != 2)
                 {
                     throw std::invalid_argument("muon: parameter " + std::to_string(m_params.size() + k)
-                                                + (params[k].present() ? " has shape " + detail::shape_string(params[k].shape())
-                                                                       : std::string(" is absent"))
+                                                + (params[k].present()
+                                                       ? " has shape " + detail::shape_string(params[k].shape())
+                                                       : std::string(" is absent"))
                                                 + "; Muon steps 2-D parameters only (route the others to AdamW: "
                                                   "xoptim::muon_with_adamw)");
                 }
@@ -167,13 +169,19 @@ namespace xoptim
                 if (grads[k].present()) { step_one(m_states[k], m_params[k], grads[k]); }
             }
         }
-        void step(std::initializer_list<grad_ref<V>> grads) { step(std::span<const grad_ref<V>>(grads.begin(), grads.size())); }
+        void step(std::initializer_list<grad_ref<V>> grads)
+        {
+            step(std::span<const grad_ref<V>>(grads.begin(), grads.size()));
+        }
 
         // One step of a single 2-D contiguous tensor (state 0), without registration.
         template <class P, class G>
         void step(P& param, const G& grad)
         {
-            if (!m_params.empty()) { throw std::logic_error("muon::step: tensors are registered; step them with step(grads)"); }
+            if (!m_params.empty())
+            {
+                throw std::logic_error("muon::step: tensors are registered; step them with step(grads)");
+            }
             tensor_ref<V> p(param);
             grad_ref<V> g(grad);
             if (p.dimension() != 2)

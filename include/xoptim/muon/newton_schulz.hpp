@@ -18,12 +18,12 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
-#include <string>
 #include <stdexcept>
+#include <string>
 
-#include <xtensor/xtensor.hpp>
-#include <xtensor/xnoalias.hpp>
 #include <xtensor-blas/xblas.hpp>
+#include <xtensor/xnoalias.hpp>
+#include <xtensor/xtensor.hpp>
 
 #include "../core/validate.hpp"
 
@@ -122,7 +122,8 @@ namespace xoptim
 
     // The orthogonalisation of a matrix, as a new matrix (a convenience; Muon keeps a workspace).
     template <class V>
-    xt::xtensor<V, 2> newton_schulz(const xt::xtensor<V, 2>& g, const std::array<double, 3>& abc = muon_default_ns_coefficients,
+    xt::xtensor<V, 2> newton_schulz(const xt::xtensor<V, 2>& g,
+                                    const std::array<double, 3>& abc = muon_default_ns_coefficients,
                                     std::size_t steps = 5, double eps = 1e-7)
     {
         newton_schulz_workspace<V> w(g.shape()[0], g.shape()[1]);

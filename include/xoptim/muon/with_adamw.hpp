@@ -36,10 +36,7 @@ namespace xoptim
             adamw
         };
 
-        muon_adamw(const muon_options& m = {}, const adamw_options& a = {})
-            : m_muon(m), m_adamw(xoptim::adamw<V>(a))
-        {
-        }
+        muon_adamw(const muon_options& m = {}, const adamw_options& a = {}) : m_muon(m), m_adamw(xoptim::adamw<V>(a)) {}
 
         // Registers tensors (by reference, as optimizer::add_group does): each 2-D one to Muon,
         // any other rank to AdamW (one AdamW group per call that has any). Returns how many went
@@ -67,8 +64,8 @@ namespace xoptim
                 if (grads[k].present() && !detail::same_shape(grads[k].shape(), m_params[k].shape()))
                 {
                     throw std::invalid_argument("muon_with_adamw::step: grad of tensor " + std::to_string(k)
-                                                + " has shape " + detail::shape_string(grads[k].shape()) + ", its parameter "
-                                                + detail::shape_string(m_params[k].shape()));
+                                                + " has shape " + detail::shape_string(grads[k].shape())
+                                                + ", its parameter " + detail::shape_string(m_params[k].shape()));
                 }
             }
             std::size_t im = 0, ia = 0;
@@ -81,7 +78,10 @@ namespace xoptim
             if (!m_muon_grads.empty()) { m_muon.step(std::span<const grad_ref<V>>(m_muon_grads)); }
             return true;
         }
-        bool step(std::initializer_list<grad_ref<V>> grads) { return step(std::span<const grad_ref<V>>(grads.begin(), grads.size())); }
+        bool step(std::initializer_list<grad_ref<V>> grads)
+        {
+            return step(std::span<const grad_ref<V>>(grads.begin(), grads.size()));
+        }
 
         muon_type& muon() noexcept { return m_muon; }
         const muon_type& muon() const noexcept { return m_muon; }
@@ -96,8 +96,8 @@ namespace xoptim
             {
                 if (!params[k].present())
                 {
-                    throw std::invalid_argument("muon_with_adamw::add_params: parameter " + std::to_string(m_routes.size() + k)
-                                                + " is absent");
+                    throw std::invalid_argument("muon_with_adamw::add_params: parameter "
+                                                + std::to_string(m_routes.size() + k) + " is absent");
                 }
                 (!all_adamw && params[k].dimension() == 2 ? to_muon : to_adamw).push_back(params[k]);
             }
@@ -117,7 +117,7 @@ namespace xoptim
         adamw_type m_adamw;
         std::vector<route> m_routes;
         std::vector<tensor_ref<V>> m_params;
-        std::vector<grad_ref<V>> m_muon_grads;   // gathered per step, sized once
+        std::vector<grad_ref<V>> m_muon_grads;  // gathered per step, sized once
         std::vector<grad_ref<V>> m_adamw_grads;
     };
 

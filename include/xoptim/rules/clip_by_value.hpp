@@ -5,8 +5,8 @@
 #include <cstddef>
 #include <string_view>
 
-#include "../core/simd.hpp"
 #include "../core/hyperparameters.hpp"
+#include "../core/simd.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
 #include "../core/validate.hpp"

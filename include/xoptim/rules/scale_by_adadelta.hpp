@@ -36,7 +36,8 @@ namespace xoptim
         }
 
         template <element T>
-        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u, const slot_view<scalar_t<T>>& state) const
+        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u,
+                const slot_view<scalar_t<T>>& state) const
         {
             const T v = c.rho * state.template load<T>(0) + c.one_minus_rho * (u * u);
             const T a = state.template load<T>(1);
@@ -48,10 +49,10 @@ namespace xoptim
 
         static constexpr auto hyperparameters()
         {
-            return std::tuple{param("rho", &scale_by_adadelta::rho, constraints::closed_unit_interval,
-                                    "decay of the squared-gradient and squared-update averages"),
-                              param("eps", &scale_by_adadelta::eps, constraints::positive,
-                                    "term added inside both square roots")};
+            return std::tuple{
+                param("rho", &scale_by_adadelta::rho, constraints::closed_unit_interval,
+                      "decay of the squared-gradient and squared-update averages"),
+                param("eps", &scale_by_adadelta::eps, constraints::positive, "term added inside both square roots")};
         }
     };
 }

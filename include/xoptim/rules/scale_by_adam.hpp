@@ -7,8 +7,8 @@
 #include <string_view>
 
 #include "../core/finite.hpp"
-#include "../core/simd.hpp"
 #include "../core/hyperparameters.hpp"
+#include "../core/simd.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
 #include "../core/validate.hpp"
@@ -54,7 +54,8 @@ namespace xoptim
         }
 
         template <element T>
-        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u, const slot_view<scalar_t<T>>& state) const
+        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u,
+                const slot_view<scalar_t<T>>& state) const
         {
             const T m = c.b1 * state.template load<T>(0) + c.one_minus_b1 * u;
             T v = c.b2 * state.template load<T>(1) + c.one_minus_b2 * (u * u);
@@ -76,11 +77,11 @@ namespace xoptim
 
         static constexpr auto hyperparameters()
         {
-            return std::tuple{param("beta1", &scale_by_adam::beta1, constraints::unit_interval, "first-moment decay"),
-                              param("beta2", &scale_by_adam::beta2, constraints::unit_interval, "second-moment decay"),
-                              param("eps", &scale_by_adam::eps, constraints::positive, "term added to the denominator"),
-                              param("amsgrad", &scale_by_adam::amsgrad, constraints::none,
-                                    "use the maximum of past second moments")};
+            return std::tuple{
+                param("beta1", &scale_by_adam::beta1, constraints::unit_interval, "first-moment decay"),
+                param("beta2", &scale_by_adam::beta2, constraints::unit_interval, "second-moment decay"),
+                param("eps", &scale_by_adam::eps, constraints::positive, "term added to the denominator"),
+                param("amsgrad", &scale_by_adam::amsgrad, constraints::none, "use the maximum of past second moments")};
         }
 
     private:

@@ -40,7 +40,8 @@ namespace xoptim
         }
 
         template <element T>
-        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u, const slot_view<scalar_t<T>>& state) const
+        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u,
+                const slot_view<scalar_t<T>>& state) const
         {
             const T m = c.b1 * state.template load<T>(0) + c.one_minus_b1 * u;
             // |u| + eps first: a NaN gradient then reaches r (as torch.amax propagates it).
@@ -58,11 +59,11 @@ namespace xoptim
 
         static constexpr auto hyperparameters()
         {
-            return std::tuple{param("beta1", &scale_by_adamax::beta1, constraints::unit_interval, "first-moment decay"),
-                              param("beta2", &scale_by_adamax::beta2, constraints::unit_interval,
-                                    "decay of the infinity norm"),
-                              param("eps", &scale_by_adamax::eps, constraints::positive,
-                                    "term added to |g| inside the infinity norm")};
+            return std::tuple{
+                param("beta1", &scale_by_adamax::beta1, constraints::unit_interval, "first-moment decay"),
+                param("beta2", &scale_by_adamax::beta2, constraints::unit_interval, "decay of the infinity norm"),
+                param("eps", &scale_by_adamax::eps, constraints::positive,
+                      "term added to |g| inside the infinity norm")};
         }
     };
 }

@@ -57,7 +57,8 @@ namespace xoptim
         }
 
         template <element T>
-        T apply(const coefficients_type<scalar_t<T>>& c, const T& w, const T& u, const slot_view<scalar_t<T>>& state) const
+        T apply(const coefficients_type<scalar_t<T>>& c, const T& w, const T& u,
+                const slot_view<scalar_t<T>>& state) const
         {
             const T out = c.decay * w + c.eta * u;
             const T next = w - out;  // what the engine stores

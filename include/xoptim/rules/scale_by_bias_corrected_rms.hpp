@@ -38,7 +38,8 @@ namespace xoptim
         }
 
         template <element T>
-        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u, const slot_view<scalar_t<T>>& state) const
+        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u,
+                const slot_view<scalar_t<T>>& state) const
         {
             const T v = c.b2 * state.template load<T>(0) + c.one_minus_b2 * (u * u);
             state.store(0, v);
@@ -47,10 +48,10 @@ namespace xoptim
 
         static constexpr auto hyperparameters()
         {
-            return std::tuple{param("beta2", &scale_by_bias_corrected_rms::beta2, constraints::unit_interval,
-                                    "second-moment decay"),
-                              param("eps", &scale_by_bias_corrected_rms::eps, constraints::positive,
-                                    "term added to the root of the second moment")};
+            return std::tuple{
+                param("beta2", &scale_by_bias_corrected_rms::beta2, constraints::unit_interval, "second-moment decay"),
+                param("eps", &scale_by_bias_corrected_rms::eps, constraints::positive,
+                      "term added to the root of the second moment")};
         }
     };
 }

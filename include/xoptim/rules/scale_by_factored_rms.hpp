@@ -18,7 +18,8 @@ namespace xoptim
 {
     namespace constraints
     {
-        inline constexpr constraint non_positive{"finite and <= 0", [](double v) { return v <= 0.0 && std::isfinite(v); }};
+        inline constexpr constraint non_positive{"finite and <= 0",
+                                                 [](double v) { return v <= 0.0 && std::isfinite(v); }};
         inline constexpr constraint non_negative_or_minus_one{
             "finite and >= 0, or -1 (the machine epsilon of the value type)",
             [](double v) { return v == -1.0 || (v >= 0.0 && std::isfinite(v)); }};
@@ -57,7 +58,7 @@ namespace xoptim
             V one_minus_weight;  // 1 - weight, for the lerp's upper branch
             bool upper;          // weight >= 0.5: torch's lerp computes b - (b - a)(1 - w)
             V eps1, eps1_sq;
-            V sign;              // -1 under maximize
+            V sign;  // -1 under maximize
         };
 
         template <class V>
@@ -91,8 +92,7 @@ namespace xoptim
 
         template <class V>
         void finish(coefficients_type<V>&, const double*) const
-        {
-        }
+        {}
 
         // The end of a row: R_i <- lerp(R_i, sum_j G^2 / m).
         template <class V>
@@ -121,20 +121,23 @@ namespace xoptim
         }
 
         template <element T>
-        T replay(const coefficients_type<scalar_t<T>>& c, const T&, const T& u, const slot_view<scalar_t<T>>& state) const
+        T replay(const coefficients_type<scalar_t<T>>& c, const T&, const T& u,
+                 const slot_view<scalar_t<T>>& state) const
         {
             T v;
             if (state.in_use(full)) { v = state.template load<T>(full); }
             else
             {
-                v = (state.template broadcast<T>(row) * state.template load<T>(column)) / state.template broadcast<T>(matrix);
+                v = (state.template broadcast<T>(row) * state.template load<T>(column))
+                    / state.template broadcast<T>(matrix);
             }
             return (T(1) / math::sqrt(math::max(v, T(c.eps1_sq)))) * (T(c.sign) * u);
         }
 
         // Its state is updated in pass 1 (accumulate and the finish steps); apply only reads it.
         template <element T>
-        T apply(const coefficients_type<scalar_t<T>>& c, const T& w, const T& u, const slot_view<scalar_t<T>>& state) const
+        T apply(const coefficients_type<scalar_t<T>>& c, const T& w, const T& u,
+                const slot_view<scalar_t<T>>& state) const
         {
             return replay(c, w, u, state);
         }

@@ -5,8 +5,8 @@
 #include <cstddef>
 #include <string_view>
 
-#include "../core/simd.hpp"
 #include "../core/hyperparameters.hpp"
+#include "../core/simd.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
 #include "../core/validate.hpp"
@@ -36,7 +36,8 @@ namespace xoptim
         }
 
         template <element T>
-        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u, const slot_view<scalar_t<T>>& state) const
+        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u,
+                const slot_view<scalar_t<T>>& state) const
         {
             const T m = state.template load<T>(0);
             state.store(0, c.b2 * m + c.one_minus_b2 * u);
@@ -45,9 +46,10 @@ namespace xoptim
 
         static constexpr auto hyperparameters()
         {
-            return std::tuple{param("beta1", &scale_by_lion::beta1, constraints::unit_interval,
-                                    "weight of the momentum in the update's sign"),
-                              param("beta2", &scale_by_lion::beta2, constraints::unit_interval, "decay of the momentum")};
+            return std::tuple{
+                param("beta1", &scale_by_lion::beta1, constraints::unit_interval,
+                      "weight of the momentum in the update's sign"),
+                param("beta2", &scale_by_lion::beta2, constraints::unit_interval, "decay of the momentum")};
         }
     };
 }

@@ -6,9 +6,9 @@
 #include <cstddef>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
-#include <string_view>
 
 #include "../core/hyperparameters.hpp"
 #include "../core/slots.hpp"
@@ -66,7 +66,10 @@ namespace xoptim
 
         void check_relations(std::string_view owner) const
         {
-            if constexpr (!std::is_arithmetic_v<S> && !declares_hyperparameters<S>) { detail::validate_schedule(lr, owner); }
+            if constexpr (!std::is_arithmetic_v<S> && !declares_hyperparameters<S>)
+            {
+                detail::validate_schedule(lr, owner);
+            }
             detail::check_schedule_relations(lr, owner);
         }
 
@@ -98,24 +101,28 @@ namespace xoptim
         {
             std::string schedule = "of the optimizer";
             if constexpr (requires { S::name; }) { schedule = std::string(S::name); }
-            throw std::domain_error("scale_by_lr: the learning-rate schedule " + schedule + " gives the rate "
-                                    + detail::format_value(rate) + " at step " + std::to_string(s.step)
-                                    + " (schedule position " + std::to_string(s.step - 1) + "); a rate must be >= 0 and "
-                                    + (value_size == sizeof(float) ? "finite in float" : "finite")
-                                    + "; nothing was changed");
+            throw std::domain_error(
+                "scale_by_lr: the learning-rate schedule " + schedule + " gives the rate " + detail::format_value(rate)
+                + " at step " + std::to_string(s.step) + " (schedule position " + std::to_string(s.step - 1)
+                + "); a rate must be >= 0 and " + (value_size == sizeof(float) ? "finite in float" : "finite")
+                + "; nothing was changed");
         }
 
         static double scheduled_rate(const scale_by_lr& r, const step_info& next) { return r.learning_rate(next); }
 
         static void set_scheduled_rate(scale_by_lr& r, double value, const step_info& next)
         {
-            if (!(value >= 0.0 && std::isfinite(value))) { detail::invalid_named("scale_by_lr", "lr", value, "finite and >= 0"); }
+            if (!(value >= 0.0 && std::isfinite(value)))
+            {
+                detail::invalid_named("scale_by_lr", "lr", value, "finite and >= 0");
+            }
             const double base = rate_at(r.lr, next.step - 1);
             if (!(base > 0.0))
             {
                 throw std::invalid_argument("scale_by_lr: lr cannot be set to " + detail::format_value(value)
-                                            + " at step " + std::to_string(next.step) + ": the schedule's rate there is "
-                                            + detail::format_value(base) + ", so no multiplier reaches it");
+                                            + " at step " + std::to_string(next.step)
+                                            + ": the schedule's rate there is " + detail::format_value(base)
+                                            + ", so no multiplier reaches it");
             }
             r.lr_scale = value / base;
         }

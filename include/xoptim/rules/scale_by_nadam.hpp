@@ -31,7 +31,7 @@ namespace xoptim
         struct coefficients_type
         {
             V b1, one_minus_b1, b2, one_minus_b2;
-            V inv_bias2;  // 1 / (1 - b2^t)
+            V inv_bias2;        // 1 / (1 - b2^t)
             V grad_weight;      // (1 - mu_t) / (1 - prod_{i<=t} mu_i)
             V momentum_weight;  // mu_{t+1} / (1 - prod_{i<=t+1} mu_i)
             V eps;
@@ -77,7 +77,8 @@ namespace xoptim
         }
 
         template <element T>
-        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u, const slot_view<scalar_t<T>>& state) const
+        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u,
+                const slot_view<scalar_t<T>>& state) const
         {
             const T m = c.b1 * state.template load<T>(0) + c.one_minus_b1 * u;
             const T v = c.b2 * state.template load<T>(1) + c.one_minus_b2 * (u * u);
@@ -88,11 +89,12 @@ namespace xoptim
 
         static constexpr auto hyperparameters()
         {
-            return std::tuple{param("beta1", &scale_by_nadam::beta1, constraints::unit_interval, "first-moment decay"),
-                              param("beta2", &scale_by_nadam::beta2, constraints::unit_interval, "second-moment decay"),
-                              param("eps", &scale_by_nadam::eps, constraints::positive, "term added to the denominator"),
-                              param("momentum_decay", &scale_by_nadam::momentum_decay, constraints::non_negative,
-                                    "psi of the momentum schedule mu_t = beta1 (1 - 0.5 * 0.96^(t psi))")};
+            return std::tuple{
+                param("beta1", &scale_by_nadam::beta1, constraints::unit_interval, "first-moment decay"),
+                param("beta2", &scale_by_nadam::beta2, constraints::unit_interval, "second-moment decay"),
+                param("eps", &scale_by_nadam::eps, constraints::positive, "term added to the denominator"),
+                param("momentum_decay", &scale_by_nadam::momentum_decay, constraints::non_negative,
+                      "psi of the momentum schedule mu_t = beta1 (1 - 0.5 * 0.96^(t psi))")};
         }
 
     private:

@@ -29,10 +29,10 @@ namespace xoptim
         struct coefficients_type
         {
             V b1, one_minus_b1, b2, one_minus_b2;
-            V inv_bias1;    // 1 / (1 - b1^t)
-            V rectifier;    // r_t sqrt(1 - b2^t), when rectified
+            V inv_bias1;  // 1 / (1 - b1^t)
+            V rectifier;  // r_t sqrt(1 - b2^t), when rectified
             V eps;
-            bool rectified; // rho_t > 5: the variance of the adaptive rate is tractable
+            bool rectified;  // rho_t > 5: the variance of the adaptive rate is tractable
         };
 
         // The length of the approximated simple moving average at step t.
@@ -50,9 +50,10 @@ namespace xoptim
             const double rho_inf = 2.0 / (1.0 - beta2) - 1.0;
             const double rho_t = rho(t);
             const bool rectified = rho_t > 5.0;
-            const double r = rectified
-                ? std::sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))
-                : 0.0;
+            const double r =
+                rectified
+                    ? std::sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))
+                    : 0.0;
             return {static_cast<V>(beta1),
                     static_cast<V>(1.0 - beta1),
                     static_cast<V>(beta2),
@@ -64,7 +65,8 @@ namespace xoptim
         }
 
         template <element T>
-        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u, const slot_view<scalar_t<T>>& state) const
+        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u,
+                const slot_view<scalar_t<T>>& state) const
         {
             const T m = c.b1 * state.template load<T>(0) + c.one_minus_b1 * u;
             const T v = c.b2 * state.template load<T>(1) + c.one_minus_b2 * (u * u);
@@ -81,9 +83,10 @@ namespace xoptim
 
         static constexpr auto hyperparameters()
         {
-            return std::tuple{param("beta1", &scale_by_radam::beta1, constraints::unit_interval, "first-moment decay"),
-                              param("beta2", &scale_by_radam::beta2, constraints::unit_interval, "second-moment decay"),
-                              param("eps", &scale_by_radam::eps, constraints::positive, "term added to the denominator")};
+            return std::tuple{
+                param("beta1", &scale_by_radam::beta1, constraints::unit_interval, "first-moment decay"),
+                param("beta2", &scale_by_radam::beta2, constraints::unit_interval, "second-moment decay"),
+                param("eps", &scale_by_radam::eps, constraints::positive, "term added to the denominator")};
         }
 
     private:

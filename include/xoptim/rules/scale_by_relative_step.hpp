@@ -33,11 +33,11 @@ namespace xoptim
         template <class V>
         struct coefficients_type
         {
-            V scale;        // alpha_t / max(1, RMS(u) / d), once the sums are in
-            V decay;        // lr wd
-            bool decays;    // wd != 0: no term at all otherwise
-            double rho;     // min(lr, 1 / sqrt(t))
-            double clip;    // max(1, RMS(u) / d) of the last finished tensor, for reporting
+            V scale;      // alpha_t / max(1, RMS(u) / d), once the sums are in
+            V decay;      // lr wd
+            bool decays;  // wd != 0: no term at all otherwise
+            double rho;   // min(lr, 1 / sqrt(t))
+            double clip;  // max(1, RMS(u) / d) of the last finished tensor, for reporting
         };
 
         template <class V>

@@ -6,8 +6,8 @@
 #include <string_view>
 
 #include "../core/finite.hpp"
-#include "../core/simd.hpp"
 #include "../core/hyperparameters.hpp"
+#include "../core/simd.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
 #include "../core/validate.hpp"
@@ -38,7 +38,8 @@ namespace xoptim
         }
 
         template <element T>
-        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u, const slot_view<scalar_t<T>>& state) const
+        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u,
+                const slot_view<scalar_t<T>>& state) const
         {
             const T v = c.a * state.template load<T>(0) + c.one_minus_a * (u * u);
             state.store(0, v);
@@ -52,7 +53,8 @@ namespace xoptim
         }
 
         template <element T>
-        T replay(const coefficients_type<scalar_t<T>>& c, const T&, const T& u, const slot_view<scalar_t<T>>& state) const
+        T replay(const coefficients_type<scalar_t<T>>& c, const T&, const T& u,
+                 const slot_view<scalar_t<T>>& state) const
         {
             const T v = state.template load<T>(0);
             if (centered)
@@ -65,11 +67,11 @@ namespace xoptim
 
         static constexpr auto hyperparameters()
         {
-            return std::tuple{param("alpha", &scale_by_rms::alpha, constraints::closed_unit_interval,
-                                    "smoothing constant of the squared-gradient average"),
-                              param("eps", &scale_by_rms::eps, constraints::positive, "term added to the denominator"),
-                              param("centered", &scale_by_rms::centered, constraints::none,
-                                    "divide by the centred second moment")};
+            return std::tuple{
+                param("alpha", &scale_by_rms::alpha, constraints::closed_unit_interval,
+                      "smoothing constant of the squared-gradient average"),
+                param("eps", &scale_by_rms::eps, constraints::positive, "term added to the denominator"),
+                param("centered", &scale_by_rms::centered, constraints::none, "divide by the centred second moment")};
         }
     };
 }

@@ -3,8 +3,8 @@
 // g_prev <- u; out = sign(u) s, s starting at lr (Riedmiller & Braun 1993, "A Direct Adaptive Method for Faster Backpropagation Learning: The RPROP Algorithm").
 
 #include <cmath>
-#include <cstddef>
 #include <concepts>
+#include <cstddef>
 #include <string_view>
 
 #include "../core/hyperparameters.hpp"
@@ -48,7 +48,8 @@ namespace xoptim
         }
 
         template <element T>
-        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u, const slot_view<scalar_t<T>>& state) const
+        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u,
+                const slot_view<scalar_t<T>>& state) const
         {
             using V = scalar_t<T>;
             const T product = u * state.template load<T>(0);
@@ -61,7 +62,8 @@ namespace xoptim
             }
             else
             {
-                factor = xsimd::select(product > T(V(0)), T(c.eta_plus), xsimd::select(product < T(V(0)), T(c.eta_minus), T(V(1))));
+                factor = xsimd::select(product > T(V(0)), T(c.eta_plus),
+                                       xsimd::select(product < T(V(0)), T(c.eta_minus), T(V(1))));
                 g = xsimd::select(product < T(V(0)), T(V(0)), u);
             }
             const T s = math::clamp(size * factor, T(c.lo), T(c.hi));

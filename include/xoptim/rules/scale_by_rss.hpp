@@ -6,8 +6,8 @@
 #include <string_view>
 
 #include "../core/finite.hpp"
-#include "../core/simd.hpp"
 #include "../core/hyperparameters.hpp"
+#include "../core/simd.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
 #include "../core/validate.hpp"
@@ -37,7 +37,8 @@ namespace xoptim
         }
 
         template <element T>
-        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u, const slot_view<scalar_t<T>>& state) const
+        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u,
+                const slot_view<scalar_t<T>>& state) const
         {
             const T s = state.template load<T>(0) + u * u;
             state.store(0, s);
@@ -45,7 +46,8 @@ namespace xoptim
         }
 
         template <element T>
-        T replay(const coefficients_type<scalar_t<T>>& c, const T&, const T& u, const slot_view<scalar_t<T>>& state) const
+        T replay(const coefficients_type<scalar_t<T>>& c, const T&, const T& u,
+                 const slot_view<scalar_t<T>>& state) const
         {
             return u / (math::sqrt(state.template load<T>(0)) + c.eps);
         }

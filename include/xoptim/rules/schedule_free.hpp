@@ -100,7 +100,8 @@ namespace xoptim
         }
 
         template <element T>
-        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u, const slot_view<scalar_t<T>>& state) const
+        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u,
+                const slot_view<scalar_t<T>>& state) const
         {
             const T d = state.template load<T>(0);
             state.store(0, c.keep * (d - c.lr_beta * u));
@@ -122,16 +123,16 @@ namespace xoptim
 
         static constexpr auto hyperparameters()
         {
-            return std::tuple{
-                param("lr", &schedule_free_average::lr, constraints::non_negative, "learning rate"),
-                param(AdamWNames ? "beta1" : "momentum", &schedule_free_average::beta, constraints::open_unit_interval,
-                      "interpolation between the average x and the base iterate z"),
-                param("warmup_steps", &schedule_free_average::warmup_steps, constraints::none,
-                      "steps of linear learning-rate warm-up"),
-                param("r", &schedule_free_average::r, constraints::non_negative,
-                      "power of the step in the averaging weight"),
-                param("weight_lr_power", &schedule_free_average::weight_lr_power, constraints::non_negative,
-                      "power of the largest rate in the averaging weight")};
+            return std::tuple{param("lr", &schedule_free_average::lr, constraints::non_negative, "learning rate"),
+                              param(AdamWNames ? "beta1" : "momentum", &schedule_free_average::beta,
+                                    constraints::open_unit_interval,
+                                    "interpolation between the average x and the base iterate z"),
+                              param("warmup_steps", &schedule_free_average::warmup_steps, constraints::none,
+                                    "steps of linear learning-rate warm-up"),
+                              param("r", &schedule_free_average::r, constraints::non_negative,
+                                    "power of the step in the averaging weight"),
+                              param("weight_lr_power", &schedule_free_average::weight_lr_power,
+                                    constraints::non_negative, "power of the largest rate in the averaging weight")};
         }
 
     private:

@@ -42,7 +42,8 @@ namespace xoptim
         }
 
         template <element T>
-        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u, const slot_view<scalar_t<T>>& state) const
+        T apply(const coefficients_type<scalar_t<T>>& c, const T&, const T& u,
+                const slot_view<scalar_t<T>>& state) const
         {
             if (!c.active) { return u; }
             const T b = c.mu * state.template load<T>(0) + c.scale * u;
@@ -51,7 +52,8 @@ namespace xoptim
         }
 
         template <element T>
-        T replay(const coefficients_type<scalar_t<T>>& c, const T&, const T& u, const slot_view<scalar_t<T>>& state) const
+        T replay(const coefficients_type<scalar_t<T>>& c, const T&, const T& u,
+                 const slot_view<scalar_t<T>>& state) const
         {
             if (!c.active) { return u; }
             const T b = state.template load<T>(0);
@@ -68,8 +70,14 @@ namespace xoptim
 
         void check_relations(std::string_view owner) const
         {
-            if (nesterov && !(momentum > 0.0)) { detail::invalid_named(owner, "momentum", momentum, "> 0 with nesterov"); }
-            if (nesterov && dampening != 0.0) { detail::invalid_named(owner, "dampening", dampening, "0 with nesterov"); }
+            if (nesterov && !(momentum > 0.0))
+            {
+                detail::invalid_named(owner, "momentum", momentum, "> 0 with nesterov");
+            }
+            if (nesterov && dampening != 0.0)
+            {
+                detail::invalid_named(owner, "dampening", dampening, "0 with nesterov");
+            }
         }
     };
 }

@@ -44,7 +44,8 @@ namespace xoptim
         }
 
         template <element T>
-        T apply(const coefficients_type<scalar_t<T>>& c, const T& w, const T& u, const slot_view<scalar_t<T>>& state) const
+        T apply(const coefficients_type<scalar_t<T>>& c, const T& w, const T& u,
+                const slot_view<scalar_t<T>>& state) const
         {
             const T out = R::apply(c.inner, w, c.coupled ? u + c.wd * w : u, state);
             return c.decoupled ? out + c.wd * w : out;
@@ -52,9 +53,13 @@ namespace xoptim
 
         // R's output recomputed from its state (for a place before a reduction), if R has one.
         template <element T>
-            requires requires(const R& r, const coefficients_t<R, scalar_t<T>>& c, const T& x,
-                              const slot_view<scalar_t<T>>& state) { r.replay(c, x, x, state); }
-        T replay(const coefficients_type<scalar_t<T>>& c, const T& w, const T& u, const slot_view<scalar_t<T>>& state) const
+        requires requires(const R& r, const coefficients_t<R, scalar_t<T>>& c, const T& x,
+                          const slot_view<scalar_t<T>>& state)
+        {
+            r.replay(c, x, x, state);
+        }
+        T replay(const coefficients_type<scalar_t<T>>& c, const T& w, const T& u,
+                 const slot_view<scalar_t<T>>& state) const
         {
             const T out = R::replay(c.inner, w, c.coupled ? u + c.wd * w : u, state);
             return c.decoupled ? out + c.wd * w : out;

@@ -48,10 +48,7 @@ namespace xoptim::viz
     /// and last included (entries repeat when there are fewer points than frames).
     inline std::vector<std::size_t> frame_indices(std::size_t points, std::size_t frames)
     {
-        if (points == 0)
-        {
-            throw std::invalid_argument("frame_indices: points must be > 0, got 0");
-        }
+        if (points == 0) { throw std::invalid_argument("frame_indices: points must be > 0, got 0"); }
         if (frames < 2)
         {
             throw std::invalid_argument("frame_indices: frames must be >= 2, got " + std::to_string(frames));
@@ -90,10 +87,7 @@ namespace xoptim::viz
             }
             const auto idx = frame_indices(v.size(), t.frames);
             std::vector<double> out(t.frames);
-            for (std::size_t k = 0; k < t.frames; ++k)
-            {
-                out[k] = v[idx[k]];
-            }
+            for (std::size_t k = 0; k < t.frames; ++k) { out[k] = v[idx[k]]; }
             return out;
         }
 
@@ -103,8 +97,8 @@ namespace xoptim::viz
             if (va.size() != vb.size())
             {
                 throw std::invalid_argument(std::string("animation: ") + a + " and " + b
-                                            + " must have the same size, got " + std::to_string(va.size())
-                                            + " and " + std::to_string(vb.size()));
+                                            + " must have the same size, got " + std::to_string(va.size()) + " and "
+                                            + std::to_string(vb.size()));
             }
         }
 
@@ -114,26 +108,14 @@ namespace xoptim::viz
             double last = std::numeric_limits<double>::quiet_NaN();
             for (double& e : v)
             {
-                if (std::isfinite(e))
-                {
-                    last = e;
-                }
-                else
-                {
-                    e = last;
-                }
+                if (std::isfinite(e)) { last = e; }
+                else { e = last; }
             }
             double next = 0.0;
             for (auto it = v.rbegin(); it != v.rend(); ++it)
             {
-                if (std::isfinite(*it))
-                {
-                    next = *it;
-                }
-                else
-                {
-                    *it = next;
-                }
+                if (std::isfinite(*it)) { next = *it; }
+                else { *it = next; }
             }
             std::string s;
             for (std::size_t k = 0; k < v.size(); ++k)
@@ -164,10 +146,7 @@ namespace xoptim::viz
         // Hides the element in frames where `visible` is false (discrete, in step).
         inline void animate_visibility(svg_writer& svg, const std::vector<bool>& visible, const timeline& t)
         {
-            if (std::all_of(visible.begin(), visible.end(), [](bool b) { return b; }))
-            {
-                return;
-            }
+            if (std::all_of(visible.begin(), visible.end(), [](bool b) { return b; })) { return; }
             std::string values;
             for (std::size_t k = 0; k < visible.size(); ++k)
             {
@@ -177,10 +156,7 @@ namespace xoptim::viz
             attrs a = animate_attrs("visibility", values, t);
             for (auto& e : a)
             {
-                if (e.name == "calcMode")
-                {
-                    e.value = "discrete";
-                }
+                if (e.name == "calcMode") { e.value = "discrete"; }
                 if (e.name == "keyTimes" && !t.discrete)
                 {
                     // Switch half-way between frames so that the change lines up
@@ -225,15 +201,9 @@ namespace xoptim::viz
                 any = true;
             }
         }
-        if (style.empty())
-        {
-            style = {{"fill", "#d55e00"}, {"stroke", "#ffffff"}, {"stroke-width", 1.5}};
-        }
+        if (style.empty()) { style = {{"fill", "#d55e00"}, {"stroke", "#ffffff"}, {"stroke-width", 1.5}}; }
         prepend(style, {{"cx", last.x}, {"cy", last.y}, {"r", radius}});
-        if (!any)
-        {
-            style.emplace_back("visibility", "hidden");
-        }
+        if (!any) { style.emplace_back("visibility", "hidden"); }
         svg.group({{"clip-path", f.clip}});
         svg.open("circle", style);
         detail::animate(svg, "cx", px, t);
@@ -251,10 +221,7 @@ namespace xoptim::viz
     {
         validate_timeline(t);
         detail::check_same_size("x", x, "y", y);
-        if (x.empty())
-        {
-            throw std::invalid_argument("animated_path: x must not be empty, got 0 values");
-        }
+        if (x.empty()) { throw std::invalid_argument("animated_path: x must not be empty, got 0 values"); }
         // Length along the drawn path up to each history entry.
         std::vector<double> upto(x.size(), 0.0);
         std::vector<std::vector<point>> runs(1);
@@ -267,40 +234,25 @@ namespace xoptim::viz
             if (ok)
             {
                 const point p = f.to_px(x[k], y[k]);
-                if (prev_ok)
-                {
-                    total += std::hypot(p.x - prev.x, p.y - prev.y);
-                }
-                else if (!runs.back().empty())
-                {
-                    runs.emplace_back();
-                }
+                if (prev_ok) { total += std::hypot(p.x - prev.x, p.y - prev.y); }
+                else if (!runs.back().empty()) { runs.emplace_back(); }
                 runs.back().push_back(p);
                 prev = p;
             }
             prev_ok = ok;
             upto[k] = total;
         }
-        if (style.empty())
-        {
-            style = {{"stroke", "#d55e00"}, {"stroke-width", 2}};
-        }
+        if (style.empty()) { style = {{"stroke", "#d55e00"}, {"stroke-width", 2}}; }
         prepend(style, {{"fill", "none"}, {"stroke-linejoin", "round"}, {"stroke-linecap", "round"}});
         const std::string d = path_data(runs);
-        if (d.empty())
-        {
-            return;
-        }
+        if (d.empty()) { return; }
         const double dash = total + 1.0;
         style.emplace_back("stroke-dasharray", format_number(dash) + " " + format_number(dash));
         style.emplace_back("stroke-dashoffset", 0);
         style.insert(style.begin(), attr{"d", d});
         const auto idx = frame_indices(x.size(), t.frames);
         std::vector<double> offsets(t.frames);
-        for (std::size_t k = 0; k < t.frames; ++k)
-        {
-            offsets[k] = dash - upto[idx[k]];
-        }
+        for (std::size_t k = 0; k < t.frames; ++k) { offsets[k] = dash - upto[idx[k]]; }
         svg.group({{"clip-path", f.clip}});
         svg.open("path", style);
         detail::animate(svg, "stroke-dashoffset", offsets, t);
@@ -336,18 +288,12 @@ namespace xoptim::viz
             py2[k] = visible[k] ? q.y : std::nan("");
             last = visible[k] ? k : last;
         }
-        if (style.empty())
-        {
-            style = {{"stroke", "#d55e00"}, {"stroke-width", 2}};
-        }
+        if (style.empty()) { style = {{"stroke", "#d55e00"}, {"stroke-width", 2}}; }
         if (last == t.frames)
         {
             prepend(style, {{"x1", 0}, {"y1", 0}, {"x2", 0}, {"y2", 0}, {"visibility", "hidden"}});
         }
-        else
-        {
-            prepend(style, {{"x1", px1[last]}, {"y1", py1[last]}, {"x2", px2[last]}, {"y2", py2[last]}});
-        }
+        else { prepend(style, {{"x1", px1[last]}, {"y1", py1[last]}, {"x2", px2[last]}, {"y2", py2[last]}}); }
         svg.group({{"clip-path", f.clip}});
         svg.open("line", style);
         detail::animate(svg, "x1", px1, t);
@@ -386,10 +332,7 @@ namespace xoptim::viz
     {
         const double lo = f.y.domain_min(), hi = f.y.domain_max();
         std::vector<double> y1(at.size(), lo), y2(at.size(), hi);
-        if (style.empty())
-        {
-            style = {{"stroke", "#333333"}, {"stroke-width", 1.2}, {"stroke-dasharray", "4,3"}};
-        }
+        if (style.empty()) { style = {{"stroke", "#333333"}, {"stroke-width", 1.2}, {"stroke-dasharray", "4,3"}}; }
         animated_segment(svg, f, at, y1, at, y2, t, std::move(style));
     }
 
@@ -399,10 +342,7 @@ namespace xoptim::viz
                               const timeline& t, attrs style = {})
     {
         validate_timeline(t);
-        if (texts.empty())
-        {
-            throw std::invalid_argument("animated_text: texts must not be empty, got 0 texts");
-        }
+        if (texts.empty()) { throw std::invalid_argument("animated_text: texts must not be empty, got 0 texts"); }
         const auto idx = frame_indices(texts.size(), t.frames);
         svg.group(style);
         // One text element per distinct run of frames showing the same entry.
@@ -410,15 +350,9 @@ namespace xoptim::viz
         while (k < t.frames)
         {
             std::size_t e = k;
-            while (e + 1 < t.frames && texts[idx[e + 1]] == texts[idx[k]])
-            {
-                ++e;
-            }
+            while (e + 1 < t.frames && texts[idx[e + 1]] == texts[idx[k]]) { ++e; }
             std::vector<bool> visible(t.frames, false);
-            for (std::size_t m = k; m <= e; ++m)
-            {
-                visible[m] = true;
-            }
+            for (std::size_t m = k; m <= e; ++m) { visible[m] = true; }
             const bool is_last = e + 1 == t.frames;
             svg.open("text", {{"x", x}, {"y", y}, {"visibility", is_last ? "visible" : "hidden"}});
             svg.raw(xml_escape(texts[idx[k]]) + "\n");

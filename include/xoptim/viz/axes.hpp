@@ -53,7 +53,8 @@ namespace xoptim::viz
         {
             for (std::size_t c = 0; c < cols; ++c)
             {
-                out.push_back({area.x + static_cast<double>(c) * (w + gap), area.y + static_cast<double>(r) * (h + gap), w, h});
+                out.push_back(
+                    {area.x + static_cast<double>(c) * (w + gap), area.y + static_cast<double>(r) * (h + gap), w, h});
             }
         }
         return out;
@@ -122,10 +123,7 @@ namespace xoptim::viz
 
         inline std::vector<double> axis_ticks(const scale& s, bool log, std::size_t target)
         {
-            if (log)
-            {
-                return log_ticks(s.domain_min(), s.domain_max());
-            }
+            if (log) { return log_ticks(s.domain_min(), s.domain_max()); }
             return nice_ticks(s.domain_min(), s.domain_max(), target);
         }
 
@@ -174,10 +172,7 @@ namespace xoptim::viz
                 hi = std::max(hi, v);
             }
         }
-        if (lo > hi)
-        {
-            return std::nullopt;
-        }
+        if (lo > hi) { return std::nullopt; }
         return range{lo, hi};
     }
 
@@ -300,10 +295,7 @@ namespace xoptim::viz
     inline std::pair<double, double> legend_size(const std::vector<legend_entry>& entries, double font_size = 12)
     {
         double w = 0.0;
-        for (const auto& e : entries)
-        {
-            w = std::max(w, detail::text_width(e.label, font_size));
-        }
+        for (const auto& e : entries) { w = std::max(w, detail::text_width(e.label, font_size)); }
         return {w + 44.0, static_cast<double>(entries.size()) * (font_size + 6.0) + 8.0};
     }
 
@@ -311,10 +303,7 @@ namespace xoptim::viz
     inline void draw_legend(svg_writer& svg, double x, double y, const std::vector<legend_entry>& entries,
                             double font_size = 12)
     {
-        if (entries.empty())
-        {
-            return;
-        }
+        if (entries.empty()) { return; }
         const auto [w, h] = legend_size(entries, font_size);
         svg.group({{"class", "legend"}, {"font-size", font_size}});
         svg.rect(x, y, w, h, {{"fill", "#ffffff"}, {"fill-opacity", 0.9}, {"stroke", "#bbbbbb"}});
@@ -324,16 +313,10 @@ namespace xoptim::viz
             if (e.line)
             {
                 attrs a{{"stroke", e.colour.hex()}, {"stroke-width", 2.2}};
-                if (!e.dash.empty())
-                {
-                    a.emplace_back("stroke-dasharray", e.dash);
-                }
+                if (!e.dash.empty()) { a.emplace_back("stroke-dasharray", e.dash); }
                 svg.line(x + 8, cy, x + 32, cy, a);
             }
-            if (e.marker)
-            {
-                svg.circle(x + 20, cy, 3.5, {{"fill", e.colour.hex()}});
-            }
+            if (e.marker) { svg.circle(x + 20, cy, 3.5, {{"fill", e.colour.hex()}}); }
             svg.text(x + 38, cy + font_size * 0.35, e.label, {{"fill", "#222222"}});
             cy += font_size + 6.0;
         }

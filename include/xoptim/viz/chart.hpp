@@ -32,8 +32,8 @@ namespace xoptim::viz
         std::vector<double> x;
         std::vector<double> y;
         series_style style = series_style::line;
-        std::optional<rgb> colour;         ///< default: the colour cycle
-        std::optional<std::string> dash;   ///< default: solid for the first eight series
+        std::optional<rgb> colour;        ///< default: the colour cycle
+        std::optional<std::string> dash;  ///< default: solid for the first eight series
         double stroke_width = 1.8;
         double marker_radius = 2.6;
     };
@@ -45,10 +45,7 @@ namespace xoptim::viz
         s.name = std::move(name);
         s.y = y;
         s.x.resize(y.size());
-        for (std::size_t i = 0; i < y.size(); ++i)
-        {
-            s.x[i] = static_cast<double>(i);
-        }
+        for (std::size_t i = 0; i < y.size(); ++i) { s.x[i] = static_cast<double>(i); }
         return s;
     }
 
@@ -77,8 +74,8 @@ namespace xoptim::viz
                 {
                     throw std::invalid_argument("series[" + std::to_string(i) + "] '" + s.name
                                                 + "': x and y must have the same size, got x.size() = "
-                                                + std::to_string(s.x.size()) + " and y.size() = "
-                                                + std::to_string(s.y.size()));
+                                                + std::to_string(s.x.size())
+                                                + " and y.size() = " + std::to_string(s.y.size()));
                 }
                 if (s.x.empty())
                 {
@@ -118,20 +115,14 @@ namespace xoptim::viz
                 {
                     const double a = y_axis ? s.y[k] : s.x[k];
                     const double b = y_axis ? s.x[k] : s.y[k];
-                    if (std::isfinite(b))
-                    {
-                        v.push_back(a);
-                    }
+                    if (std::isfinite(b)) { v.push_back(a); }
                 }
                 if (auto sr = finite_range(v, log))
                 {
                     r = r ? range{std::min(r->lo, sr->lo), std::max(r->hi, sr->hi)} : *sr;
                 }
             }
-            if (!r)
-            {
-                return log ? range{1.0, 10.0} : range{0.0, 1.0};
-            }
+            if (!r) { return log ? range{1.0, 10.0} : range{0.0, 1.0}; }
             return *r;
         }
     }
@@ -149,19 +140,10 @@ namespace xoptim::viz
         std::vector<std::vector<point>> runs(1);
         for (std::size_t k = 0; k < x.size() && k < y.size(); ++k)
         {
-            if (f.accepts(x[k], y[k]))
-            {
-                runs.back().push_back(f.to_px(x[k], y[k]));
-            }
-            else if (!runs.back().empty())
-            {
-                runs.emplace_back();
-            }
+            if (f.accepts(x[k], y[k])) { runs.back().push_back(f.to_px(x[k], y[k])); }
+            else if (!runs.back().empty()) { runs.emplace_back(); }
         }
-        if (runs.back().empty())
-        {
-            runs.pop_back();
-        }
+        if (runs.back().empty()) { runs.pop_back(); }
         return runs;
     }
 
@@ -176,10 +158,7 @@ namespace xoptim::viz
             std::vector<std::vector<point>> lines;
             for (const auto& r : runs)
             {
-                if (r.size() >= 2)
-                {
-                    lines.push_back(r);
-                }
+                if (r.size() >= 2) { lines.push_back(r); }
             }
             if (!lines.empty())
             {
@@ -189,15 +168,13 @@ namespace xoptim::viz
                         {"stroke-linejoin", "round"},
                         {"stroke-linecap", "round"}};
                 const std::string dash = series_dash(s, index);
-                if (!dash.empty())
-                {
-                    a.emplace_back("stroke-dasharray", dash);
-                }
+                if (!dash.empty()) { a.emplace_back("stroke-dasharray", dash); }
                 svg.path(path_data(lines), a);
             }
         }
         // Markers also for isolated points of a line, which would otherwise vanish.
-        if (s.style != series_style::line || std::any_of(runs.begin(), runs.end(), [](const auto& r) { return r.size() == 1; }))
+        if (s.style != series_style::line
+            || std::any_of(runs.begin(), runs.end(), [](const auto& r) { return r.size() == 1; }))
         {
             svg.group({{"fill", colour}, {"fill-opacity", s.style == series_style::line ? 1.0 : 0.75}});
             for (const auto& r : runs)
@@ -224,14 +201,8 @@ namespace xoptim::viz
             const auto& s = all[i];
             std::string label = s.name.empty() ? "series " + std::to_string(i + 1) : s.name;
             const std::size_t skipped = detail::count_skipped(s, log_x, log_y);
-            if (skipped == s.x.size())
-            {
-                label += " (all " + std::to_string(skipped) + " points skipped)";
-            }
-            else if (skipped > 0)
-            {
-                label += " (" + std::to_string(skipped) + " skipped)";
-            }
+            if (skipped == s.x.size()) { label += " (all " + std::to_string(skipped) + " points skipped)"; }
+            else if (skipped > 0) { label += " (" + std::to_string(skipped) + " skipped)"; }
             entries.push_back({label, series_colour(s, i), series_dash(s, i), s.style != series_style::markers,
                                s.style != series_style::line});
         }
@@ -245,10 +216,7 @@ namespace xoptim::viz
     {
         detail::validate_series(all);
         std::size_t skipped = 0;
-        for (const auto& s : all)
-        {
-            skipped += detail::count_skipped(s, opt.log_x, opt.log_y);
-        }
+        for (const auto& s : all) { skipped += detail::count_skipped(s, opt.log_x, opt.log_y); }
         axis_options ax;
         ax.title = opt.title;
         ax.x_label = opt.x_label;
@@ -276,14 +244,8 @@ namespace xoptim::viz
         const range yr = opt.y_range ? *opt.y_range : detail::merged_range(all, true, opt.log_y);
         frame f = make_frame(svg, plot, xr, yr, ax);
         draw_axes(svg, f, ax);
-        for (std::size_t i = 0; i < all.size(); ++i)
-        {
-            draw_series(svg, f, all[i], i);
-        }
-        if (!entries.empty())
-        {
-            draw_legend(svg, plot.right() + 12.0, plot.y, entries);
-        }
+        for (std::size_t i = 0; i < all.size(); ++i) { draw_series(svg, f, all[i], i); }
+        if (!entries.empty()) { draw_legend(svg, plot.right() + 12.0, plot.y, entries); }
         (void)lh;
         return f;
     }

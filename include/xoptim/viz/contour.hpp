@@ -79,10 +79,7 @@ namespace xoptim::viz
     /// n evenly spaced values from lo to hi inclusive (n >= 2).
     inline std::vector<double> linspace(double lo, double hi, std::size_t n)
     {
-        if (n < 2)
-        {
-            throw std::invalid_argument("linspace: n must be >= 2, got " + std::to_string(n));
-        }
+        if (n < 2) { throw std::invalid_argument("linspace: n must be >= 2, got " + std::to_string(n)); }
         if (!std::isfinite(lo) || !std::isfinite(hi))
         {
             throw std::invalid_argument("linspace: lo and hi must be finite, got " + std::to_string(lo) + " and "
@@ -110,8 +107,8 @@ namespace xoptim::viz
         {
             if (z[i].size() != g.y.size())
             {
-                throw std::invalid_argument("make_grid: z[" + std::to_string(i) + "] must have y.size() = "
-                                            + std::to_string(g.y.size()) + " values, got "
+                throw std::invalid_argument("make_grid: z[" + std::to_string(i)
+                                            + "] must have y.size() = " + std::to_string(g.y.size()) + " values, got "
                                             + std::to_string(z[i].size()));
             }
             g.z.insert(g.z.end(), z[i].begin(), z[i].end());
@@ -128,10 +125,7 @@ namespace xoptim::viz
         g.z.reserve(nx * ny);
         for (double xv : g.x)
         {
-            for (double yv : g.y)
-            {
-                g.z.push_back(static_cast<double>(f(xv, yv)));
-            }
+            for (double yv : g.y) { g.z.push_back(static_cast<double>(f(xv, yv))); }
         }
         validate_grid(g);
         return g;
@@ -163,48 +157,48 @@ namespace xoptim::viz
         {
             switch (cell_case)
             {
-                case 0:
-                case 15: return 0;
-                case 1:
-                case 14: out[0] = {3, 0}; return 1;
-                case 2:
-                case 13: out[0] = {0, 1}; return 1;
-                case 3:
-                case 12: out[0] = {3, 1}; return 1;
-                case 4:
-                case 11: out[0] = {1, 2}; return 1;
-                case 6:
-                case 9: out[0] = {0, 2}; return 1;
-                case 7:
-                case 8: out[0] = {2, 3}; return 1;
-                case 5:
-                    // corners 0 and 2 high: joined through a high centre, so the
-                    // low corners 1 and 3 are cut off; otherwise 0 and 2 are.
-                    if (centre_high)
-                    {
-                        out[0] = {0, 1};
-                        out[1] = {2, 3};
-                    }
-                    else
-                    {
-                        out[0] = {3, 0};
-                        out[1] = {1, 2};
-                    }
-                    return 2;
-                case 10:
-                    // corners 1 and 3 high.
-                    if (centre_high)
-                    {
-                        out[0] = {3, 0};
-                        out[1] = {1, 2};
-                    }
-                    else
-                    {
-                        out[0] = {0, 1};
-                        out[1] = {2, 3};
-                    }
-                    return 2;
-                default: return 0;
+            case 0:
+            case 15: return 0;
+            case 1:
+            case 14: out[0] = {3, 0}; return 1;
+            case 2:
+            case 13: out[0] = {0, 1}; return 1;
+            case 3:
+            case 12: out[0] = {3, 1}; return 1;
+            case 4:
+            case 11: out[0] = {1, 2}; return 1;
+            case 6:
+            case 9: out[0] = {0, 2}; return 1;
+            case 7:
+            case 8: out[0] = {2, 3}; return 1;
+            case 5:
+                // corners 0 and 2 high: joined through a high centre, so the
+                // low corners 1 and 3 are cut off; otherwise 0 and 2 are.
+                if (centre_high)
+                {
+                    out[0] = {0, 1};
+                    out[1] = {2, 3};
+                }
+                else
+                {
+                    out[0] = {3, 0};
+                    out[1] = {1, 2};
+                }
+                return 2;
+            case 10:
+                // corners 1 and 3 high.
+                if (centre_high)
+                {
+                    out[0] = {3, 0};
+                    out[1] = {1, 2};
+                }
+                else
+                {
+                    out[0] = {0, 1};
+                    out[1] = {2, 3};
+                }
+                return 2;
+            default: return 0;
             }
         }
 
@@ -216,8 +210,7 @@ namespace xoptim::viz
             std::unordered_map<std::size_t, point> crossing;
             auto h_edge = [ny](std::size_t i, std::size_t j) { return 2 * (i * ny + j); };
             auto v_edge = [ny](std::size_t i, std::size_t j) { return 2 * (i * ny + j) + 1; };
-            auto cross = [&](std::size_t key, double xa, double ya, double za, double xb, double yb, double zb)
-            {
+            auto cross = [&](std::size_t key, double xa, double ya, double za, double xb, double yb, double zb) {
                 if (crossing.find(key) == crossing.end())
                 {
                     const double t = (level - za) / (zb - za);
@@ -236,24 +229,20 @@ namespace xoptim::viz
                     {
                         continue;  // a cell touching a missing value has no contour
                     }
-                    const int c = (z0 >= level ? 1 : 0) | (z1 >= level ? 2 : 0) | (z2 >= level ? 4 : 0)
-                                  | (z3 >= level ? 8 : 0);
-                    if (c == 0 || c == 15)
-                    {
-                        continue;
-                    }
+                    const int c =
+                        (z0 >= level ? 1 : 0) | (z1 >= level ? 2 : 0) | (z2 >= level ? 4 : 0) | (z3 >= level ? 8 : 0);
+                    if (c == 0 || c == 15) { continue; }
                     const bool centre_high = (z0 + z1 + z2 + z3) / 4.0 >= level;
                     std::array<std::array<int, 2>, 2> pairs{};
                     const int n = ms_edges(c, centre_high, pairs);
                     const double xa = g.x[i], xb = g.x[i + 1], ya = g.y[j], yb = g.y[j + 1];
-                    auto edge_key = [&](int e) -> std::size_t
-                    {
+                    auto edge_key = [&](int e) -> std::size_t {
                         switch (e)
                         {
-                            case 0: cross(h_edge(i, j), xa, ya, z0, xb, ya, z1); return h_edge(i, j);
-                            case 1: cross(v_edge(i + 1, j), xb, ya, z1, xb, yb, z2); return v_edge(i + 1, j);
-                            case 2: cross(h_edge(i, j + 1), xa, yb, z3, xb, yb, z2); return h_edge(i, j + 1);
-                            default: cross(v_edge(i, j), xa, ya, z0, xa, yb, z3); return v_edge(i, j);
+                        case 0: cross(h_edge(i, j), xa, ya, z0, xb, ya, z1); return h_edge(i, j);
+                        case 1: cross(v_edge(i + 1, j), xb, ya, z1, xb, yb, z2); return v_edge(i + 1, j);
+                        case 2: cross(h_edge(i, j + 1), xa, yb, z3, xb, yb, z2); return h_edge(i, j + 1);
+                        default: cross(v_edge(i, j), xa, ya, z0, xa, yb, z3); return v_edge(i, j);
                         }
                     };
                     for (std::size_t k = 0; k < static_cast<std::size_t>(n); ++k)
@@ -270,36 +259,23 @@ namespace xoptim::viz
                 for (std::size_t key : {segs[s].a, segs[s].b})
                 {
                     auto it = at_edge.find(key);
-                    if (it == at_edge.end())
-                    {
-                        at_edge[key] = {s, none};
-                    }
-                    else
-                    {
-                        it->second[1] = s;
-                    }
+                    if (it == at_edge.end()) { at_edge[key] = {s, none}; }
+                    else { it->second[1] = s; }
                 }
             }
             std::vector<bool> used(segs.size(), false);
-            auto next_segment = [&](std::size_t key, std::size_t from) -> std::size_t
-            {
+            auto next_segment = [&](std::size_t key, std::size_t from) -> std::size_t {
                 const auto& pair = at_edge[key];
                 for (std::size_t s : pair)
                 {
-                    if (s != none && s != from && !used[s])
-                    {
-                        return s;
-                    }
+                    if (s != none && s != from && !used[s]) { return s; }
                 }
                 return none;
             };
             std::vector<contour_path> out;
             for (std::size_t s0 = 0; s0 < segs.size(); ++s0)
             {
-                if (used[s0])
-                {
-                    continue;
-                }
+                if (used[s0]) { continue; }
                 used[s0] = true;
                 std::vector<std::size_t> fwd{segs[s0].a, segs[s0].b};
                 bool closed = false;
@@ -308,10 +284,7 @@ namespace xoptim::viz
                 {
                     const std::size_t key = fwd.back();
                     const std::size_t nxt = next_segment(key, cur);
-                    if (nxt == none)
-                    {
-                        break;
-                    }
+                    if (nxt == none) { break; }
                     used[nxt] = true;
                     const std::size_t other = segs[nxt].a == key ? segs[nxt].b : segs[nxt].a;
                     cur = nxt;
@@ -330,10 +303,7 @@ namespace xoptim::viz
                     while (true)
                     {
                         const std::size_t nxt = next_segment(key, cur);
-                        if (nxt == none)
-                        {
-                            break;
-                        }
+                        if (nxt == none) { break; }
                         used[nxt] = true;
                         key = segs[nxt].a == key ? segs[nxt].b : segs[nxt].a;
                         back.push_back(key);
@@ -342,14 +312,8 @@ namespace xoptim::viz
                 }
                 contour_path p;
                 p.closed = closed;
-                for (auto it = back.rbegin(); it != back.rend(); ++it)
-                {
-                    p.points.push_back(crossing[*it]);
-                }
-                for (std::size_t key : fwd)
-                {
-                    p.points.push_back(crossing[key]);
-                }
+                for (auto it = back.rbegin(); it != back.rend(); ++it) { p.points.push_back(crossing[*it]); }
+                for (std::size_t key : fwd) { p.points.push_back(crossing[key]); }
                 out.push_back(std::move(p));
             }
             return out;
@@ -381,10 +345,7 @@ namespace xoptim::viz
         double low = std::min(level, 0.0);
         for (double v : g.z)
         {
-            if (std::isfinite(v))
-            {
-                low = std::min(low, v);
-            }
+            if (std::isfinite(v)) { low = std::min(low, v); }
         }
         low = low - 1.0 - std::abs(low);
         // Pad with a ring of low values at the border's own coordinates (zero-width
@@ -419,10 +380,7 @@ namespace xoptim::viz
     /// n levels evenly spaced strictly inside (lo, hi).
     inline std::vector<double> linear_levels(double lo, double hi, std::size_t n)
     {
-        if (n == 0)
-        {
-            throw std::invalid_argument("linear_levels: n must be > 0, got 0");
-        }
+        if (n == 0) { throw std::invalid_argument("linear_levels: n must be > 0, got 0"); }
         if (!std::isfinite(lo) || !std::isfinite(hi) || !(hi > lo))
         {
             throw std::invalid_argument("linear_levels: need finite lo < hi, got lo = " + std::to_string(lo)
@@ -449,10 +407,7 @@ namespace xoptim::viz
             throw std::invalid_argument("log_levels: hi must be finite and > lo, got " + std::to_string(hi));
         }
         auto v = linear_levels(std::log10(lo), std::log10(hi), n);
-        for (double& e : v)
-        {
-            e = std::pow(10.0, e);
-        }
+        for (double& e : v) { e = std::pow(10.0, e); }
         return v;
     }
 
@@ -489,15 +444,9 @@ namespace xoptim::viz
     {
         inline std::string level_label(double v)
         {
-            if (v == 0.0)
-            {
-                return "0";
-            }
+            if (v == 0.0) { return "0"; }
             const double a = std::abs(v);
-            if (a >= 1e5 || a < 1e-3)
-            {
-                return compact_scientific(v, 3);
-            }
+            if (a >= 1e5 || a < 1e-3) { return compact_scientific(v, 3); }
             const int decimals = std::clamp(2 - static_cast<int>(std::floor(std::log10(a))), 0, 5);
             return format_number(v, decimals);
         }
@@ -505,10 +454,7 @@ namespace xoptim::viz
         inline std::vector<double> checked_levels(const grid& g, const contour_options& opt)
         {
             std::vector<double> levels = opt.levels;
-            if (levels.empty())
-            {
-                levels = auto_levels(g, opt.level_count, opt.spacing);
-            }
+            if (levels.empty()) { levels = auto_levels(g, opt.level_count, opt.spacing); }
             for (std::size_t k = 0; k < levels.size(); ++k)
             {
                 if (!std::isfinite(levels[k]) || (k > 0 && !(levels[k] > levels[k - 1])))
@@ -539,15 +485,9 @@ namespace xoptim::viz
             {
                 std::vector<point> px;
                 px.reserve(p.points.size());
-                for (const auto& q : p.points)
-                {
-                    px.push_back(f.to_px(q.x, q.y));
-                }
+                for (const auto& q : p.points) { px.push_back(f.to_px(q.x, q.y)); }
                 const std::string piece = path_data({px}, p.closed);
-                if (!piece.empty())
-                {
-                    d += d.empty() ? piece : " " + piece;
-                }
+                if (!piece.empty()) { d += d.empty() ? piece : " " + piece; }
             }
             return d;
         }
@@ -555,8 +495,7 @@ namespace xoptim::viz
 
     /// Draws filled bands and/or contour lines of g into a frame whose scales
     /// cover g (e.g. one from draw_contour_map). Returns the levels used.
-    inline std::vector<double> draw_contours(svg_writer& svg, const frame& f, const grid& g,
-                                             const contour_options& opt)
+    inline std::vector<double> draw_contours(svg_writer& svg, const frame& f, const grid& g, const contour_options& opt)
     {
         const auto levels = detail::checked_levels(g, opt);
         const std::size_t bands = levels.size() + 1;
@@ -573,7 +512,8 @@ namespace xoptim::viz
                 const std::string d = detail::pixel_path(f, contour_region(g, levels[k]));
                 if (!d.empty())
                 {
-                    svg.path(d, {{"fill", detail::band_colour(k + 1, bands)}, {"fill-rule", "evenodd"}, {"stroke", "none"}});
+                    svg.path(
+                        d, {{"fill", detail::band_colour(k + 1, bands)}, {"fill-rule", "evenodd"}, {"stroke", "none"}});
                 }
             }
             // Cells with a missing value in light grey.
@@ -599,18 +539,9 @@ namespace xoptim::viz
             for (std::size_t k = 0; k < levels.size(); ++k)
             {
                 const std::string d = detail::pixel_path(f, contour_lines(g, levels[k]));
-                if (d.empty())
-                {
-                    continue;
-                }
-                if (opt.filled)
-                {
-                    svg.path(d, {{"stroke", "#000000"}, {"stroke-opacity", 0.35}});
-                }
-                else
-                {
-                    svg.path(d, {{"stroke", detail::line_colour(k, levels.size()).hex()}});
-                }
+                if (d.empty()) { continue; }
+                if (opt.filled) { svg.path(d, {{"stroke", "#000000"}, {"stroke-opacity", 0.35}}); }
+                else { svg.path(d, {{"stroke", detail::line_colour(k, levels.size()).hex()}}); }
             }
             svg.close();
         }
@@ -622,10 +553,7 @@ namespace xoptim::viz
     /// between and above them, or (filled = false) each level's line colour.
     inline void draw_colour_bar(svg_writer& svg, box area, const std::vector<double>& levels, bool filled = true)
     {
-        if (levels.empty())
-        {
-            return;
-        }
+        if (levels.empty()) { return; }
         const std::size_t bands = levels.size() + 1;
         const double h = area.height / static_cast<double>(bands);
         svg.group({{"class", "colour-bar"}, {"font-size", 10}});
@@ -675,10 +603,7 @@ namespace xoptim::viz
         if (opt.colour_bar)
         {
             double lw = 0.0;
-            for (double l : levels)
-            {
-                lw = std::max(lw, detail::text_width(detail::level_label(l), 10));
-            }
+            for (double l : levels) { lw = std::max(lw, detail::text_width(detail::level_label(l), 10)); }
             bar_w = 14.0 + 10.0 + lw + 12.0;
         }
         const double left = opt.y_label.empty() ? 50.0 : 70.0;
@@ -687,8 +612,8 @@ namespace xoptim::viz
         box plot{area.x + left, area.y + top, area.width - left - 16.0 - bar_w, area.height - top - bottom};
         if (plot.width < 40.0 || plot.height < 40.0)
         {
-            throw std::invalid_argument("draw_contour_map: area too small, got " + std::to_string(area.width)
-                                        + " x " + std::to_string(area.height));
+            throw std::invalid_argument("draw_contour_map: area too small, got " + std::to_string(area.width) + " x "
+                                        + std::to_string(area.height));
         }
         frame f = make_frame(svg, plot, {g.x.front(), g.x.back()}, {g.y.front(), g.y.back()}, ax);
         draw_axes(svg, f, ax);

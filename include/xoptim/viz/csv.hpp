@@ -21,18 +21,12 @@ namespace xoptim::viz
     {
         const bool quote = field.find_first_of(",\"\r\n") != std::string_view::npos
                            || (!field.empty() && (field.front() == ' ' || field.back() == ' '));
-        if (!quote)
-        {
-            return std::string(field);
-        }
+        if (!quote) { return std::string(field); }
         std::string s = "\"";
         for (char c : field)
         {
             s += c;
-            if (c == '"')
-            {
-                s += '"';
-            }
+            if (c == '"') { s += '"'; }
         }
         s += '"';
         return s;
@@ -42,8 +36,7 @@ namespace xoptim::viz
     class csv_writer
     {
     public:
-        explicit csv_writer(std::vector<std::string> header)
-            : m_columns(header.size())
+        explicit csv_writer(std::vector<std::string> header) : m_columns(header.size())
         {
             if (header.empty())
             {
@@ -65,10 +58,7 @@ namespace xoptim::viz
             check(values.size());
             std::vector<std::string> fields;
             fields.reserve(values.size());
-            for (double v : values)
-            {
-                fields.push_back(format_full(v));
-            }
+            for (double v : values) { fields.push_back(format_full(v)); }
             append(fields);
             return *this;
         }
@@ -107,7 +97,8 @@ namespace xoptim::viz
     };
 
     /// Columns of equal length as a CSV table, e.g. {"iteration", "theta0", "theta1", "loss"}.
-    inline std::string columns_csv(const std::vector<std::string>& header, const std::vector<std::vector<double>>& columns)
+    inline std::string columns_csv(const std::vector<std::string>& header,
+                                   const std::vector<std::vector<double>>& columns)
     {
         if (header.size() != columns.size())
         {
@@ -120,17 +111,15 @@ namespace xoptim::viz
         {
             if (columns[c].size() != n)
             {
-                throw std::invalid_argument("columns_csv: column '" + header[c] + "' has " + std::to_string(columns[c].size())
-                                            + " values, column '" + header[0] + "' has " + std::to_string(n));
+                throw std::invalid_argument("columns_csv: column '" + header[c] + "' has "
+                                            + std::to_string(columns[c].size()) + " values, column '" + header[0]
+                                            + "' has " + std::to_string(n));
             }
         }
         std::vector<double> r(columns.size());
         for (std::size_t i = 0; i < n; ++i)
         {
-            for (std::size_t c = 0; c < columns.size(); ++c)
-            {
-                r[c] = columns[c][i];
-            }
+            for (std::size_t c = 0; c < columns.size(); ++c) { r[c] = columns[c][i]; }
             w.row(r);
         }
         return w.str();
@@ -147,10 +136,7 @@ namespace xoptim::viz
         csv_writer w(names);
         for (std::size_t i = 0; i < g.nx(); ++i)
         {
-            for (std::size_t j = 0; j < g.ny(); ++j)
-            {
-                w.row(std::vector<double>{g.x[i], g.y[j], g.z_at(i, j)});
-            }
+            for (std::size_t j = 0; j < g.ny(); ++j) { w.row(std::vector<double>{g.x[i], g.y[j], g.z_at(i, j)}); }
         }
         return w.str();
     }

@@ -65,7 +65,8 @@ namespace xoptim::viz
         {
             if (r.loss.empty())
             {
-                throw std::invalid_argument(std::string(fn) + ": run '" + r.name + "' must have at least one entry, got 0");
+                throw std::invalid_argument(std::string(fn) + ": run '" + r.name
+                                            + "' must have at least one entry, got 0");
             }
             if (r.theta0.size() != r.loss.size() || r.theta1.size() != r.loss.size())
             {
@@ -92,45 +93,30 @@ namespace xoptim::viz
             }
         }
 
-        inline std::size_t planned_of(const run_history& r)
-        {
-            return r.planned != 0 ? r.planned : r.loss.size() - 1;
-        }
+        inline std::size_t planned_of(const run_history& r) { return r.planned != 0 ? r.planned : r.loss.size() - 1; }
 
         /// v extended to n entries by repeating its last one.
         inline std::vector<double> held(std::vector<double> v, std::size_t n)
         {
-            if (!v.empty() && v.size() < n)
-            {
-                v.resize(n, v.back());
-            }
+            if (!v.empty() && v.size() < n) { v.resize(n, v.back()); }
             return v;
         }
 
         inline std::vector<double> counting(std::size_t n)
         {
             std::vector<double> v(n);
-            for (std::size_t k = 0; k < n; ++k)
-            {
-                v[k] = static_cast<double>(k);
-            }
+            for (std::size_t k = 0; k < n; ++k) { v[k] = static_cast<double>(k); }
             return v;
         }
 
         /// "name" or "name (diverged at iteration k)".
         inline std::string run_label(const run_history& r)
         {
-            if (!r.diverged)
-            {
-                return r.name;
-            }
+            if (!r.diverged) { return r.name; }
             return r.name + " (diverged at " + std::to_string(r.loss.size()) + ")";
         }
 
-        inline rgb run_colour(const run_history& r, std::size_t i)
-        {
-            return r.colour ? *r.colour : cycle_colour(i);
-        }
+        inline rgb run_colour(const run_history& r, std::size_t i) { return r.colour ? *r.colour : cycle_colour(i); }
 
         /// The range of `values`, but no further than `limit` beyond `keep` on either side
         /// (so that a diverging run does not squash everything else).
@@ -151,10 +137,7 @@ namespace xoptim::viz
         inline std::string short_number(double v)
         {
             const double a = std::abs(v);
-            if (a != 0.0 && (a >= 1e5 || a < 1e-3))
-            {
-                return compact_scientific(v, 3);
-            }
+            if (a != 0.0 && (a >= 1e5 || a < 1e-3)) { return compact_scientific(v, 3); }
             const int decimals = a == 0.0 ? 0 : std::clamp(3 - static_cast<int>(std::floor(std::log10(a))), 0, 5);
             return format_number(v, decimals);
         }
@@ -162,10 +145,7 @@ namespace xoptim::viz
         /// A cross marking a point (e.g. the optimum) with a white halo.
         inline void optimum_mark(svg_writer& svg, const frame& f, point at, const std::string& label)
         {
-            if (!f.accepts(at.x, at.y))
-            {
-                return;
-            }
+            if (!f.accepts(at.x, at.y)) { return; }
             const point p = f.to_px(at.x, at.y);
             svg.group({{"clip-path", f.clip}, {"class", "optimum"}});
             for (const auto& [colour, width] : {std::pair<const char*, double>{"#ffffff", 4.0}, {"#000000", 1.8}})
@@ -176,7 +156,10 @@ namespace xoptim::viz
             if (!label.empty())
             {
                 svg.text(p.x + 8, p.y - 8, label,
-                         {{"font-size", 11}, {"fill", "#000000"}, {"stroke", "#ffffff"}, {"stroke-width", 3},
+                         {{"font-size", 11},
+                          {"fill", "#000000"},
+                          {"stroke", "#ffffff"},
+                          {"stroke-width", 3},
                           {"paint-order", "stroke"}});
             }
             svg.close();
@@ -212,23 +195,18 @@ namespace xoptim::viz
                                   const timeline& t, const attrs& style)
         {
             validate_timeline(t);
-            if (texts.empty())
-            {
-                throw std::invalid_argument("frame_caption: texts must not be empty, got 0 texts");
-            }
+            if (texts.empty()) { throw std::invalid_argument("frame_caption: texts must not be empty, got 0 texts"); }
             const auto idx = frame_indices(texts.size(), t.frames);
             const double frames = static_cast<double>(t.frames);
-            const auto begins = [&](std::size_t k)
-            { return t.discrete ? static_cast<double>(k) / frames : (static_cast<double>(k) - 0.5) / (frames - 1.0); };
+            const auto begins = [&](std::size_t k) {
+                return t.discrete ? static_cast<double>(k) / frames : (static_cast<double>(k) - 0.5) / (frames - 1.0);
+            };
             svg.group(style);
             std::size_t k = 0;
             while (k < t.frames)
             {
                 std::size_t e = k;
-                while (e + 1 < t.frames && texts[idx[e + 1]] == texts[idx[k]])
-                {
-                    ++e;
-                }
+                while (e + 1 < t.frames && texts[idx[e + 1]] == texts[idx[k]]) { ++e; }
                 const bool first = k == 0;
                 const bool last = e + 1 == t.frames;
                 svg.open("text", {{"x", x}, {"y", y}, {"visibility", last ? "visible" : "hidden"}});
@@ -280,14 +258,8 @@ namespace xoptim::viz
             throw std::invalid_argument("data_figure: x and y must have the same non-zero size, got "
                                         + std::to_string(d.x.size()) + " and " + std::to_string(d.y.size()));
         }
-        if (opt.x_label.empty())
-        {
-            opt.x_label = d.x_label;
-        }
-        if (opt.y_label.empty())
-        {
-            opt.y_label = d.y_label;
-        }
+        if (opt.x_label.empty()) { opt.x_label = d.x_label; }
+        if (opt.y_label.empty()) { opt.y_label = d.y_label; }
         std::vector<series> overlays;
         if (d.reference)
         {
@@ -295,7 +267,8 @@ namespace xoptim::viz
             series line;
             line.name = d.reference_name;
             line.x = {*lo, *hi};
-            line.y = {d.reference->intercept + d.reference->slope * *lo, d.reference->intercept + d.reference->slope * *hi};
+            line.y = {d.reference->intercept + d.reference->slope * *lo,
+                      d.reference->intercept + d.reference->slope * *hi};
             line.colour = cycle_colour(1);
             line.stroke_width = 2.2;
             overlays.push_back(std::move(line));
@@ -320,10 +293,7 @@ namespace xoptim::viz
     /// the legend; values beyond `overshoot` times the highest starting loss are cut off.
     inline std::string loss_chart(const std::vector<run_history>& runs, const loss_chart_options& opt = {})
     {
-        if (runs.empty())
-        {
-            throw std::invalid_argument("loss_chart: runs must not be empty, got 0 runs");
-        }
+        if (runs.empty()) { throw std::invalid_argument("loss_chart: runs must not be empty, got 0 runs"); }
         std::size_t planned = 1;
         double start = 0.0;
         std::vector<double> all;
@@ -334,10 +304,7 @@ namespace xoptim::viz
             start = std::max(start, std::abs(r.loss.front()));
             all.insert(all.end(), r.loss.begin(), r.loss.end());
         }
-        if (opt.optimum && std::isfinite(*opt.optimum))
-        {
-            all.push_back(*opt.optimum);
-        }
+        if (opt.optimum && std::isfinite(*opt.optimum)) { all.push_back(*opt.optimum); }
         chart_options co;
         co.title = opt.title;
         co.x_label = "iteration";
@@ -350,10 +317,7 @@ namespace xoptim::viz
         {
             const double cap = opt.overshoot * std::max(start, r->lo);
             r->hi = std::min(r->hi, cap > r->lo ? cap : r->hi);
-            if (!opt.log_y)
-            {
-                r->lo = std::min(r->lo, 0.0);
-            }
+            if (!opt.log_y) { r->lo = std::min(r->lo, 0.0); }
             co.y_range = *r;
         }
         std::vector<series> all_series;
@@ -393,10 +357,7 @@ namespace xoptim::viz
     /// Every run's path over one contour map, growing together, with a legend at the right.
     inline std::string paths_figure(const std::vector<run_history>& runs, const grid& g, const paths_options& opt = {})
     {
-        for (const auto& r : runs)
-        {
-            detail::validate_run(r, "paths_figure");
-        }
+        for (const auto& r : runs) { detail::validate_run(r, "paths_figure"); }
         std::vector<legend_entry> entries;
         for (std::size_t i = 0; i < runs.size(); ++i)
         {
@@ -415,10 +376,7 @@ namespace xoptim::viz
         {
             detail::run_path(svg, map, runs[i], opt.time, detail::run_colour(runs[i], i));
         }
-        if (opt.optimum)
-        {
-            detail::optimum_mark(svg, map, *opt.optimum, opt.optimum_label);
-        }
+        if (opt.optimum) { detail::optimum_mark(svg, map, *opt.optimum, opt.optimum_label); }
         draw_legend(svg, opt.width - legend_room + 4.0, map.area.y, entries);
         (void)lh;
         return svg.str();
@@ -482,8 +440,9 @@ namespace xoptim::viz
             }
             captions.push_back(std::move(c));
         }
-        detail::frame_caption(svg, opt.width / 2, 52, captions, t,
-                      {{"text-anchor", "middle"}, {"font-size", 14}, {"fill", run.diverged ? "#b00020" : "#222222"}});
+        detail::frame_caption(
+            svg, opt.width / 2, 52, captions, t,
+            {{"text-anchor", "middle"}, {"font-size", 14}, {"fill", run.diverged ? "#b00020" : "#222222"}});
 
         const double top = 66.0;
         const double half_w = opt.width / 2;
@@ -496,10 +455,7 @@ namespace xoptim::viz
 
         const std::vector<double> iterations = detail::counting(n);
         std::vector<double> cursor = iterations;
-        for (double& c : cursor)
-        {
-            c = std::min(c, static_cast<double>(last));
-        }
+        for (double& c : cursor) { c = std::min(c, static_cast<double>(last)); }
         const auto held_loss = detail::held(run.loss, n);
 
         // The data with the current fitted line.
@@ -546,10 +502,7 @@ namespace xoptim::viz
             co.x_label = opt.theta0_label;
             co.y_label = opt.theta1_label;
             const frame map = draw_contour_map(svg, data != nullptr ? top_right : top_left, g, co);
-            if (opt.optimum)
-            {
-                detail::optimum_mark(svg, map, *opt.optimum, opt.optimum_label);
-            }
+            if (opt.optimum) { detail::optimum_mark(svg, map, *opt.optimum, opt.optimum_label); }
             detail::run_path(svg, map, run, t, colour);
         }
 
@@ -564,10 +517,7 @@ namespace xoptim::viz
             co.x_range = range{0.0, static_cast<double>(planned)};
             if (auto r = finite_range(run.loss, opt.log_loss))
             {
-                if (!opt.log_loss)
-                {
-                    r->lo = std::min(r->lo, 0.0);
-                }
+                if (!opt.log_loss) { r->lo = std::min(r->lo, 0.0); }
                 co.y_range = *r;
             }
             series s = iteration_series(opt.loss_label, run.loss);

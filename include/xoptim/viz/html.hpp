@@ -19,10 +19,7 @@ namespace xoptim::viz
     class html_page
     {
     public:
-        explicit html_page(std::string title)
-            : m_title(std::move(title))
-        {
-        }
+        explicit html_page(std::string title) : m_title(std::move(title)) {}
 
         /// A heading of level 1 to 6, with an optional id to link to.
         html_page& heading(int level, std::string_view text, std::string_view id = {})
@@ -34,10 +31,7 @@ namespace xoptim::viz
             }
             const std::string tag = "h" + std::to_string(level);
             m_body += "<" + tag;
-            if (!id.empty())
-            {
-                m_body += " id=\"" + xml_escape(id) + "\"";
-            }
+            if (!id.empty()) { m_body += " id=\"" + xml_escape(id) + "\""; }
             m_body += ">" + xml_escape(text) + "</" + tag + ">\n";
             return *this;
         }
@@ -53,13 +47,11 @@ namespace xoptim::viz
                                   std::string_view caption = {})
         {
             m_body += "<table class=\"settings\">\n";
-            if (!caption.empty())
-            {
-                m_body += "<caption>" + xml_escape(caption) + "</caption>\n";
-            }
+            if (!caption.empty()) { m_body += "<caption>" + xml_escape(caption) + "</caption>\n"; }
             for (const auto& [name, value] : rows)
             {
-                m_body += "<tr><th scope=\"row\">" + xml_escape(name) + "</th><td>" + xml_escape(value) + "</td></tr>\n";
+                m_body +=
+                    "<tr><th scope=\"row\">" + xml_escape(name) + "</th><td>" + xml_escape(value) + "</td></tr>\n";
             }
             m_body += "</table>\n";
             return *this;
@@ -79,23 +71,14 @@ namespace xoptim::viz
                 }
             }
             m_body += "<table class=\"data\">\n";
-            if (!caption.empty())
-            {
-                m_body += "<caption>" + xml_escape(caption) + "</caption>\n";
-            }
+            if (!caption.empty()) { m_body += "<caption>" + xml_escape(caption) + "</caption>\n"; }
             m_body += "<thead><tr>";
-            for (const auto& h : header)
-            {
-                m_body += "<th scope=\"col\">" + xml_escape(h) + "</th>";
-            }
+            for (const auto& h : header) { m_body += "<th scope=\"col\">" + xml_escape(h) + "</th>"; }
             m_body += "</tr></thead>\n<tbody>\n";
             for (const auto& row : rows)
             {
                 m_body += "<tr>";
-                for (const auto& c : row)
-                {
-                    m_body += "<td>" + xml_escape(c) + "</td>";
-                }
+                for (const auto& c : row) { m_body += "<td>" + xml_escape(c) + "</td>"; }
                 m_body += "</tr>\n";
             }
             m_body += "</tbody>\n</table>\n";
@@ -115,10 +98,7 @@ namespace xoptim::viz
             }
             m_body += "<figure>\n";
             m_body += prefix_ids(svg_document.substr(pos), "f" + std::to_string(++m_inline_count) + "-");
-            if (!m_body.empty() && m_body.back() != '\n')
-            {
-                m_body += '\n';
-            }
+            if (!m_body.empty() && m_body.back() != '\n') { m_body += '\n'; }
             add_caption(caption);
             m_body += "</figure>\n";
             return *this;
@@ -129,8 +109,8 @@ namespace xoptim::viz
         html_page& figure_file(std::string_view relative_path, std::string_view caption = {})
         {
             check_relative(relative_path, "figure_file");
-            m_body += "<figure>\n<img src=\"" + xml_escape(relative_path) + "\" alt=\"" + xml_escape(caption)
-                      + "\"/>\n";
+            m_body +=
+                "<figure>\n<img src=\"" + xml_escape(relative_path) + "\" alt=\"" + xml_escape(caption) + "\"/>\n";
             add_caption(caption);
             m_body += "</figure>\n";
             return *this;
@@ -154,10 +134,7 @@ namespace xoptim::viz
 
         html_page& end_row()
         {
-            if (m_open_rows == 0)
-            {
-                throw std::logic_error("html_page::end_row: no row open");
-            }
+            if (m_open_rows == 0) { throw std::logic_error("html_page::end_row: no row open"); }
             m_body += "</div>\n";
             --m_open_rows;
             return *this;
@@ -169,10 +146,7 @@ namespace xoptim::viz
                             "<meta charset=\"utf-8\"/>\n<title>"
                             + xml_escape(m_title) + "</title>\n<style>\n" + style() + "</style>\n</head>\n<body>\n"
                             + m_body;
-            for (std::size_t k = 0; k < m_open_rows; ++k)
-            {
-                s += "</div>\n";
-            }
+            for (std::size_t k = 0; k < m_open_rows; ++k) { s += "</div>\n"; }
             s += "</body>\n</html>\n";
             return s;
         }
@@ -195,10 +169,7 @@ namespace xoptim::viz
 
         void add_caption(std::string_view caption)
         {
-            if (!caption.empty())
-            {
-                m_body += "<figcaption>" + xml_escape(caption) + "</figcaption>\n";
-            }
+            if (!caption.empty()) { m_body += "<figcaption>" + xml_escape(caption) + "</figcaption>\n"; }
         }
 
         static std::string prefix_ids(std::string_view doc, const std::string& prefix)
@@ -221,8 +192,8 @@ namespace xoptim::viz
             if (path.empty() || path.front() == '/' || path.front() == '\\' || has_scheme)
             {
                 throw std::invalid_argument(std::string("html_page::") + fn
-                                            + ": relative_path must be a relative local path, got '"
-                                            + std::string(path) + "'");
+                                            + ": relative_path must be a relative local path, got '" + std::string(path)
+                                            + "'");
             }
         }
 

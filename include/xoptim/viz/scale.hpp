@@ -33,32 +33,19 @@ namespace xoptim::viz
         scale(scale_kind kind, double d0, double d1, double r0, double r1)
             : m_kind(kind), m_d0(d0), m_d1(d1), m_r0(r0), m_r1(r1)
         {
-            auto bad = [](const char* name, double v)
-            {
+            auto bad = [](const char* name, double v) {
                 return std::invalid_argument(std::string("scale: ") + name + " must be finite"
                                              + " (and > 0 on a log scale), got " + std::to_string(v));
             };
             const bool log = kind == scale_kind::log10;
-            if (!std::isfinite(d0) || (log && !(d0 > 0.0)))
-            {
-                throw bad("d0", d0);
-            }
-            if (!std::isfinite(d1) || (log && !(d1 > 0.0)))
-            {
-                throw bad("d1", d1);
-            }
+            if (!std::isfinite(d0) || (log && !(d0 > 0.0))) { throw bad("d0", d0); }
+            if (!std::isfinite(d1) || (log && !(d1 > 0.0))) { throw bad("d1", d1); }
             if (d0 == d1)
             {
                 throw std::invalid_argument("scale: d0 and d1 must differ, both are " + std::to_string(d0));
             }
-            if (!std::isfinite(r0))
-            {
-                throw bad("r0", r0);
-            }
-            if (!std::isfinite(r1))
-            {
-                throw bad("r1", r1);
-            }
+            if (!std::isfinite(r0)) { throw bad("r0", r0); }
+            if (!std::isfinite(r1)) { throw bad("r1", r1); }
         }
 
         static scale linear(double d0, double d1, double r0, double r1)
@@ -80,18 +67,12 @@ namespace xoptim::viz
         double r1() const noexcept { return m_r1; }
 
         /// True when `v` can be placed on this scale (finite, and > 0 for log).
-        bool accepts(double v) const noexcept
-        {
-            return std::isfinite(v) && (m_kind == scale_kind::linear || v > 0.0);
-        }
+        bool accepts(double v) const noexcept { return std::isfinite(v) && (m_kind == scale_kind::linear || v > 0.0); }
 
         /// The picture coordinate of `v`; NaN when the scale does not accept `v`.
         double operator()(double v) const noexcept
         {
-            if (!accepts(v))
-            {
-                return std::numeric_limits<double>::quiet_NaN();
-            }
+            if (!accepts(v)) { return std::numeric_limits<double>::quiet_NaN(); }
             return m_r0 + (m_r1 - m_r0) * fraction(v);
         }
 
@@ -134,10 +115,7 @@ namespace xoptim::viz
         const double p = std::pow(10.0, std::floor(std::log10(raw)));
         for (double m : {1.0, 2.0, 5.0, 10.0})
         {
-            if (m * p >= raw * (1.0 - 1e-12))
-            {
-                return m * p;
-            }
+            if (m * p >= raw * (1.0 - 1e-12)) { return m * p; }
         }
         return 10.0 * p;
     }
@@ -187,20 +165,14 @@ namespace xoptim::viz
     inline std::vector<double> nice_ticks(double lo, double hi, std::size_t target = 5)
     {
         detail::check_interval("nice_ticks", lo, hi);
-        if (target == 0)
-        {
-            throw std::invalid_argument("nice_ticks: target must be > 0, got 0");
-        }
+        if (target == 0) { throw std::invalid_argument("nice_ticks: target must be > 0, got 0"); }
         std::tie(lo, hi) = detail::widen(lo, hi);
         const double step = nice_step((hi - lo) / static_cast<double>(target));
         const double eps = step * 1e-9;
         const auto k0 = static_cast<long long>(std::ceil((lo - eps) / step));
         const auto k1 = static_cast<long long>(std::floor((hi + eps) / step));
         std::vector<double> ticks;
-        for (long long k = k0; k <= k1; ++k)
-        {
-            ticks.push_back(detail::tick_value(k, step));
-        }
+        for (long long k = k0; k <= k1; ++k) { ticks.push_back(detail::tick_value(k, step)); }
         return ticks;
     }
 
@@ -208,10 +180,7 @@ namespace xoptim::viz
     inline std::pair<double, double> nice_range(double lo, double hi, std::size_t target = 5)
     {
         detail::check_interval("nice_range", lo, hi);
-        if (target == 0)
-        {
-            throw std::invalid_argument("nice_range: target must be > 0, got 0");
-        }
+        if (target == 0) { throw std::invalid_argument("nice_range: target must be > 0, got 0"); }
         std::tie(lo, hi) = detail::widen(lo, hi);
         const double step = nice_step((hi - lo) / static_cast<double>(target));
         const double eps = step * 1e-9;
@@ -223,10 +192,7 @@ namespace xoptim::viz
     inline std::pair<double, double> nice_log_range(double lo, double hi)
     {
         detail::check_interval("nice_log_range", lo, hi);
-        if (!(lo > 0.0))
-        {
-            throw std::invalid_argument("nice_log_range: lo must be > 0, got " + std::to_string(lo));
-        }
+        if (!(lo > 0.0)) { throw std::invalid_argument("nice_log_range: lo must be > 0, got " + std::to_string(lo)); }
         double a = std::pow(10.0, std::floor(std::log10(lo) + 1e-9));
         double b = std::pow(10.0, std::ceil(std::log10(hi) - 1e-9));
         if (a == b)
@@ -243,10 +209,7 @@ namespace xoptim::viz
     inline std::vector<double> log_ticks(double lo, double hi, std::size_t max_ticks = 8)
     {
         detail::check_interval("log_ticks", lo, hi);
-        if (!(lo > 0.0))
-        {
-            throw std::invalid_argument("log_ticks: lo must be > 0, got " + std::to_string(lo));
-        }
+        if (!(lo > 0.0)) { throw std::invalid_argument("log_ticks: lo must be > 0, got " + std::to_string(lo)); }
         if (max_ticks < 2)
         {
             throw std::invalid_argument("log_ticks: max_ticks must be >= 2, got " + std::to_string(max_ticks));
@@ -257,10 +220,7 @@ namespace xoptim::viz
         std::vector<double> ticks;
         for (int e = e0; e <= e1; ++e)
         {
-            if (in(std::pow(10.0, e)))
-            {
-                ticks.push_back(std::pow(10.0, e));
-            }
+            if (in(std::pow(10.0, e))) { ticks.push_back(std::pow(10.0, e)); }
         }
         if (ticks.size() < 3)
         {
@@ -271,20 +231,14 @@ namespace xoptim::viz
                 for (double m : {1.0, 2.0, 5.0})
                 {
                     const double v = m * std::pow(10.0, e);
-                    if (in(v))
-                    {
-                        ticks.push_back(v);
-                    }
+                    if (in(v)) { ticks.push_back(v); }
                 }
             }
             return ticks;
         }
         const std::size_t every = (ticks.size() + max_ticks - 1) / max_ticks;
         std::vector<double> kept;
-        for (std::size_t k = 0; k < ticks.size(); k += every)
-        {
-            kept.push_back(ticks[k]);
-        }
+        for (std::size_t k = 0; k < ticks.size(); k += every) { kept.push_back(ticks[k]); }
         return kept;
     }
 
@@ -300,25 +254,13 @@ namespace xoptim::viz
             std::string mant = s.substr(0, e);
             if (mant.find('.') != std::string::npos)
             {
-                while (mant.back() == '0')
-                {
-                    mant.pop_back();
-                }
-                if (mant.back() == '.')
-                {
-                    mant.pop_back();
-                }
+                while (mant.back() == '0') { mant.pop_back(); }
+                if (mant.back() == '.') { mant.pop_back(); }
             }
             std::string ex = s.substr(e + 1);
             const bool neg = !ex.empty() && ex[0] == '-';
-            if (!ex.empty() && (ex[0] == '-' || ex[0] == '+'))
-            {
-                ex.erase(0, 1);
-            }
-            while (ex.size() > 1 && ex[0] == '0')
-            {
-                ex.erase(0, 1);
-            }
+            if (!ex.empty() && (ex[0] == '-' || ex[0] == '+')) { ex.erase(0, 1); }
+            while (ex.size() > 1 && ex[0] == '0') { ex.erase(0, 1); }
             return mant + "e" + (neg ? "-" : "") + ex;
         }
     }
@@ -336,14 +278,12 @@ namespace xoptim::viz
         {
             throw std::invalid_argument("tick_label: step must be finite and > 0, got " + std::to_string(step));
         }
-        if (std::abs(v) < step * 1e-6)
-        {
-            return "0";
-        }
+        if (std::abs(v) < step * 1e-6) { return "0"; }
         const double mag = std::max(std::abs(v), step);
         if (mag >= 1e6 || step < 1e-4)
         {
-            const int sig = std::clamp(static_cast<int>(std::floor(std::log10(std::abs(v))) - std::floor(std::log10(step))) + 1, 1, 15);
+            const int sig = std::clamp(
+                static_cast<int>(std::floor(std::log10(std::abs(v))) - std::floor(std::log10(step))) + 1, 1, 15);
             return detail::compact_scientific(v, sig);
         }
         // As many decimals as the step itself needs (0.25 needs two).
@@ -351,10 +291,7 @@ namespace xoptim::viz
         while (decimals < 10)
         {
             const double scaled = step * std::pow(10.0, decimals);
-            if (std::abs(scaled - std::round(scaled)) <= 1e-6 * scaled)
-            {
-                break;
-            }
+            if (std::abs(scaled - std::round(scaled)) <= 1e-6 * scaled) { break; }
             ++decimals;
         }
         return format_number(v, decimals);

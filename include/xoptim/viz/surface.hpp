@@ -53,10 +53,7 @@ namespace xoptim::viz
         {
             const std::size_t step = std::max<std::size_t>(1, (n - 1 + max_cells - 1) / max_cells);
             std::vector<std::size_t> idx;
-            for (std::size_t k = 0; k < n - 1; k += step)
-            {
-                idx.push_back(k);
-            }
+            for (std::size_t k = 0; k < n - 1; k += step) { idx.push_back(k); }
             idx.push_back(n - 1);
             return idx;
         }
@@ -80,23 +77,20 @@ namespace xoptim::viz
     inline void draw_surface(svg_writer& svg, box area, const grid& g, const surface_options& opt = {})
     {
         validate_grid(g);
-        if (opt.max_cells < 1)
-        {
-            throw std::invalid_argument("surface_options: max_cells must be >= 1, got 0");
-        }
+        if (opt.max_cells < 1) { throw std::invalid_argument("surface_options: max_cells must be >= 1, got 0"); }
         if (!(std::isfinite(opt.azimuth_deg) && std::isfinite(opt.elevation_deg) && opt.elevation_deg >= 0.0
               && opt.elevation_deg <= 90.0))
         {
-            throw std::invalid_argument("surface_options: elevation_deg must be in [0, 90] (and azimuth_deg finite), got "
-                                        + std::to_string(opt.elevation_deg));
+            throw std::invalid_argument(
+                "surface_options: elevation_deg must be in [0, 90] (and azimuth_deg finite), got "
+                + std::to_string(opt.elevation_deg));
         }
         if (!(std::isfinite(opt.z_aspect) && opt.z_aspect > 0.0))
         {
             throw std::invalid_argument("surface_options: z_aspect must be finite and > 0, got "
                                         + std::to_string(opt.z_aspect));
         }
-        auto zval = [&](std::size_t i, std::size_t j)
-        {
+        auto zval = [&](std::size_t i, std::size_t j) {
             const double v = g.z_at(i, j);
             return opt.log_z ? (v > 0.0 ? std::log10(v) : std::numeric_limits<double>::quiet_NaN()) : v;
         };
@@ -125,8 +119,7 @@ namespace xoptim::viz
             zmax += 0.5;
         }
         const double x0 = g.x.front(), x1 = g.x.back(), y0 = g.y.front(), y1 = g.y.back();
-        auto box_coords = [&](double xv, double yv, double zv) -> detail::vec3
-        {
+        auto box_coords = [&](double xv, double yv, double zv) -> detail::vec3 {
             return {2.0 * (xv - x0) / (x1 - x0) - 1.0, 2.0 * (yv - y0) / (y1 - y0) - 1.0,
                     opt.z_aspect * 2.0 * (zv - zmin) / (zmax - zmin)};
         };
@@ -156,8 +149,7 @@ namespace xoptim::viz
         const double k = std::min(inner.width / (sx1 - sx0), inner.height / (sy1 - sy0));
         const double cx = inner.x + inner.width / 2.0 - k * (sx0 + sx1) / 2.0;
         const double cy = inner.y + inner.height / 2.0 + k * (sy0 + sy1) / 2.0;
-        auto to_px = [&](detail::vec3 p) -> point
-        {
+        auto to_px = [&](detail::vec3 p) -> point {
             const auto q = view(p);
             return {cx + k * q.x, cy - k * q.y};
         };
@@ -173,17 +165,16 @@ namespace xoptim::viz
         // The floor and the two walls furthest from the viewer, with grid lines.
         const std::array<detail::vec3, 4> floor{{{-1, -1, 0}, {1, -1, 0}, {1, 1, 0}, {-1, 1, 0}}};
         std::vector<point> fl;
-        for (const auto& p : floor)
-        {
-            fl.push_back(to_px(p));
-        }
+        for (const auto& p : floor) { fl.push_back(to_px(p)); }
         svg.polygon(fl, {{"fill", "#f4f4f4"}, {"stroke", "#999999"}});
         const double u_back = depth({1, 0, 0}) > depth({-1, 0, 0}) ? 1.0 : -1.0;
         const double v_back = depth({0, 1, 0}) > depth({0, -1, 0}) ? 1.0 : -1.0;
-        svg.polygon({to_px({u_back, -1, 0}), to_px({u_back, 1, 0}), to_px({u_back, 1, wtop}), to_px({u_back, -1, wtop})},
-                    {{"fill", "#fafafa"}, {"stroke", "#bbbbbb"}});
-        svg.polygon({to_px({-1, v_back, 0}), to_px({1, v_back, 0}), to_px({1, v_back, wtop}), to_px({-1, v_back, wtop})},
-                    {{"fill", "#fafafa"}, {"stroke", "#bbbbbb"}});
+        svg.polygon(
+            {to_px({u_back, -1, 0}), to_px({u_back, 1, 0}), to_px({u_back, 1, wtop}), to_px({u_back, -1, wtop})},
+            {{"fill", "#fafafa"}, {"stroke", "#bbbbbb"}});
+        svg.polygon(
+            {to_px({-1, v_back, 0}), to_px({1, v_back, 0}), to_px({1, v_back, wtop}), to_px({-1, v_back, wtop})},
+            {{"fill", "#fafafa"}, {"stroke", "#bbbbbb"}});
         const auto zt = nice_ticks(zmin, zmax, 4);
         svg.group({{"stroke", "#dddddd"}, {"stroke-width", 0.8}, {"fill", "none"}});
         for (double t : zt)
@@ -230,7 +221,8 @@ namespace xoptim::viz
                 const detail::vec3 d2{q.p[3].x - q.p[1].x, q.p[3].y - q.p[1].y, q.p[3].z - q.p[1].z};
                 auto n = detail::cross3(d1, d2);
                 const double len = std::sqrt(n.x * n.x + n.y * n.y + n.z * n.z);
-                const double cosine = len > 0 ? std::abs(n.x * light_dir.x + n.y * light_dir.y + n.z * light_dir.z) / len : 1.0;
+                const double cosine =
+                    len > 0 ? std::abs(n.x * light_dir.x + n.y * light_dir.y + n.z * light_dir.z) / len : 1.0;
                 q.light = 0.45 + 0.55 * cosine;
                 quads.push_back(q);
             }
@@ -241,36 +233,34 @@ namespace xoptim::viz
         {
             const std::string fill = viridis(q.colour_t).shaded(q.light).hex();
             std::vector<point> px;
-            for (const auto& p : q.p)
-            {
-                px.push_back(to_px(p));
-            }
-            svg.polygon(px, {{"fill", fill}, {"stroke", opt.mesh_lines ? viridis(q.colour_t).shaded(q.light * 0.6).hex() : fill}});
+            for (const auto& p : q.p) { px.push_back(to_px(p)); }
+            svg.polygon(px, {{"fill", fill},
+                             {"stroke", opt.mesh_lines ? viridis(q.colour_t).shaded(q.light * 0.6).hex() : fill}});
         }
         svg.close();
 
         // Ticks and labels along the front edges of the floor and a vertical edge.
         svg.group({{"font-size", 10}, {"fill", "#222222"}});
         const double u_front = -u_back, v_front = -v_back;
-        auto label_edge = [&](bool along_x)
-        {
+        auto label_edge = [&](bool along_x) {
             const auto ticks = along_x ? nice_ticks(x0, x1, 4) : nice_ticks(y0, y1, 4);
             const double step = ticks.size() > 1 ? ticks[1] - ticks[0] : 1.0;
             for (double t : ticks)
             {
                 const detail::vec3 p = along_x ? detail::vec3{box_coords(t, y0, zmin).x, v_front, 0}
                                                : detail::vec3{u_front, box_coords(x0, t, zmin).y, 0};
-                const detail::vec3 out = along_x ? detail::vec3{p.x, v_front * 1.12, 0} : detail::vec3{u_front * 1.12, p.y, 0};
+                const detail::vec3 out =
+                    along_x ? detail::vec3{p.x, v_front * 1.12, 0} : detail::vec3{u_front * 1.12, p.y, 0};
                 const point tick_in = to_px(p), tick_out = to_px(out);
                 svg.line(tick_in.x, tick_in.y, tick_out.x, tick_out.y, {{"stroke", "#666666"}});
-                const detail::vec3 lab = along_x ? detail::vec3{p.x, v_front * 1.28, 0} : detail::vec3{u_front * 1.28, p.y, 0};
+                const detail::vec3 lab =
+                    along_x ? detail::vec3{p.x, v_front * 1.28, 0} : detail::vec3{u_front * 1.28, p.y, 0};
                 const point l = to_px(lab);
                 svg.text(l.x, l.y + 3.5, tick_label(t, step), {{"text-anchor", "middle"}});
             }
             const detail::vec3 mid = along_x ? detail::vec3{0, v_front * 1.55, 0} : detail::vec3{u_front * 1.55, 0, 0};
             const point m = to_px(mid);
-            svg.text(m.x, m.y + 4, along_x ? opt.x_label : opt.y_label,
-                     {{"text-anchor", "middle"}, {"font-size", 12}});
+            svg.text(m.x, m.y + 4, along_x ? opt.x_label : opt.y_label, {{"text-anchor", "middle"}, {"font-size", 12}});
         };
         label_edge(true);
         label_edge(false);
@@ -280,10 +270,7 @@ namespace xoptim::viz
         {
             for (double v : {-1.0, 1.0})
             {
-                if (view({u, v, 0}).x < view(zc).x)
-                {
-                    zc = {u, v, 0};
-                }
+                if (view({u, v, 0}).x < view(zc).x) { zc = {u, v, 0}; }
             }
         }
         const point zb = to_px(zc), ztp = to_px({zc.x, zc.y, wtop});

@@ -32,12 +32,12 @@ namespace xoptim::viz
         {
             switch (c)
             {
-                case '&': out += "&amp;"; break;
-                case '<': out += "&lt;"; break;
-                case '>': out += "&gt;"; break;
-                case '"': out += "&quot;"; break;
-                case '\'': out += "&apos;"; break;
-                default: out += c; break;
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&apos;"; break;
+            default: out += c; break;
             }
         }
         return out;
@@ -51,32 +51,21 @@ namespace xoptim::viz
     {
         if (!std::isfinite(value))
         {
-            throw std::invalid_argument("format_number: value must be finite, got "
-                                        + std::to_string(value));
+            throw std::invalid_argument("format_number: value must be finite, got " + std::to_string(value));
         }
         if (decimals < 0 || decimals > 17)
         {
-            throw std::invalid_argument("format_number: decimals must be in [0, 17], got "
-                                        + std::to_string(decimals));
+            throw std::invalid_argument("format_number: decimals must be in [0, 17], got " + std::to_string(decimals));
         }
         char buf[400];
         auto res = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::fixed, decimals);
         std::string s(buf, res.ptr);
         if (s.find('.') != std::string::npos)
         {
-            while (!s.empty() && s.back() == '0')
-            {
-                s.pop_back();
-            }
-            if (!s.empty() && s.back() == '.')
-            {
-                s.pop_back();
-            }
+            while (!s.empty() && s.back() == '0') { s.pop_back(); }
+            if (!s.empty() && s.back() == '.') { s.pop_back(); }
         }
-        if (s == "-0")
-        {
-            s = "0";
-        }
+        if (s == "-0") { s = "0"; }
         return s;
     }
 
@@ -85,14 +74,8 @@ namespace xoptim::viz
     /// non-finite values. Used for data files, where nothing may be lost.
     inline std::string format_full(double value)
     {
-        if (std::isnan(value))
-        {
-            return "nan";
-        }
-        if (std::isinf(value))
-        {
-            return value > 0 ? "inf" : "-inf";
-        }
+        if (std::isnan(value)) { return "nan"; }
+        if (std::isinf(value)) { return value > 0 ? "inf" : "-inf"; }
         char buf[64];
         auto res = std::to_chars(buf, buf + sizeof(buf), value);
         return std::string(buf, res.ptr);
@@ -105,36 +88,21 @@ namespace xoptim::viz
         std::string name;
         std::string value;
 
-        attr(std::string n, std::string_view v)
-            : name(std::move(n)), value(v)
-        {
-        }
+        attr(std::string n, std::string_view v) : name(std::move(n)), value(v) {}
 
-        attr(std::string n, const char* v)
-            : name(std::move(n)), value(v)
-        {
-        }
+        attr(std::string n, const char* v) : name(std::move(n)), value(v) {}
 
-        attr(std::string n, const std::string& v)
-            : name(std::move(n)), value(v)
-        {
-        }
+        attr(std::string n, const std::string& v) : name(std::move(n)), value(v) {}
 
         template <class T>
-            requires std::is_arithmetic_v<T>
-        attr(std::string n, T v)
-            : name(std::move(n))
+        requires std::is_arithmetic_v<T> attr(std::string n, T v) : name(std::move(n))
         {
-            if constexpr (std::is_integral_v<T>)
-            {
-                value = std::to_string(v);
-            }
+            if constexpr (std::is_integral_v<T>) { value = std::to_string(v); }
             else
             {
                 if (!std::isfinite(static_cast<double>(v)))
                 {
-                    throw std::invalid_argument("attr: value of attribute '" + name
-                                                + "' must be finite, got "
+                    throw std::invalid_argument("attr: value of attribute '" + name + "' must be finite, got "
                                                 + std::to_string(static_cast<double>(v)));
                 }
                 value = format_number(static_cast<double>(v));
@@ -145,10 +113,7 @@ namespace xoptim::viz
     using attrs = std::vector<attr>;
 
     /// Puts `front` before the attributes already in `a`.
-    inline void prepend(attrs& a, const attrs& front)
-    {
-        a.insert(a.begin(), front.begin(), front.end());
-    }
+    inline void prepend(attrs& a, const attrs& front) { a.insert(a.begin(), front.begin(), front.end()); }
 
     /// A point in picture (pixel) coordinates, y downwards.
     struct point
@@ -162,18 +127,15 @@ namespace xoptim::viz
     class svg_writer
     {
     public:
-        svg_writer(double width, double height)
-            : m_width(width), m_height(height)
+        svg_writer(double width, double height) : m_width(width), m_height(height)
         {
             if (!(std::isfinite(width) && width > 0.0))
             {
-                throw std::invalid_argument("svg_writer: width must be finite and > 0, got "
-                                            + std::to_string(width));
+                throw std::invalid_argument("svg_writer: width must be finite and > 0, got " + std::to_string(width));
             }
             if (!(std::isfinite(height) && height > 0.0))
             {
-                throw std::invalid_argument("svg_writer: height must be finite and > 0, got "
-                                            + std::to_string(height));
+                throw std::invalid_argument("svg_writer: height must be finite and > 0, got " + std::to_string(height));
             }
             m_out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
             open("svg", {{"xmlns", "http://www.w3.org/2000/svg"},
@@ -199,10 +161,7 @@ namespace xoptim::viz
         /// Closes the innermost open element.
         svg_writer& close()
         {
-            if (m_stack.size() <= 1)
-            {
-                throw std::logic_error("svg_writer::close: no element open besides the root");
-            }
+            if (m_stack.size() <= 1) { throw std::logic_error("svg_writer::close: no element open besides the root"); }
             close_top();
             return *this;
         }
@@ -290,20 +249,14 @@ namespace xoptim::viz
         }
 
         /// Returns an id not used before in this document.
-        std::string unique_id(std::string_view prefix)
-        {
-            return std::string(prefix) + std::to_string(m_next_id++);
-        }
+        std::string unique_id(std::string_view prefix) { return std::string(prefix) + std::to_string(m_next_id++); }
 
         /// The finished document (all open elements closed). The writer can go on
         /// being used afterwards; only the returned copy is closed.
         std::string str() const
         {
             svg_writer copy = *this;
-            while (!copy.m_stack.empty())
-            {
-                copy.close_top();
-            }
+            while (!copy.m_stack.empty()) { copy.close_top(); }
             return copy.m_out;
         }
 
@@ -325,10 +278,7 @@ namespace xoptim::viz
             s.reserve(pts.size() * 12);
             for (std::size_t i = 0; i < pts.size(); ++i)
             {
-                if (i > 0)
-                {
-                    s += ' ';
-                }
+                if (i > 0) { s += ' '; }
                 s += format_number(pts[i].x);
                 s += ',';
                 s += format_number(pts[i].y);
@@ -376,10 +326,7 @@ namespace xoptim::viz
         std::string d;
         for (const auto& piece : pieces)
         {
-            if (piece.empty())
-            {
-                continue;
-            }
+            if (piece.empty()) { continue; }
             for (std::size_t i = 0; i < piece.size(); ++i)
             {
                 d += (i == 0 ? (d.empty() ? "M" : " M") : " L");
@@ -387,10 +334,7 @@ namespace xoptim::viz
                 d += ',';
                 d += format_number(piece[i].y);
             }
-            if (close_each)
-            {
-                d += " Z";
-            }
+            if (close_each) { d += " Z"; }
         }
         return d;
     }

@@ -45,19 +45,35 @@ int main(int argc, char** argv)
     using namespace xoptim;
     run_and_save<double>(dir, "sgd", sgd({.lr = 0.05, .momentum = 0.8, .dampening = 0.1, .weight_decay = 0.01}), true);
     run_and_save<double>(dir, "nesterov", nesterov({.lr = 0.03, .momentum = 0.7, .weight_decay = 0.002}), false);
-    run_and_save<double>(dir, "adam", adam({.lr = 0.02, .beta1 = 0.8, .beta2 = 0.95, .eps = 1e-7, .weight_decay = 0.03}), true);
+    run_and_save<double>(dir, "adam",
+                         adam({.lr = 0.02, .beta1 = 0.8, .beta2 = 0.95, .eps = 1e-7, .weight_decay = 0.03}), true);
     run_and_save<double>(dir, "amsgrad", amsgrad({.lr = 0.04, .beta1 = 0.85, .beta2 = 0.97, .eps = 3e-8}), false);
-    run_and_save<double>(dir, "adamw", adamw({.lr = 0.01, .beta1 = 0.75, .beta2 = 0.9, .eps = 2e-8, .weight_decay = 0.2}), false);
-    run_and_save<double>(dir, "lamb", lamb({.lr = 0.06, .beta1 = 0.7, .beta2 = 0.93, .eps = 4e-6, .weight_decay = 0.05, .trust_clip = 8.0}), true);
-    run_and_save<double>(dir, "lars", lars({.lr = 0.2, .momentum = 0.6, .weight_decay = 0.004, .trust_coefficient = 0.02}), false);
-    run_and_save<double>(dir, "rmsprop", rmsprop({.lr = 0.015, .alpha = 0.9, .eps = 5e-8, .weight_decay = 0.006, .momentum = 0.4, .centered = true}), false);
-    run_and_save<double>(dir, "adagrad", adagrad({.lr = 0.3, .lr_decay = 0.01, .weight_decay = 0.007, .initial_accumulator_value = 0.2, .eps = 6e-10}), false);
+    run_and_save<double>(dir, "adamw",
+                         adamw({.lr = 0.01, .beta1 = 0.75, .beta2 = 0.9, .eps = 2e-8, .weight_decay = 0.2}), false);
+    run_and_save<double>(
+        dir, "lamb",
+        lamb({.lr = 0.06, .beta1 = 0.7, .beta2 = 0.93, .eps = 4e-6, .weight_decay = 0.05, .trust_clip = 8.0}), true);
+    run_and_save<double>(dir, "lars",
+                         lars({.lr = 0.2, .momentum = 0.6, .weight_decay = 0.004, .trust_coefficient = 0.02}), false);
+    run_and_save<double>(
+        dir, "rmsprop",
+        rmsprop({.lr = 0.015, .alpha = 0.9, .eps = 5e-8, .weight_decay = 0.006, .momentum = 0.4, .centered = true}),
+        false);
+    run_and_save<double>(
+        dir, "adagrad",
+        adagrad({.lr = 0.3, .lr_decay = 0.01, .weight_decay = 0.007, .initial_accumulator_value = 0.2, .eps = 6e-10}),
+        false);
     run_and_save<double>(dir, "lion", lion({.lr = 0.002, .beta1 = 0.8, .beta2 = 0.9, .weight_decay = 0.3}), false);
     run_and_save<float>(dir, "adam_f32", adam<float>({.lr = 0.02, .beta1 = 0.8, .beta2 = 0.95, .eps = 1e-7}), false);
-    run_and_save<double>(dir, "sgd_cosine", sgd({.momentum = 0.9}, cosine_decay{.lr = 0.1, .period = 7, .eta_min = 0.01, .restarts = true, .t_mult = 2}), false);
-    run_and_save<double>(dir, "adamw_warmup_cosine",
-                         adamw({.beta1 = 0.85, .weight_decay = 0.1},
-                               linear_warmup<cosine_decay>{cosine_decay{.lr = 0.05, .period = 20, .eta_min = 0.001}, 2, 0.25}),
-                         true);
-    run_and_save<double>(dir, "lion_one_cycle", lion({.beta2 = 0.95}, one_cycle{.max_lr = 0.01, .total_steps = 50, .pct_start = 0.2}), false);
+    run_and_save<double>(
+        dir, "sgd_cosine",
+        sgd({.momentum = 0.9}, cosine_decay{.lr = 0.1, .period = 7, .eta_min = 0.01, .restarts = true, .t_mult = 2}),
+        false);
+    run_and_save<double>(
+        dir, "adamw_warmup_cosine",
+        adamw({.beta1 = 0.85, .weight_decay = 0.1},
+              linear_warmup<cosine_decay>{cosine_decay{.lr = 0.05, .period = 20, .eta_min = 0.001}, 2, 0.25}),
+        true);
+    run_and_save<double>(dir, "lion_one_cycle",
+                         lion({.beta2 = 0.95}, one_cycle{.max_lr = 0.01, .total_steps = 50, .pct_start = 0.2}), false);
 }

@@ -66,13 +66,18 @@ int main(int argc, char** argv)
     const std::string dir = argc > 1 ? argv[1] : ".";
     using namespace xoptim;
     run_and_save<double>(dir, "sgd", sgd({.lr = 0.05, .momentum = 0.8, .dampening = 0.1, .weight_decay = 0.01}), true);
-    run_and_save<double>(dir, "adam", adam({.lr = 0.02, .beta1 = 0.8, .beta2 = 0.95, .eps = 1e-7, .weight_decay = 0.03}), true);
+    run_and_save<double>(dir, "adam",
+                         adam({.lr = 0.02, .beta1 = 0.8, .beta2 = 0.95, .eps = 1e-7, .weight_decay = 0.03}), true);
     run_and_save<float>(dir, "adam_f32", adam<float>({.lr = 0.02, .beta1 = 0.8, .beta2 = 0.95, .eps = 1e-7}), false);
-    run_and_save<double>(dir, "rmsprop", rmsprop({.lr = 0.015, .alpha = 0.9, .eps = 5e-8, .weight_decay = 0.006, .momentum = 0.4, .centered = true}), false);
-    run_and_save<double>(dir, "adamw_warmup_cosine",
-                         adamw({.beta1 = 0.85, .weight_decay = 0.1},
-                               linear_warmup<cosine_decay>{cosine_decay{.lr = 0.05, .period = 20, .eta_min = 0.001}, 2, 0.25}),
-                         true);
+    run_and_save<double>(
+        dir, "rmsprop",
+        rmsprop({.lr = 0.015, .alpha = 0.9, .eps = 5e-8, .weight_decay = 0.006, .momentum = 0.4, .centered = true}),
+        false);
+    run_and_save<double>(
+        dir, "adamw_warmup_cosine",
+        adamw({.beta1 = 0.85, .weight_decay = 0.1},
+              linear_warmup<cosine_decay>{cosine_decay{.lr = 0.05, .period = 20, .eta_min = 0.001}, 2, 0.25}),
+        true);
 
     lbfgs<double> l({.lr = 1.0, .max_iter = 4, .history_size = 3, .line_search_fn = line_search::strong_wolfe});
     vec<double> x = {-1.2, 1.0, -0.5, 0.8};
