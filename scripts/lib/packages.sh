@@ -22,6 +22,7 @@ XOPTIM_PACKAGES=(
   fonts-dejavu-core
   python3
   clang
+  clang-format
   libclang-rt-14-dev
 )
 
