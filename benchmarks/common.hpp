@@ -228,6 +228,7 @@ namespace xoptim_bench
     void register_any();
     void register_lbfgs();
     void register_muon();  // benchmarks/muon/, with the xoptim::muon component
+    void register_shampoo();  // benchmarks/muon/shampoo.cpp, likewise
 
     // Bandwidth of the in-place axpy at N (recorded by baseline/axpy_inplace or measured now).
     template <class V>
