@@ -323,3 +323,67 @@ TEST_CASE("shampoo: registered tensors step together; an absent gradient leaves 
     CHECK(b == b_after);
     CHECK(both.step_count() == 2);
 }
+
+TEST_CASE("shampoo_with_adamw: matrices to Shampoo, the rest to AdamW, each as it would move alone")
+{
+    xoptim::shampoo_options so;
+    so.precondition_frequency = 2;
+    so.start_preconditioning_step = 2;
+    so.epsilon = 1e-8;
+    const xoptim::adamw_options ao{.lr = 0.01};
+    xt::xtensor<double, 2> w = random_matrix<double>(4, 3, 21);
+    xt::xtensor<double, 1> b = {0.5, -0.25, 1.0};
+    xt::xtensor<double, 2> w_alone = w;
+    xt::xtensor<double, 1> b_alone = b;
+    auto opt = xoptim::shampoo_with_adamw<double>(so, ao);
+    CHECK(opt.add_params({w, b}) == 1);
+    CHECK(opt.route_of(0) == xoptim::shampoo_adamw<double>::route::shampoo);
+    CHECK(opt.route_of(1) == xoptim::shampoo_adamw<double>::route::adamw);
+    auto shampoo_alone = xoptim::shampoo<double>(so);
+    auto adamw_alone = xoptim::adamw<double>(ao);
+    auto grads = [](const xt::xtensor<double, 2>& x, const xt::xtensor<double, 1>& y, int s) {
+        xt::xtensor<double, 2> gx = x * 0.5 - 0.1 * s;
+        xt::xtensor<double, 1> gy = y * 2.0 + 0.05 * s;
+        return std::pair{gx, gy};
+    };
+    std::vector<unsigned char> saved;
+    xt::xtensor<double, 2> w_saved;
+    xt::xtensor<double, 1> b_saved;
+    for (int s = 0; s < 6; ++s)
+    {
+        if (s == 3)
+        {
+            saved = xoptim::to_bytes(opt);
+            w_saved = w;
+            b_saved = b;
+        }
+        const auto [gw, gb] = grads(w, b, s);
+        CHECK(opt.step({xoptim::grad_ref<double>(gw), xoptim::grad_ref<double>(gb)}));
+        const auto [gw1, gb1] = grads(w_alone, b_alone, s);
+        shampoo_alone.step(w_alone, gw1);
+        adamw_alone.step(b_alone, gb1);
+    }
+    CHECK(w == w_alone);
+    CHECK(b == b_alone);
+
+    // Resumed from step 3 (between the recomputations at 2 and 4), bit for bit.
+    auto resumed = xoptim::shampoo_with_adamw<double>();
+    xt::xtensor<double, 2> w2 = w_saved;
+    xt::xtensor<double, 1> b2 = b_saved;
+    resumed.add_params({w2, b2});
+    xoptim::from_bytes(std::span<const unsigned char>(saved), resumed);
+    CHECK(resumed.shampoo().step_count() == 3);
+    CHECK(resumed.shampoo().options().precondition_frequency == 2);
+    for (int s = 3; s < 6; ++s)
+    {
+        const auto [gw, gb] = grads(w2, b2, s);
+        resumed.step({xoptim::grad_ref<double>(gw), xoptim::grad_ref<double>(gb)});
+    }
+    CHECK(w2 == w);
+    CHECK(b2 == b);
+    // A Shampoo-only file is of another kind: an error that changes nothing.
+    const auto only = xoptim::to_bytes(opt.shampoo());
+    CHECK_THROWS_WITH_AS(xoptim::from_bytes(std::span<const unsigned char>(only), resumed),
+                         doctest::Contains("optimizer kind"), xoptim::checkpoint_error);
+    CHECK(resumed.shampoo().step_count() == 6);
+}

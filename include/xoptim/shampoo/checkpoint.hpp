@@ -1,9 +1,10 @@
 #pragma once
-// Checkpoints of Shampoo in xoptim's checkpoint envelope (io/checkpoint.hpp). The payload: the
-// kind ("shampoo"), the element type, the hyperparameters by name, the step count and, per
+// Checkpoints of Shampoo and of Shampoo with AdamW in xoptim's checkpoint envelope
+// (io/checkpoint.hpp). The payload: the kind ("shampoo" or "shampoo_with_adamw"), the element type, the hyperparameters by name, the step count and, per
 // tensor, whether it has state, its shape and its seven matrices: L, R, their inverse roots
 // (held between recomputations, so a resume is bit-exact across one), the filtered gradient,
-// Adam grafting's second moment and the momentum buffer. The scratch matrices are not saved.
+// Adam grafting's second moment and the momentum buffer; for Shampoo with AdamW then the AdamW
+// optimizer's own checkpoint. The scratch matrices are not saved.
 // to_bytes / from_bytes / save_checkpoint / load_checkpoint take it as they take the others; a
 // failed load leaves the optimizer as it was.
 
@@ -16,6 +17,7 @@
 
 #include "../io/checkpoint.hpp"
 #include "shampoo.hpp"
+#include "with_adamw.hpp"
 
 namespace xoptim
 {
@@ -200,12 +202,15 @@ namespace xoptim
             return s;
         }
 
-        inline reader open_shampoo(std::span<const unsigned char> bytes)
+        inline reader open_shampoo(std::span<const unsigned char> bytes, const char* want)
         {
             std::uint32_t version = 0;
             reader r = open_payload(bytes, version);
             const std::string kind = r.str("optimizer kind", checkpoint_format::max_kind_length);
-            if (kind != "shampoo") { throw checkpoint_error("optimizer kind: expected \"shampoo\", found \"" + kind + "\""); }
+            if (kind != want)
+            {
+                throw checkpoint_error("optimizer kind: expected \"" + std::string(want) + "\", found \"" + kind + "\"");
+            }
             return r;
         }
     }
@@ -223,9 +228,43 @@ namespace xoptim
     template <class V>
     void from_bytes(std::span<const unsigned char> bytes, shampoo_optimizer<V>& opt)
     {
-        auto r = detail::ckpt::open_shampoo(bytes);
+        auto r = detail::ckpt::open_shampoo(bytes, "shampoo");
         auto staged = detail::ckpt::read_shampoo(r, opt);
         if (r.remaining() != 0) { throw checkpoint_error("shampoo: " + std::to_string(r.remaining()) + " bytes left over"); }
         staged.commit(opt);
+    }
+
+    template <class V>
+    std::vector<unsigned char> to_bytes(const shampoo_adamw<V>& opt)
+    {
+        detail::ckpt::writer w;
+        const std::size_t at = detail::ckpt::begin_file(w);
+        w.str("shampoo_with_adamw");
+        detail::ckpt::write_shampoo(w, opt.shampoo());
+        const auto inner = to_bytes(opt.adamw());
+        w.u64(inner.size());
+        w.bytes(inner.data(), inner.size());
+        return detail::ckpt::seal(w, at);
+    }
+
+    template <class V>
+    void from_bytes(std::span<const unsigned char> bytes, shampoo_adamw<V>& opt)
+    {
+        auto r = detail::ckpt::open_shampoo(bytes, "shampoo_with_adamw");
+        auto staged = detail::ckpt::read_shampoo(r, opt.shampoo());
+        const std::uint64_t n = r.u64("adamw checkpoint size");
+        if (n != r.remaining())
+        {
+            throw checkpoint_error("adamw checkpoint size: the file says " + std::to_string(n) + ", "
+                                   + std::to_string(r.remaining()) + " bytes are left");
+        }
+        std::vector<unsigned char> inner(static_cast<std::size_t>(n));
+        for (auto& b : inner) { b = r.u8("adamw checkpoint"); }
+        // AdamW's reader checks everything before it changes its optimizer; Shampoo's part is
+        // committed after it, so a failure in either leaves both as they were.
+        auto adamw_copy = opt.adamw();
+        from_bytes(std::span<const unsigned char>(inner), adamw_copy);
+        opt.adamw() = std::move(adamw_copy);
+        staged.commit(opt.shampoo());
     }
 }

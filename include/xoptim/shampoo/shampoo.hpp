@@ -228,8 +228,8 @@ namespace xoptim
                     throw std::invalid_argument("shampoo: parameter " + std::to_string(m_params.size() + k)
                                                 + (params[k].present() ? " has shape " + detail::shape_string(params[k].shape())
                                                                        : std::string(" is absent"))
-                                                + "; Shampoo steps 2-D parameters only (give the others to an AdamW "
-                                                  "optimizer: xoptim::adamw)");
+                                                + "; Shampoo steps 2-D parameters only (route the others to AdamW: "
+                                                  "xoptim::shampoo_with_adamw)");
                 }
             }
             for (auto& p : params) { m_params.push_back(p); }
