@@ -247,7 +247,8 @@ namespace xoptim_bench
     void register_lbfgs();
     void register_checkpoint();
     void register_adafactor();
-    void register_muon();  // benchmarks/muon/, with the xoptim::muon component
+    void register_muon();     // benchmarks/muon/, with the xoptim::muon component
+    void register_shampoo();  // benchmarks/muon/shampoo.cpp, likewise
 
     // Bandwidth of the in-place axpy at N (recorded by baseline/axpy_inplace or measured now).
     template <class V>

@@ -73,6 +73,7 @@ int main(int argc, char** argv)
     xoptim_bench::register_adafactor();
 #if defined(XOPTIM_BENCH_MUON)
     xoptim_bench::register_muon();
+    xoptim_bench::register_shampoo();
 #endif
 
     // A short default minimum time per benchmark, unless the command line sets one.

@@ -100,6 +100,13 @@ namespace xoptim_viz
                     "parameters are one vector; use adamw here, or xoptim::muon_with_adamw on a model with "
                     "weight matrices");
             }
+            // Shampoo (xoptim/shampoo.hpp) preconditions a matrix from both sides; the same holds.
+            if (name == "shampoo")
+            {
+                throw usage_error("shampoo needs a matrix parameter (its left and right preconditioners act on 2-D "
+                                  "parameters) and this problem's parameters are one vector; use adam or adamw here, "
+                                  "or xoptim::shampoo on a model's weight matrices");
+            }
             if (!is_optimizer(name))
             {
                 throw usage_error("unknown optimizer '" + std::string(name)

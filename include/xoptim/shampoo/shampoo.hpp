@@ -1,0 +1,437 @@
+#pragma once
+// Shampoo for 2-D parameters, grafted to Adam's step size, as Distributed Shampoo defines it:
+//   L_t = b2 L + (1 - b2) G G^T,  R_t = b2 R + (1 - b2) G^T G      (b2 = 1: plain sums)
+//   every precondition_frequency steps: L^ = (L_t / c2 + eps I)^(-1/4), R^ likewise (eigh)
+//   V_t = g2 V + (1 - g2) G^2,  F_t = b1 F + (1 - b1) G,  Gb = F_t / (1 - b1^t)
+//   A = Gb / (sqrt(V_t / (1 - g2^t)) + geps),  S = L^ Gb R^,  P = S ||A||_F / (||S||_F + 1e-16)
+//   (P = A before start_preconditioning_step),  P += wd W,  momentum on P,  W -= lr P
+// Gupta, Koren & Singer 2018, "Shampoo: Preconditioned Stochastic Tensor Optimization"; Shi et
+// al. 2023, "A Distributed Data-Parallel PyTorch Implementation of the Distributed Shampoo
+// Optimizer" (facebookresearch/optimizers, distributed_shampoo: DistributedShampoo with
+// AdamGraftingConfig). Names and defaults as there; docs/optimizers.md lists what is left out.
+//
+// Like Muon, an optimizer of its own family rather than a chain: the factor statistics, the
+// inverse roots and the preconditioned direction are matrix products and a symmetric
+// eigendecomposition (xtensor-blas: xt::blas::gemm, xt::linalg::eigh = LAPACK syevd) between
+// elementwise passes. docs/design.md says why.
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include <xtensor-blas/xblas.hpp>
+#include <xtensor-blas/xlinalg.hpp>
+#include <xtensor/xnoalias.hpp>
+#include <xtensor/xtensor.hpp>
+
+#include "../core/tensor_ref.hpp"
+#include "../core/validate.hpp"
+
+namespace xoptim
+{
+    // DistributedShampoo's names and defaults (betas split as beta1, beta2), with Adam grafting
+    // (AdamGraftingConfig's beta2 and epsilon as grafting_beta2, grafting_epsilon).
+    struct shampoo_options
+    {
+        double lr = 1e-2;
+        double beta1 = 0.9;  // betas[0]: the gradient's moving average ("filtered gradient")
+        double beta2 = 1.0;  // betas[1]: the factor matrices' moving average (1: sums)
+        double epsilon = 1e-12;
+        double momentum = 0.0;
+        double dampening = 0.0;
+        double weight_decay = 0.0;
+        std::uint64_t precondition_frequency = 1;
+        std::int64_t start_preconditioning_step = -1;  // -1: precondition_frequency
+        bool use_nesterov = false;
+        bool use_bias_correction = true;
+        bool use_decoupled_weight_decay = true;
+        double grafting_beta2 = 0.999;
+        double grafting_epsilon = 1e-8;
+    };
+
+    namespace detail
+    {
+        inline void validate_shampoo(const shampoo_options& o)
+        {
+            const char* who = "shampoo";
+            require_non_negative(who, "lr", o.lr);
+            require_unit_interval(who, "beta1", o.beta1);
+            if (!(o.beta2 > 0.0 && o.beta2 <= 1.0)) { invalid(who, "beta2", o.beta2, "in (0, 1]"); }
+            require_positive(who, "epsilon", o.epsilon);
+            require_unit_interval(who, "momentum", o.momentum);
+            require_unit_interval(who, "dampening", o.dampening);
+            require_non_negative(who, "weight_decay", o.weight_decay);
+            if (o.precondition_frequency < 1)
+            {
+                invalid(who, "precondition_frequency", static_cast<double>(o.precondition_frequency), ">= 1");
+            }
+            if (o.start_preconditioning_step < -1)
+            {
+                invalid(who, "start_preconditioning_step", static_cast<double>(o.start_preconditioning_step), ">= -1");
+            }
+            if (o.start_preconditioning_step != -1
+                && static_cast<std::uint64_t>(o.start_preconditioning_step) < o.precondition_frequency)
+            {
+                invalid(who, "start_preconditioning_step", static_cast<double>(o.start_preconditioning_step),
+                        ">= precondition_frequency (or -1)");
+            }
+            if (!(o.grafting_beta2 > 0.0 && o.grafting_beta2 <= 1.0))
+            {
+                invalid(who, "grafting_beta2", o.grafting_beta2, "in (0, 1]");
+            }
+            require_positive(who, "grafting_epsilon", o.grafting_epsilon);
+        }
+
+        // torch's lerp: a + w (b - a), computed from the nearer end (ATen's lerp kernel).
+        template <class V>
+        V shampoo_lerp(V a, V b, V w) noexcept
+        {
+            return std::abs(w) < V(0.5) ? a + w * (b - a) : b - (b - a) * (V(1) - w);
+        }
+    }
+
+    // The step at which Shampoo's direction replaces Adam's (start_preconditioning_step, -1
+    // resolved as the reference resolves it).
+    inline std::uint64_t shampoo_start_step(const shampoo_options& o) noexcept
+    {
+        return o.start_preconditioning_step == -1 ? o.precondition_frequency
+                                                  : static_cast<std::uint64_t>(o.start_preconditioning_step);
+    }
+
+    // Whether step t (1-based) recomputes the inverse roots (the reference's compute_root_inverse).
+    inline bool shampoo_recomputes(const shampoo_options& o, std::uint64_t t) noexcept
+    {
+        const std::uint64_t start = shampoo_start_step(o);
+        return (t % o.precondition_frequency == 0 && t > start) || t == start;
+    }
+
+    // (A / scale + eps I)^(-1/root) of a symmetric A (n x n) by its eigendecomposition, with
+    // the eigenvalues first shifted up to >= 0 (the reference's make_positive_semidefinite).
+    // Writes into out (n x n); q is scratch of the same shape.
+    template <class V>
+    void inverse_root_eigh(const xt::xtensor<V, 2>& a, double scale, double eps, double root, xt::xtensor<V, 2>& q,
+                           xt::xtensor<V, 2>& out)
+    {
+        const std::size_t n = a.shape()[0];
+        xt::xtensor<V, 2> scaled = a;
+        if (scale != 1.0)
+        {
+            const V s = static_cast<V>(scale);
+            for (auto& x : scaled) { x = x / s; }
+        }
+        auto [lambda, vectors] = xt::linalg::eigh(scaled);
+        V lo = lambda(0);
+        for (std::size_t j = 1; j < n; ++j) { lo = lambda(j) < lo ? lambda(j) : lo; }
+        const V shift = lo < V(0) ? -lo : V(0);
+        const V e = static_cast<V>(eps);
+        const V power = static_cast<V>(-1.0 / root);
+        q.resize({n, n});
+        for (std::size_t j = 0; j < n; ++j)
+        {
+            const V d = std::pow((lambda(j) + shift) + e, power);
+            for (std::size_t i = 0; i < n; ++i) { q(i, j) = vectors(i, j) * d; }
+        }
+        xt::xtensor<V, 2> qv = vectors;
+        out.resize({n, n});
+        xt::blas::gemm(q, qv, out, false, true, V(1), V(0));
+    }
+
+    // The per-parameter state (all of it checkpointed but the scratch): the factor matrices
+    // L (rows x rows) and R (cols x cols), their inverse roots (held between recomputations),
+    // the filtered gradient, Adam grafting's second moment and the momentum buffer.
+    template <class V>
+    struct shampoo_state
+    {
+        std::size_t rows = 0;
+        std::size_t cols = 0;
+        xt::xtensor<V, 2> left;
+        xt::xtensor<V, 2> right;
+        xt::xtensor<V, 2> left_inverse_root;
+        xt::xtensor<V, 2> right_inverse_root;
+        xt::xtensor<V, 2> filtered_grad;
+        xt::xtensor<V, 2> grafting_second_moment;
+        xt::xtensor<V, 2> momentum_buffer;
+        // Scratch: the gradient with L2 added, the Adam and Shampoo directions, a product.
+        xt::xtensor<V, 2> grad_work;
+        xt::xtensor<V, 2> adam_direction;
+        xt::xtensor<V, 2> shampoo_direction;
+        xt::xtensor<V, 2> product;
+        xt::xtensor<V, 2> square_scratch;
+
+        // False until the first step of its tensor.
+        bool started() const noexcept { return rows != 0 || cols != 0; }
+
+        // Zeroed statistics for a rows x cols tensor (the reference's initial state).
+        void allocate(std::size_t r, std::size_t c)
+        {
+            rows = r;
+            cols = c;
+            left = xt::zeros<V>({r, r});
+            right = xt::zeros<V>({c, c});
+            left_inverse_root = xt::zeros<V>({r, r});
+            right_inverse_root = xt::zeros<V>({c, c});
+            filtered_grad = xt::zeros<V>({r, c});
+            grafting_second_moment = xt::zeros<V>({r, c});
+            momentum_buffer = xt::zeros<V>({r, c});
+        }
+
+        void allocate_scratch()
+        {
+            grad_work.resize({rows, cols});
+            adam_direction.resize({rows, cols});
+            shampoo_direction.resize({rows, cols});
+            product.resize({rows, cols});
+        }
+    };
+
+    template <class V = double>
+    class shampoo_optimizer
+    {
+        static_assert(std::is_same_v<V, float> || std::is_same_v<V, double>, "xoptim: V must be float or double");
+
+    public:
+        using value_type = V;
+        using state_type = shampoo_state<V>;
+
+        explicit shampoo_optimizer(const shampoo_options& o = {}) : m_options(o) { detail::validate_shampoo(o); }
+
+        const shampoo_options& options() const noexcept { return m_options; }
+        // Replaces the hyperparameters; the state is kept. Invalid options change nothing.
+        void set_options(const shampoo_options& o)
+        {
+            detail::validate_shampoo(o);
+            m_options = o;
+        }
+        double learning_rate() const noexcept { return m_options.lr; }
+        void set_lr(double lr)
+        {
+            shampoo_options o = m_options;
+            o.lr = lr;
+            set_options(o);
+        }
+        std::uint64_t step_count() const noexcept { return m_step; }
+
+        // Registers 2-D tensors (by reference); step(grads) then steps them. A tensor of another
+        // rank is an error naming it, and nothing is registered.
+        void add_params(std::vector<tensor_ref<V>> params)
+        {
+            for (std::size_t k = 0; k < params.size(); ++k)
+            {
+                if (!params[k].present() || params[k].dimension() != 2)
+                {
+                    throw std::invalid_argument("shampoo: parameter " + std::to_string(m_params.size() + k)
+                                                + (params[k].present()
+                                                       ? " has shape " + detail::shape_string(params[k].shape())
+                                                       : std::string(" is absent"))
+                                                + "; Shampoo steps 2-D parameters only (route the others to AdamW: "
+                                                  "xoptim::shampoo_with_adamw)");
+                }
+            }
+            for (auto& p : params) { m_params.push_back(p); }
+            m_states.resize(m_params.size());
+        }
+        std::size_t registered_count() const noexcept { return m_params.size(); }
+
+        // One step of every registered tensor; an absent gradient leaves its tensor and state
+        // as they are. Shapes are checked before anything changes.
+        void step(std::span<const grad_ref<V>> grads)
+        {
+            if (grads.size() != m_params.size())
+            {
+                throw std::invalid_argument("shampoo::step: grads has " + std::to_string(grads.size()) + " tensors, "
+                                            + std::to_string(m_params.size()) + " are registered");
+            }
+            for (std::size_t k = 0; k < grads.size(); ++k)
+            {
+                if (grads[k].present()) { check_shape(k, m_params[k], grads[k]); }
+            }
+            ++m_step;
+            for (std::size_t k = 0; k < grads.size(); ++k)
+            {
+                if (grads[k].present()) { step_one(m_states[k], m_params[k], grads[k]); }
+            }
+        }
+        void step(std::initializer_list<grad_ref<V>> grads)
+        {
+            step(std::span<const grad_ref<V>>(grads.begin(), grads.size()));
+        }
+
+        // One step of a single 2-D contiguous tensor (state 0), without registration.
+        template <class P, class G>
+        void step(P& param, const G& grad)
+        {
+            if (!m_params.empty())
+            {
+                throw std::logic_error("shampoo::step: tensors are registered; step them with step(grads)");
+            }
+            tensor_ref<V> p(param);
+            grad_ref<V> g(grad);
+            if (p.dimension() != 2)
+            {
+                throw std::invalid_argument("shampoo::step: parameter has shape " + detail::shape_string(p.shape())
+                                            + "; Shampoo steps 2-D parameters only");
+            }
+            check_shape(0, p, g);
+            if (m_states.empty()) { m_states.resize(1); }
+            ++m_step;
+            step_one(m_states[0], p, g);
+        }
+
+        std::size_t state_count() const noexcept { return m_states.size(); }
+        const state_type& state(std::size_t t = 0) const
+        {
+            if (t >= m_states.size())
+            {
+                throw std::out_of_range("shampoo::state: tensor index " + std::to_string(t) + " out of range (have "
+                                        + std::to_string(m_states.size()) + ")");
+            }
+            return m_states[t];
+        }
+        // For the checkpoint reader: replaces step count and states at once.
+        void restore(std::uint64_t step, std::vector<state_type> states, const shampoo_options& o)
+        {
+            detail::validate_shampoo(o);
+            if (!m_params.empty() && states.size() != m_params.size())
+            {
+                throw std::invalid_argument("shampoo: a state of " + std::to_string(states.size()) + " tensors for "
+                                            + std::to_string(m_params.size()) + " registered");
+            }
+            m_options = o;
+            m_step = step;
+            m_states = std::move(states);
+        }
+
+    private:
+        static void check_shape(std::size_t k, const tensor_ref<V>& p, const grad_ref<V>& g)
+        {
+            if (!detail::same_shape(p.shape(), g.shape()))
+            {
+                throw std::invalid_argument("shampoo::step: grad of tensor " + std::to_string(k) + " has shape "
+                                            + detail::shape_string(g.shape()) + ", its parameter "
+                                            + detail::shape_string(p.shape()));
+            }
+        }
+
+        static double frobenius(const xt::xtensor<V, 2>& x) noexcept
+        {
+            double s = 0.0;
+            for (const V v : x) { s += static_cast<double>(v) * static_cast<double>(v); }
+            return std::sqrt(s);
+        }
+
+        void step_one(state_type& st, const tensor_ref<V>& p, const grad_ref<V>& g)
+        {
+            const std::size_t rows = p.shape()[0], cols = p.shape()[1];
+            if (st.rows != rows || st.cols != cols || st.left.size() != rows * rows) { st.allocate(rows, cols); }
+            if (rows * cols == 0) { return; }
+            if (st.grad_work.size() != rows * cols) { st.allocate_scratch(); }
+            const shampoo_options& o = m_options;
+            const std::uint64_t t = m_step;
+            const std::size_t n = rows * cols;
+            V* pp = p.data();
+
+            // Pass 1 (elementwise): the gradient with coupled L2, Adam grafting's second moment.
+            V* gw = st.grad_work.data();
+            const V* gp = g.data();
+            const bool coupled = o.weight_decay != 0.0 && !o.use_decoupled_weight_decay;
+            const V wd = static_cast<V>(o.weight_decay);
+            const V g2 = static_cast<V>(o.grafting_beta2);
+            const V one_minus_g2 = static_cast<V>(1.0 - o.grafting_beta2);
+            V* v2 = st.grafting_second_moment.data();
+            for (std::size_t i = 0; i < n; ++i)
+            {
+                const V gi = coupled ? gp[i] + wd * pp[i] : gp[i];
+                gw[i] = gi;
+                v2[i] = o.grafting_beta2 == 1.0 ? v2[i] + gi * gi : v2[i] * g2 + gi * gi * one_minus_g2;
+            }
+
+            // The factor matrices: L = b2 L + (1 - b2) G G^T, R = b2 R + (1 - b2) G^T G.
+            const bool sums = o.beta2 == 1.0;
+            const V keep = sums ? V(1) : static_cast<V>(o.beta2);
+            const V add = sums ? V(1) : static_cast<V>(1.0 - o.beta2);
+            xt::blas::gemm(st.grad_work, st.grad_work, st.left, false, true, add, keep);
+            xt::blas::gemm(st.grad_work, st.grad_work, st.right, true, false, add, keep);
+
+            // The inverse 4th roots, on the bias-corrected factors.
+            if (shampoo_recomputes(o, t))
+            {
+                const double c2 =
+                    (o.use_bias_correction && o.beta2 < 1.0) ? 1.0 - std::pow(o.beta2, static_cast<double>(t)) : 1.0;
+                inverse_root_eigh(st.left, c2, o.epsilon, 4.0, st.square_scratch, st.left_inverse_root);
+                inverse_root_eigh(st.right, c2, o.epsilon, 4.0, st.square_scratch, st.right_inverse_root);
+            }
+
+            // Pass 2 (elementwise): the filtered gradient and Adam's direction.
+            const bool filter = o.beta1 != 0.0;
+            const V one_minus_b1 = static_cast<V>(1.0 - o.beta1);
+            // 1 - beta3 beta1^(t-1) with beta3 = beta1, as the reference writes it.
+            const V c1 = static_cast<V>(
+                o.use_bias_correction ? 1.0 - o.beta1 * std::pow(o.beta1, static_cast<double>(t - 1)) : 1.0);
+            const V cg =
+                static_cast<V>(o.grafting_beta2 < 1.0 ? 1.0 - std::pow(o.grafting_beta2, static_cast<double>(t)) : 1.0);
+            const V geps = static_cast<V>(o.grafting_epsilon);
+            V* fg = st.filtered_grad.data();
+            V* gb = st.product.data();  // the filtered, bias-corrected gradient
+            V* ad = st.adam_direction.data();
+            for (std::size_t i = 0; i < n; ++i)
+            {
+                V b = gw[i];
+                if (filter)
+                {
+                    fg[i] = detail::shampoo_lerp(fg[i], gw[i], one_minus_b1);
+                    b = o.use_bias_correction ? fg[i] / c1 : fg[i];
+                }
+                gb[i] = b;
+                ad[i] = b / (std::sqrt(v2[i] / cg) + geps);
+            }
+
+            // The direction: Adam's before the start step, else Shampoo's at Adam's norm.
+            V* dir = ad;
+            if (t >= shampoo_start_step(o))
+            {
+                // S = L^T^ Gb R^ (the reference's two tensordots over dimension 0).
+                xt::blas::gemm(st.left_inverse_root, st.product, st.grad_work, true, false, V(1), V(0));
+                xt::blas::gemm(st.grad_work, st.right_inverse_root, st.shampoo_direction, false, false, V(1), V(0));
+                const V ratio = static_cast<V>(frobenius(st.adam_direction))
+                                / (static_cast<V>(frobenius(st.shampoo_direction)) + static_cast<V>(1e-16));
+                dir = st.shampoo_direction.data();
+                for (std::size_t i = 0; i < n; ++i) { dir[i] = dir[i] * ratio; }
+            }
+
+            // Pass 3 (elementwise): decoupled decay, momentum, the update.
+            const bool decoupled = o.weight_decay != 0.0 && o.use_decoupled_weight_decay;
+            const bool with_momentum = o.momentum != 0.0;
+            const V mu = static_cast<V>(o.momentum);
+            const V one_minus_damp = static_cast<V>(1.0 - o.dampening);
+            const V neg_lr = static_cast<V>(-o.lr);
+            V* mb = st.momentum_buffer.data();
+            for (std::size_t i = 0; i < n; ++i)
+            {
+                V d = decoupled ? dir[i] + wd * pp[i] : dir[i];
+                if (with_momentum)
+                {
+                    mb[i] = mb[i] * mu + d * one_minus_damp;
+                    d = o.use_nesterov ? d * one_minus_damp + mb[i] * mu : mb[i];
+                }
+                pp[i] = pp[i] + d * neg_lr;
+            }
+        }
+
+        shampoo_options m_options;
+        std::uint64_t m_step = 0;
+        std::vector<tensor_ref<V>> m_params;
+        std::vector<state_type> m_states;
+    };
+
+    template <class V = double>
+    shampoo_optimizer<V> shampoo(const shampoo_options& o = {})
+    {
+        return shampoo_optimizer<V>(o);
+    }
+}
