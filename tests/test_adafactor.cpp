@@ -348,7 +348,8 @@ TEST_CASE("adafactor: bad hyperparameters are refused, naming them and their val
         std::invalid_argument);
     CHECK_THROWS_WITH_AS(xoptim::adafactor({.eps2 = -1.0}), "adafactor: eps2 must be finite and >= 0, got -1",
                          std::invalid_argument);
-    CHECK_THROWS_WITH_AS(xoptim::adafactor({.d = 0.5}), "adafactor: d must be >= 1, got 0.5", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(xoptim::adafactor({.d = 0.5}), "adafactor: d must be finite and >= 1, got 0.5",
+                         std::invalid_argument);
     CHECK_THROWS_WITH_AS(xoptim::adafactor({.lr = -0.1}), "adafactor: lr must be finite and >= 0, got -0.1",
                          std::invalid_argument);
     CHECK_THROWS_WITH_AS(xoptim::adafactor({.weight_decay = -1.0}),

@@ -274,7 +274,7 @@ TEST_CASE("cli fit: Adafactor follows torch 2.5 through its flags, and they are 
         run("fit --data " + quoted(data_dir / "data.csv")
             + " --init -10,-20 --epochs 3 --loss mse --optimizer adafactor --lr 0.05 --d 1.5 --eps1 1e-3");
     CHECK(clipped.status == 0);
-    check_bad_input("--optimizer adafactor --d 0.5", "d must be >= 1, got 0.5");
+    check_bad_input("--optimizer adafactor --d 0.5", "d must be finite and >= 1, got 0.5");
     const auto help = run("fit --help");
     for (const char* f : {"--beta2-decay", "--eps1", "--eps2", "--d", "--maximize"})
     {

@@ -139,7 +139,7 @@ TEST_CASE("xoptim-viz fit --optimizer lbfgs: bad flags are bad input")
     CHECK(search.err == "xoptim-viz fit: lbfgs: line_search_fn must be \"none\" or \"strong_wolfe\", got \"wolfe\"\n");
     const auto history = run("fit --optimizer lbfgs --history-size 0");
     CHECK(history.status == 2);
-    CHECK(history.err == "xoptim-viz fit: lbfgs: history_size must be >= 1, got 0\n");
+    CHECK(history.err == "xoptim-viz fit: lbfgs: history_size must be finite and >= 1, got 0\n");
     const auto batch = run("fit --optimizer lbfgs --batch-size 10");
     CHECK(batch.status == 2);
     const auto help = run("fit --help");

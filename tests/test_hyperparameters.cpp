@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -177,7 +178,12 @@ TEST_CASE("hyperparameters: related ones are checked together, integers and bool
     CHECK(cos.get(0, "period") == 10.0);  // the last component alone names schedule.period
     CHECK_THROWS_WITH_AS(cos.set(0, "period", 2.5), doctest::Contains("period must be a whole number"),
                          std::invalid_argument);
-    CHECK_THROWS_WITH_AS(cos.set(0, "period", 0.0), "sgd: schedule.period must be >= 1, got 0", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(cos.set(0, "period", 0.0), "sgd: schedule.period must be finite and >= 1, got 0",
+                         std::invalid_argument);
+    // A bound from below alone would take +inf (for a value that is not a count), which no
+    // checkpoint can then hold.
+    CHECK_THROWS_WITH_AS(xoptim::adafactor({.d = std::numeric_limits<double>::infinity()}),
+                         "adafactor: d must be finite and >= 1, got inf", std::invalid_argument);
     cos.set(0, "schedule.period", 20.0);
     CHECK(cos.get(0, "period") == 20.0);
 }

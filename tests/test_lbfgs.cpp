@@ -294,13 +294,13 @@ TEST_CASE("lbfgs: hyperparameters are validated with torch's names and read and 
         }
         return std::string("no error");
     };
-    CHECK(message([] { lbfgs<double>({.history_size = 0}); }) == "lbfgs: history_size must be >= 1, got 0");
+    CHECK(message([] { lbfgs<double>({.history_size = 0}); }) == "lbfgs: history_size must be finite and >= 1, got 0");
     CHECK(message([] { lbfgs<double>({.lr = -1}); }) == "lbfgs: lr must be finite and > 0, got -1");
     CHECK(message([] { lbfgs<double>({.max_eval = -2}); })
           == "lbfgs: max_eval must be a whole number >= 1, or -1 for max_iter * 5 / 4, got -2");
     CHECK(message([] { lbfgs<double>({.tolerance_grad = -1e-3}); })
           == "lbfgs: tolerance_grad must be finite and >= 0, got -0.001");
-    CHECK(message([] { lbfgs<double>({.max_iter = 0}); }) == "lbfgs: max_iter must be >= 1, got 0");
+    CHECK(message([] { lbfgs<double>({.max_iter = 0}); }) == "lbfgs: max_iter must be finite and >= 1, got 0");
     CHECK(message([] { lbfgs<float>({.lr = 1e39}); }).find("lbfgs: lr must be finite in the optimizer's value type")
           == 0);
 

@@ -81,7 +81,7 @@ TEST_CASE("an optimizer evaluates its schedule at the number of steps taken")
 TEST_CASE("bad schedule parameters are refused by name")
 {
     CHECK_THROWS_WITH_AS(xoptim::sgd({}, xoptim::step_decay{1.0, 0, 0.1}),
-                         "sgd: schedule.step_size must be >= 1, got 0", std::invalid_argument);
+                         "sgd: schedule.step_size must be finite and >= 1, got 0", std::invalid_argument);
     CHECK_THROWS_WITH_AS(xoptim::adam({}, xoptim::one_cycle{1.0, 10, 1.5}),
                          "adam: schedule.pct_start must be in (0, 1), got 1.5", std::invalid_argument);
     CHECK_THROWS_WITH_AS(xoptim::adam({}, -1.0), "adam: lr must be finite and >= 0, got -1", std::invalid_argument);

@@ -404,7 +404,14 @@ namespace
         {
             refused = names.empty() || std::string(e.what()).find(names) != std::string::npos;
         }
-        return refused && snapshot(opt, params) == before;
+        try
+        {
+            return refused && snapshot(opt, params) == before;
+        }
+        catch (const std::exception&)
+        {
+            return false;  // a value was taken that the optimizer cannot even save
+        }
     }
 
     family api_misuse()

@@ -37,8 +37,10 @@ namespace xoptim
         inline constexpr constraint unit_interval{"in [0, 1)", [](double v) { return v >= 0.0 && v < 1.0; }};
         inline constexpr constraint closed_unit_interval{"in [0, 1]", [](double v) { return v >= 0.0 && v <= 1.0; }};
         inline constexpr constraint open_unit_interval{"in (0, 1)", [](double v) { return v > 0.0 && v < 1.0; }};
-        inline constexpr constraint at_least_one{">= 1", [](double v) { return v >= 1.0; }};
-        inline constexpr constraint at_least_two{">= 2", [](double v) { return v >= 2.0; }};
+        inline constexpr constraint at_least_one{"finite and >= 1",
+                                                 [](double v) { return v >= 1.0 && std::isfinite(v); }};
+        inline constexpr constraint at_least_two{"finite and >= 2",
+                                                 [](double v) { return v >= 2.0 && std::isfinite(v); }};
     }
 
     // A hyperparameter stored in member `member` of Owner. T is a number, a bool, an enum, or a
