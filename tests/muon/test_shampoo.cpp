@@ -259,6 +259,15 @@ TEST_CASE("shampoo: a damaged or foreign checkpoint is an error and changes noth
                          doctest::Contains("element type"), xoptim::checkpoint_error);
     CHECK(xoptim::to_bytes(target) == before);
     CHECK(target.step_count() == 2);
+
+    // Format 3 records what the state was made on; another tag is refused by name.
+    const auto tagged = xoptim::to_bytes(opt, {.tag = "3x4 layer"});
+    CHECK(xoptim::checkpoint_identity_of(tagged).tag == "3x4 layer");
+    CHECK_THROWS_WITH_AS(xoptim::from_bytes(std::span<const unsigned char>(tagged), target, {.tag = "4x4 layer"}),
+                         "xoptim checkpoint: made on \"3x4 layer\", expected \"4x4 layer\"", xoptim::checkpoint_error);
+    CHECK(xoptim::to_bytes(target) == before);
+    xoptim::from_bytes(std::span<const unsigned char>(tagged), target, {.tag = "3x4 layer"});
+    CHECK(xoptim::to_bytes(target) == good);
 }
 
 TEST_CASE("shampoo: bad options and non-matrix parameters are errors that name them")

@@ -242,10 +242,10 @@ namespace xoptim
             return s;
         }
 
-        inline reader open_shampoo(std::span<const unsigned char> bytes, const char* want)
+        inline reader open_shampoo(std::span<const unsigned char> bytes, const char* want,
+                                   const checkpoint_identity* expected)
         {
-            std::uint32_t version = 0;
-            reader r = open_payload(bytes, version);
+            reader r = open_payload(bytes, expected).r;
             const std::string kind = r.str("optimizer kind", checkpoint_format::max_kind_length);
             if (kind != want)
             {
@@ -257,32 +257,49 @@ namespace xoptim
     }
 
     template <class V>
-    std::vector<unsigned char> to_bytes(const shampoo_optimizer<V>& opt)
+    std::vector<unsigned char> to_bytes(const shampoo_optimizer<V>& opt, const checkpoint_identity& identity = {})
     {
         detail::ckpt::writer w;
-        const std::size_t at = detail::ckpt::begin_file(w);
+        const std::size_t at = detail::ckpt::begin_file(w, identity);
         w.str("shampoo");
         detail::ckpt::write_shampoo(w, opt);
         return detail::ckpt::seal(w, at);
     }
 
-    template <class V>
-    void from_bytes(std::span<const unsigned char> bytes, shampoo_optimizer<V>& opt)
+    namespace detail::ckpt
     {
-        auto r = detail::ckpt::open_shampoo(bytes, "shampoo");
-        auto staged = detail::ckpt::read_shampoo(r, opt);
-        if (r.remaining() != 0)
+        template <class V>
+        void read_shampoo_file(std::span<const unsigned char> bytes, shampoo_optimizer<V>& opt,
+                               const checkpoint_identity* expected)
         {
-            throw checkpoint_error("shampoo: " + std::to_string(r.remaining()) + " bytes left over");
+            auto r = detail::ckpt::open_shampoo(bytes, "shampoo", expected);
+            auto staged = detail::ckpt::read_shampoo(r, opt);
+            if (r.remaining() != 0)
+            {
+                throw checkpoint_error("shampoo: " + std::to_string(r.remaining()) + " bytes left over");
+            }
+            staged.commit(opt);
         }
-        staged.commit(opt);
     }
 
     template <class V>
-    std::vector<unsigned char> to_bytes(const shampoo_adamw<V>& opt)
+    void from_bytes(std::span<const unsigned char> bytes, shampoo_optimizer<V>& opt)
+    {
+        detail::ckpt::read_shampoo_file(bytes, opt, nullptr);
+    }
+
+    template <class V>
+    void from_bytes(std::span<const unsigned char> bytes, shampoo_optimizer<V>& opt,
+                    const checkpoint_identity& identity)
+    {
+        detail::ckpt::read_shampoo_file(bytes, opt, &identity);
+    }
+
+    template <class V>
+    std::vector<unsigned char> to_bytes(const shampoo_adamw<V>& opt, const checkpoint_identity& identity = {})
     {
         detail::ckpt::writer w;
-        const std::size_t at = detail::ckpt::begin_file(w);
+        const std::size_t at = detail::ckpt::begin_file(w, identity);
         w.str("shampoo_with_adamw");
         detail::ckpt::write_shampoo(w, opt.shampoo());
         const auto inner = to_bytes(opt.adamw());
@@ -291,24 +308,40 @@ namespace xoptim
         return detail::ckpt::seal(w, at);
     }
 
+    namespace detail::ckpt
+    {
+        template <class V>
+        void read_shampoo_adamw_file(std::span<const unsigned char> bytes, shampoo_adamw<V>& opt,
+                                     const checkpoint_identity* expected)
+        {
+            auto r = detail::ckpt::open_shampoo(bytes, "shampoo_with_adamw", expected);
+            auto staged = detail::ckpt::read_shampoo(r, opt.shampoo());
+            const std::uint64_t n = r.u64("adamw checkpoint size");
+            if (n != r.remaining())
+            {
+                throw checkpoint_error("adamw checkpoint size: the file says " + std::to_string(n) + ", "
+                                       + std::to_string(r.remaining()) + " bytes are left");
+            }
+            std::vector<unsigned char> inner(static_cast<std::size_t>(n));
+            for (auto& b : inner) { b = r.u8("adamw checkpoint"); }
+            // AdamW's reader checks everything before it changes its optimizer; Shampoo's part is
+            // committed after it, so a failure in either leaves both as they were.
+            auto adamw_copy = opt.adamw();
+            xoptim::from_bytes(std::span<const unsigned char>(inner), adamw_copy);
+            opt.adamw() = std::move(adamw_copy);
+            staged.commit(opt.shampoo());
+        }
+    }
+
     template <class V>
     void from_bytes(std::span<const unsigned char> bytes, shampoo_adamw<V>& opt)
     {
-        auto r = detail::ckpt::open_shampoo(bytes, "shampoo_with_adamw");
-        auto staged = detail::ckpt::read_shampoo(r, opt.shampoo());
-        const std::uint64_t n = r.u64("adamw checkpoint size");
-        if (n != r.remaining())
-        {
-            throw checkpoint_error("adamw checkpoint size: the file says " + std::to_string(n) + ", "
-                                   + std::to_string(r.remaining()) + " bytes are left");
-        }
-        std::vector<unsigned char> inner(static_cast<std::size_t>(n));
-        for (auto& b : inner) { b = r.u8("adamw checkpoint"); }
-        // AdamW's reader checks everything before it changes its optimizer; Shampoo's part is
-        // committed after it, so a failure in either leaves both as they were.
-        auto adamw_copy = opt.adamw();
-        from_bytes(std::span<const unsigned char>(inner), adamw_copy);
-        opt.adamw() = std::move(adamw_copy);
-        staged.commit(opt.shampoo());
+        detail::ckpt::read_shampoo_adamw_file(bytes, opt, nullptr);
+    }
+
+    template <class V>
+    void from_bytes(std::span<const unsigned char> bytes, shampoo_adamw<V>& opt, const checkpoint_identity& identity)
+    {
+        detail::ckpt::read_shampoo_adamw_file(bytes, opt, &identity);
     }
 }
