@@ -58,7 +58,7 @@ TEST_CASE("muon_with_adamw: 2-D tensors go to Muon, others to AdamW, equal to ea
     auto opt = xoptim::muon_with_adamw<double>(mo, ao);
     CHECK(opt.add_params({m.W1, m.b1, m.W2, m.k}) == 2);
     CHECK(opt.registered_count() == 4);
-    CHECK(opt.route_of(0) == xoptim::muon_adamw<double>::route::muon);
+    CHECK(opt.route_of(0) == xoptim::muon_adamw<double>::route::matrix);
     CHECK(opt.route_of(1) == xoptim::muon_adamw<double>::route::adamw);
     CHECK(opt.route_of(3) == xoptim::muon_adamw<double>::route::adamw);
 

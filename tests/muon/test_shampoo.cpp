@@ -345,7 +345,7 @@ TEST_CASE("shampoo_with_adamw: matrices to Shampoo, the rest to AdamW, each as i
     xt::xtensor<double, 1> b_alone = b;
     auto opt = xoptim::shampoo_with_adamw<double>(so, ao);
     CHECK(opt.add_params({w, b}) == 1);
-    CHECK(opt.route_of(0) == xoptim::shampoo_adamw<double>::route::shampoo);
+    CHECK(opt.route_of(0) == xoptim::shampoo_adamw<double>::route::matrix);
     CHECK(opt.route_of(1) == xoptim::shampoo_adamw<double>::route::adamw);
     auto shampoo_alone = xoptim::shampoo<double>(so);
     auto adamw_alone = xoptim::adamw<double>(ao);

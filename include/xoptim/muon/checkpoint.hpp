@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "../io/checkpoint.hpp"
+#include "matrix_checkpoint.hpp"
 #include "muon.hpp"
 #include "with_adamw.hpp"
 
@@ -165,104 +166,38 @@ namespace xoptim
         }
     }
 
-    template <class V>
-    std::vector<unsigned char> to_bytes(const muon_optimizer<V>& opt, const checkpoint_identity& identity = {})
+    // Muon's part of its checkpoint files (muon/matrix_checkpoint.hpp).
+    template <>
+    struct matrix_checkpoint<muon_rule>
     {
-        detail::ckpt::writer w;
-        const std::size_t at = detail::ckpt::begin_file(w, identity);
-        w.str("muon");
-        detail::ckpt::write_muon(w, opt);
-        return detail::ckpt::seal(w, at);
-    }
+        static constexpr const char* kind = "muon";
+        template <class V>
+        static void write(detail::ckpt::writer& w, const muon_optimizer<V>& opt)
+        {
+            detail::ckpt::write_muon(w, opt);
+        }
+        template <class V>
+        static auto read(detail::ckpt::reader& r, const muon_optimizer<V>& opt)
+        {
+            return detail::ckpt::read_muon(r, opt);
+        }
+    };
 
     template <class V>
     std::vector<unsigned char> to_bytes(const muon_adamw<V>& opt, const checkpoint_identity& identity = {})
     {
-        detail::ckpt::writer w;
-        const std::size_t at = detail::ckpt::begin_file(w, identity);
-        w.str("muon_with_adamw");
-        detail::ckpt::write_muon(w, opt.muon());
-        const auto inner = to_bytes(opt.adamw());
-        w.u64(inner.size());
-        w.bytes(inner.data(), inner.size());
-        return detail::ckpt::seal(w, at);
-    }
-
-    namespace detail::ckpt
-    {
-        inline reader open_kind(std::span<const unsigned char> bytes, const char* want,
-                                const checkpoint_identity* expected)
-        {
-            reader r = open_payload(bytes, expected).r;
-            const std::string kind = r.str("optimizer kind", checkpoint_format::max_kind_length);
-            if (kind != want)
-            {
-                throw checkpoint_error("optimizer kind: expected \"" + std::string(want) + "\", found \"" + kind
-                                       + "\"");
-            }
-            return r;
-        }
-    }
-
-    namespace detail::ckpt
-    {
-        template <class V>
-        void read_muon_file(std::span<const unsigned char> bytes, muon_optimizer<V>& opt,
-                            const checkpoint_identity* expected)
-        {
-            auto r = open_kind(bytes, "muon", expected);
-            auto staged = read_muon(r, opt);
-            if (r.remaining() != 0)
-            {
-                throw checkpoint_error("muon: " + std::to_string(r.remaining()) + " bytes left over");
-            }
-            staged.commit(opt);
-        }
-
-        template <class V>
-        void read_muon_adamw_file(std::span<const unsigned char> bytes, muon_adamw<V>& opt,
-                                  const checkpoint_identity* expected)
-        {
-            auto r = open_kind(bytes, "muon_with_adamw", expected);
-            auto staged = read_muon(r, opt.muon());
-            const std::uint64_t n = r.u64("adamw checkpoint size");
-            if (n != r.remaining())
-            {
-                throw checkpoint_error("adamw checkpoint size: the file says " + std::to_string(n) + ", "
-                                       + std::to_string(r.remaining()) + " bytes are left");
-            }
-            std::vector<unsigned char> inner(static_cast<std::size_t>(n));
-            for (auto& b : inner) { b = r.u8("adamw checkpoint"); }
-            // AdamW's reader stages and checks everything before it changes its optimizer; Muon's
-            // part is committed after it, so a failure in either leaves both as they were.
-            auto adamw_copy = opt.adamw();
-            xoptim::from_bytes(std::span<const unsigned char>(inner), adamw_copy);
-            opt.adamw() = std::move(adamw_copy);
-            staged.commit(opt.muon());
-        }
-    }
-
-    template <class V>
-    void from_bytes(std::span<const unsigned char> bytes, muon_optimizer<V>& opt)
-    {
-        detail::ckpt::read_muon_file(bytes, opt, nullptr);
-    }
-
-    template <class V>
-    void from_bytes(std::span<const unsigned char> bytes, muon_optimizer<V>& opt, const checkpoint_identity& identity)
-    {
-        detail::ckpt::read_muon_file(bytes, opt, &identity);
+        return detail::ckpt::matrix_adamw_bytes(opt, identity);
     }
 
     template <class V>
     void from_bytes(std::span<const unsigned char> bytes, muon_adamw<V>& opt)
     {
-        detail::ckpt::read_muon_adamw_file(bytes, opt, nullptr);
+        detail::ckpt::read_matrix_adamw_file(bytes, opt, nullptr);
     }
 
     template <class V>
     void from_bytes(std::span<const unsigned char> bytes, muon_adamw<V>& opt, const checkpoint_identity& identity)
     {
-        detail::ckpt::read_muon_adamw_file(bytes, opt, &identity);
+        detail::ckpt::read_matrix_adamw_file(bytes, opt, &identity);
     }
 }

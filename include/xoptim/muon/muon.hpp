@@ -21,6 +21,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -28,6 +29,7 @@
 
 #include "../core/tensor_ref.hpp"
 #include "../core/validate.hpp"
+#include "matrix_optimizer.hpp"
 #include "newton_schulz.hpp"
 
 namespace xoptim
@@ -71,13 +73,6 @@ namespace xoptim
                         "original (0) or match_rms_adamw (1)");
             }
         }
-
-        // torch's lerp: a + w (b - a), computed from the nearer end (ATen's lerp kernel).
-        template <class V>
-        V muon_lerp(V a, V b, V w) noexcept
-        {
-            return std::abs(w) < V(0.5) ? a + w * (b - a) : b - (b - a) * (V(1) - w);
-        }
     }
 
     // The rate multiplier of an rows x cols matrix.
@@ -102,135 +97,21 @@ namespace xoptim
         bool started() const noexcept { return rows != 0 || cols != 0; }
     };
 
-    template <class V = double>
-    class muon_optimizer
+    // Muon as a matrix_optimizer's rule (muon/matrix_optimizer.hpp): the update of one tensor.
+    struct muon_rule
     {
-        static_assert(std::is_same_v<V, float> || std::is_same_v<V, double>, "xoptim: V must be float or double");
-
-    public:
-        using value_type = V;
+        using options_type = muon_options;
+        template <class V>
         using state_type = muon_state<V>;
+        static constexpr std::string_view name = "muon";
+        static constexpr std::string_view title = "Muon";
+        static constexpr std::string_view with_adamw = "xoptim::muon_with_adamw";
 
-        explicit muon_optimizer(const muon_options& o = {}) : m_options(o) { detail::validate_muon(o); }
+        static void validate(const muon_options& o) { detail::validate_muon(o); }
 
-        const muon_options& options() const noexcept { return m_options; }
-        // Replaces the hyperparameters; the state is kept. Invalid options change nothing.
-        void set_options(const muon_options& o)
-        {
-            detail::validate_muon(o);
-            m_options = o;
-        }
-        double learning_rate() const noexcept { return m_options.lr; }
-        void set_lr(double lr)
-        {
-            muon_options o = m_options;
-            o.lr = lr;
-            set_options(o);
-        }
-        std::uint64_t step_count() const noexcept { return m_step; }
-
-        // Registers 2-D tensors (by reference, as optimizer::add_group does); step(grads) then
-        // steps them. A tensor of another rank is an error naming it, and nothing is registered.
-        void add_params(std::vector<tensor_ref<V>> params)
-        {
-            for (std::size_t k = 0; k < params.size(); ++k)
-            {
-                if (!params[k].present() || params[k].dimension() != 2)
-                {
-                    throw std::invalid_argument("muon: parameter " + std::to_string(m_params.size() + k)
-                                                + (params[k].present()
-                                                       ? " has shape " + detail::shape_string(params[k].shape())
-                                                       : std::string(" is absent"))
-                                                + "; Muon steps 2-D parameters only (route the others to AdamW: "
-                                                  "xoptim::muon_with_adamw)");
-                }
-            }
-            for (auto& p : params) { m_params.push_back(p); }
-            m_states.resize(m_params.size());
-        }
-        std::size_t registered_count() const noexcept { return m_params.size(); }
-
-        // One step of every registered tensor; an absent gradient leaves its tensor and state
-        // as they are (torch's grad is None). Shapes are checked before anything changes.
-        void step(std::span<const grad_ref<V>> grads)
-        {
-            if (grads.size() != m_params.size())
-            {
-                throw std::invalid_argument("muon::step: grads has " + std::to_string(grads.size()) + " tensors, "
-                                            + std::to_string(m_params.size()) + " are registered");
-            }
-            for (std::size_t k = 0; k < grads.size(); ++k)
-            {
-                if (grads[k].present()) { check_shape(k, m_params[k], grads[k]); }
-            }
-            ++m_step;
-            for (std::size_t k = 0; k < grads.size(); ++k)
-            {
-                if (grads[k].present()) { step_one(m_states[k], m_params[k], grads[k]); }
-            }
-        }
-        void step(std::initializer_list<grad_ref<V>> grads)
-        {
-            step(std::span<const grad_ref<V>>(grads.begin(), grads.size()));
-        }
-
-        // One step of a single 2-D contiguous tensor (state 0), without registration.
-        template <class P, class G>
-        void step(P& param, const G& grad)
-        {
-            if (!m_params.empty())
-            {
-                throw std::logic_error("muon::step: tensors are registered; step them with step(grads)");
-            }
-            tensor_ref<V> p(param);
-            grad_ref<V> g(grad);
-            if (p.dimension() != 2)
-            {
-                throw std::invalid_argument("muon::step: parameter has shape " + detail::shape_string(p.shape())
-                                            + "; Muon steps 2-D parameters only");
-            }
-            check_shape(0, p, g);
-            if (m_states.empty()) { m_states.resize(1); }
-            ++m_step;
-            step_one(m_states[0], p, g);
-        }
-
-        std::size_t state_count() const noexcept { return m_states.size(); }
-        const state_type& state(std::size_t t = 0) const
-        {
-            if (t >= m_states.size())
-            {
-                throw std::out_of_range("muon::state: tensor index " + std::to_string(t) + " out of range (have "
-                                        + std::to_string(m_states.size()) + ")");
-            }
-            return m_states[t];
-        }
-        // For the checkpoint reader: replaces step count and states at once.
-        void restore(std::uint64_t step, std::vector<state_type> states, const muon_options& o)
-        {
-            detail::validate_muon(o);
-            if (!m_params.empty() && states.size() != m_params.size())
-            {
-                throw std::invalid_argument("muon: a state of " + std::to_string(states.size()) + " tensors for "
-                                            + std::to_string(m_params.size()) + " registered");
-            }
-            m_options = o;
-            m_step = step;
-            m_states = std::move(states);
-        }
-
-    private:
-        static void check_shape(std::size_t k, const tensor_ref<V>& p, const grad_ref<V>& g)
-        {
-            if (!detail::same_shape(p.shape(), g.shape()))
-            {
-                throw std::invalid_argument("muon::step: grad of tensor " + std::to_string(k) + " has shape "
-                                            + detail::shape_string(g.shape()) + ", its parameter "
-                                            + detail::shape_string(p.shape()));
-            }
-        }
-
-        void step_one(state_type& st, const tensor_ref<V>& p, const grad_ref<V>& g)
+        template <class V>
+        static void step_one(const muon_options& o, std::uint64_t, muon_state<V>& st, const tensor_ref<V>& p,
+                             const grad_ref<V>& g)
         {
             const std::size_t rows = p.shape()[0], cols = p.shape()[1];
             if (st.rows != rows || st.cols != cols || st.momentum_buffer.size() != rows * cols)
@@ -241,7 +122,6 @@ namespace xoptim
             }
             if (rows * cols == 0) { return; }
             st.work.reshape(rows, cols);
-            const muon_options& o = m_options;
             const V mu = static_cast<V>(o.momentum);
             const V one_minus_mu = static_cast<V>(1.0 - o.momentum);
             const std::size_t n = rows * cols;
@@ -251,9 +131,9 @@ namespace xoptim
             // Pass 1: momentum (and Nesterov) into the workspace.
             for (std::size_t i = 0; i < n; ++i)
             {
-                const V b = detail::muon_lerp(buf[i], gp[i], one_minus_mu);
+                const V b = detail::torch_lerp(buf[i], gp[i], one_minus_mu);
                 buf[i] = b;
-                x[i] = o.nesterov ? detail::muon_lerp(gp[i], b, mu) : b;
+                x[i] = o.nesterov ? detail::torch_lerp(gp[i], b, mu) : b;
             }
             // The matrix step.
             st.work.run(o.ns_coefficients, o.ns_steps, o.eps);
@@ -264,12 +144,10 @@ namespace xoptim
             V* pp = p.data();
             for (std::size_t i = 0; i < n; ++i) { pp[i] = pp[i] * decay + (-rate) * u[i]; }
         }
-
-        muon_options m_options;
-        std::uint64_t m_step = 0;
-        std::vector<tensor_ref<V>> m_params;
-        std::vector<state_type> m_states;
     };
+
+    template <class V = double>
+    using muon_optimizer = matrix_optimizer<muon_rule, V>;
 
     template <class V = double>
     muon_optimizer<V> muon(const muon_options& o = {})

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "../io/checkpoint.hpp"
+#include "../muon/matrix_checkpoint.hpp"
 #include "shampoo.hpp"
 #include "with_adamw.hpp"
 
@@ -241,107 +242,40 @@ namespace xoptim
             }
             return s;
         }
-
-        inline reader open_shampoo(std::span<const unsigned char> bytes, const char* want,
-                                   const checkpoint_identity* expected)
-        {
-            reader r = open_payload(bytes, expected).r;
-            const std::string kind = r.str("optimizer kind", checkpoint_format::max_kind_length);
-            if (kind != want)
-            {
-                throw checkpoint_error("optimizer kind: expected \"" + std::string(want) + "\", found \"" + kind
-                                       + "\"");
-            }
-            return r;
-        }
     }
 
-    template <class V>
-    std::vector<unsigned char> to_bytes(const shampoo_optimizer<V>& opt, const checkpoint_identity& identity = {})
+    // Shampoo's part of its checkpoint files (muon/matrix_checkpoint.hpp).
+    template <>
+    struct matrix_checkpoint<shampoo_rule>
     {
-        detail::ckpt::writer w;
-        const std::size_t at = detail::ckpt::begin_file(w, identity);
-        w.str("shampoo");
-        detail::ckpt::write_shampoo(w, opt);
-        return detail::ckpt::seal(w, at);
-    }
-
-    namespace detail::ckpt
-    {
+        static constexpr const char* kind = "shampoo";
         template <class V>
-        void read_shampoo_file(std::span<const unsigned char> bytes, shampoo_optimizer<V>& opt,
-                               const checkpoint_identity* expected)
+        static void write(detail::ckpt::writer& w, const shampoo_optimizer<V>& opt)
         {
-            auto r = detail::ckpt::open_shampoo(bytes, "shampoo", expected);
-            auto staged = detail::ckpt::read_shampoo(r, opt);
-            if (r.remaining() != 0)
-            {
-                throw checkpoint_error("shampoo: " + std::to_string(r.remaining()) + " bytes left over");
-            }
-            staged.commit(opt);
+            detail::ckpt::write_shampoo(w, opt);
         }
-    }
-
-    template <class V>
-    void from_bytes(std::span<const unsigned char> bytes, shampoo_optimizer<V>& opt)
-    {
-        detail::ckpt::read_shampoo_file(bytes, opt, nullptr);
-    }
-
-    template <class V>
-    void from_bytes(std::span<const unsigned char> bytes, shampoo_optimizer<V>& opt,
-                    const checkpoint_identity& identity)
-    {
-        detail::ckpt::read_shampoo_file(bytes, opt, &identity);
-    }
+        template <class V>
+        static auto read(detail::ckpt::reader& r, const shampoo_optimizer<V>& opt)
+        {
+            return detail::ckpt::read_shampoo(r, opt);
+        }
+    };
 
     template <class V>
     std::vector<unsigned char> to_bytes(const shampoo_adamw<V>& opt, const checkpoint_identity& identity = {})
     {
-        detail::ckpt::writer w;
-        const std::size_t at = detail::ckpt::begin_file(w, identity);
-        w.str("shampoo_with_adamw");
-        detail::ckpt::write_shampoo(w, opt.shampoo());
-        const auto inner = to_bytes(opt.adamw());
-        w.u64(inner.size());
-        w.bytes(inner.data(), inner.size());
-        return detail::ckpt::seal(w, at);
-    }
-
-    namespace detail::ckpt
-    {
-        template <class V>
-        void read_shampoo_adamw_file(std::span<const unsigned char> bytes, shampoo_adamw<V>& opt,
-                                     const checkpoint_identity* expected)
-        {
-            auto r = detail::ckpt::open_shampoo(bytes, "shampoo_with_adamw", expected);
-            auto staged = detail::ckpt::read_shampoo(r, opt.shampoo());
-            const std::uint64_t n = r.u64("adamw checkpoint size");
-            if (n != r.remaining())
-            {
-                throw checkpoint_error("adamw checkpoint size: the file says " + std::to_string(n) + ", "
-                                       + std::to_string(r.remaining()) + " bytes are left");
-            }
-            std::vector<unsigned char> inner(static_cast<std::size_t>(n));
-            for (auto& b : inner) { b = r.u8("adamw checkpoint"); }
-            // AdamW's reader checks everything before it changes its optimizer; Shampoo's part is
-            // committed after it, so a failure in either leaves both as they were.
-            auto adamw_copy = opt.adamw();
-            xoptim::from_bytes(std::span<const unsigned char>(inner), adamw_copy);
-            opt.adamw() = std::move(adamw_copy);
-            staged.commit(opt.shampoo());
-        }
+        return detail::ckpt::matrix_adamw_bytes(opt, identity);
     }
 
     template <class V>
     void from_bytes(std::span<const unsigned char> bytes, shampoo_adamw<V>& opt)
     {
-        detail::ckpt::read_shampoo_adamw_file(bytes, opt, nullptr);
+        detail::ckpt::read_matrix_adamw_file(bytes, opt, nullptr);
     }
 
     template <class V>
     void from_bytes(std::span<const unsigned char> bytes, shampoo_adamw<V>& opt, const checkpoint_identity& identity)
     {
-        detail::ckpt::read_shampoo_adamw_file(bytes, opt, &identity);
+        detail::ckpt::read_matrix_adamw_file(bytes, opt, &identity);
     }
 }

@@ -22,6 +22,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -32,6 +33,7 @@
 
 #include "../core/tensor_ref.hpp"
 #include "../core/validate.hpp"
+#include "../muon/matrix_optimizer.hpp"
 
 namespace xoptim
 {
@@ -86,13 +88,6 @@ namespace xoptim
                 invalid(who, "grafting_beta2", o.grafting_beta2, "in (0, 1]");
             }
             require_positive(who, "grafting_epsilon", o.grafting_epsilon);
-        }
-
-        // torch's lerp: a + w (b - a), computed from the nearer end (ATen's lerp kernel).
-        template <class V>
-        V shampoo_lerp(V a, V b, V w) noexcept
-        {
-            return std::abs(w) < V(0.5) ? a + w * (b - a) : b - (b - a) * (V(1) - w);
         }
     }
 
@@ -190,134 +185,19 @@ namespace xoptim
         }
     };
 
-    template <class V = double>
-    class shampoo_optimizer
+    // Shampoo as a matrix_optimizer's rule (muon/matrix_optimizer.hpp): the update of one tensor.
+    struct shampoo_rule
     {
-        static_assert(std::is_same_v<V, float> || std::is_same_v<V, double>, "xoptim: V must be float or double");
-
-    public:
-        using value_type = V;
+        using options_type = shampoo_options;
+        template <class V>
         using state_type = shampoo_state<V>;
+        static constexpr std::string_view name = "shampoo";
+        static constexpr std::string_view title = "Shampoo";
+        static constexpr std::string_view with_adamw = "xoptim::shampoo_with_adamw";
 
-        explicit shampoo_optimizer(const shampoo_options& o = {}) : m_options(o) { detail::validate_shampoo(o); }
+        static void validate(const shampoo_options& o) { detail::validate_shampoo(o); }
 
-        const shampoo_options& options() const noexcept { return m_options; }
-        // Replaces the hyperparameters; the state is kept. Invalid options change nothing.
-        void set_options(const shampoo_options& o)
-        {
-            detail::validate_shampoo(o);
-            m_options = o;
-        }
-        double learning_rate() const noexcept { return m_options.lr; }
-        void set_lr(double lr)
-        {
-            shampoo_options o = m_options;
-            o.lr = lr;
-            set_options(o);
-        }
-        std::uint64_t step_count() const noexcept { return m_step; }
-
-        // Registers 2-D tensors (by reference); step(grads) then steps them. A tensor of another
-        // rank is an error naming it, and nothing is registered.
-        void add_params(std::vector<tensor_ref<V>> params)
-        {
-            for (std::size_t k = 0; k < params.size(); ++k)
-            {
-                if (!params[k].present() || params[k].dimension() != 2)
-                {
-                    throw std::invalid_argument("shampoo: parameter " + std::to_string(m_params.size() + k)
-                                                + (params[k].present()
-                                                       ? " has shape " + detail::shape_string(params[k].shape())
-                                                       : std::string(" is absent"))
-                                                + "; Shampoo steps 2-D parameters only (route the others to AdamW: "
-                                                  "xoptim::shampoo_with_adamw)");
-                }
-            }
-            for (auto& p : params) { m_params.push_back(p); }
-            m_states.resize(m_params.size());
-        }
-        std::size_t registered_count() const noexcept { return m_params.size(); }
-
-        // One step of every registered tensor; an absent gradient leaves its tensor and state
-        // as they are. Shapes are checked before anything changes.
-        void step(std::span<const grad_ref<V>> grads)
-        {
-            if (grads.size() != m_params.size())
-            {
-                throw std::invalid_argument("shampoo::step: grads has " + std::to_string(grads.size()) + " tensors, "
-                                            + std::to_string(m_params.size()) + " are registered");
-            }
-            for (std::size_t k = 0; k < grads.size(); ++k)
-            {
-                if (grads[k].present()) { check_shape(k, m_params[k], grads[k]); }
-            }
-            ++m_step;
-            for (std::size_t k = 0; k < grads.size(); ++k)
-            {
-                if (grads[k].present()) { step_one(m_states[k], m_params[k], grads[k]); }
-            }
-        }
-        void step(std::initializer_list<grad_ref<V>> grads)
-        {
-            step(std::span<const grad_ref<V>>(grads.begin(), grads.size()));
-        }
-
-        // One step of a single 2-D contiguous tensor (state 0), without registration.
-        template <class P, class G>
-        void step(P& param, const G& grad)
-        {
-            if (!m_params.empty())
-            {
-                throw std::logic_error("shampoo::step: tensors are registered; step them with step(grads)");
-            }
-            tensor_ref<V> p(param);
-            grad_ref<V> g(grad);
-            if (p.dimension() != 2)
-            {
-                throw std::invalid_argument("shampoo::step: parameter has shape " + detail::shape_string(p.shape())
-                                            + "; Shampoo steps 2-D parameters only");
-            }
-            check_shape(0, p, g);
-            if (m_states.empty()) { m_states.resize(1); }
-            ++m_step;
-            step_one(m_states[0], p, g);
-        }
-
-        std::size_t state_count() const noexcept { return m_states.size(); }
-        const state_type& state(std::size_t t = 0) const
-        {
-            if (t >= m_states.size())
-            {
-                throw std::out_of_range("shampoo::state: tensor index " + std::to_string(t) + " out of range (have "
-                                        + std::to_string(m_states.size()) + ")");
-            }
-            return m_states[t];
-        }
-        // For the checkpoint reader: replaces step count and states at once.
-        void restore(std::uint64_t step, std::vector<state_type> states, const shampoo_options& o)
-        {
-            detail::validate_shampoo(o);
-            if (!m_params.empty() && states.size() != m_params.size())
-            {
-                throw std::invalid_argument("shampoo: a state of " + std::to_string(states.size()) + " tensors for "
-                                            + std::to_string(m_params.size()) + " registered");
-            }
-            m_options = o;
-            m_step = step;
-            m_states = std::move(states);
-        }
-
-    private:
-        static void check_shape(std::size_t k, const tensor_ref<V>& p, const grad_ref<V>& g)
-        {
-            if (!detail::same_shape(p.shape(), g.shape()))
-            {
-                throw std::invalid_argument("shampoo::step: grad of tensor " + std::to_string(k) + " has shape "
-                                            + detail::shape_string(g.shape()) + ", its parameter "
-                                            + detail::shape_string(p.shape()));
-            }
-        }
-
+        template <class V>
         static double frobenius(const xt::xtensor<V, 2>& x) noexcept
         {
             double s = 0.0;
@@ -325,14 +205,14 @@ namespace xoptim
             return std::sqrt(s);
         }
 
-        void step_one(state_type& st, const tensor_ref<V>& p, const grad_ref<V>& g)
+        template <class V>
+        static void step_one(const shampoo_options& o, std::uint64_t t, shampoo_state<V>& st, const tensor_ref<V>& p,
+                             const grad_ref<V>& g)
         {
             const std::size_t rows = p.shape()[0], cols = p.shape()[1];
             if (st.rows != rows || st.cols != cols || st.left.size() != rows * rows) { st.allocate(rows, cols); }
             if (rows * cols == 0) { return; }
             if (st.grad_work.size() != rows * cols) { st.allocate_scratch(); }
-            const shampoo_options& o = m_options;
-            const std::uint64_t t = m_step;
             const std::size_t n = rows * cols;
             V* pp = p.data();
 
@@ -384,7 +264,7 @@ namespace xoptim
                 V b = gw[i];
                 if (filter)
                 {
-                    fg[i] = detail::shampoo_lerp(fg[i], gw[i], one_minus_b1);
+                    fg[i] = detail::torch_lerp(fg[i], gw[i], one_minus_b1);
                     b = o.use_bias_correction ? fg[i] / c1 : fg[i];
                 }
                 gb[i] = b;
@@ -422,12 +302,10 @@ namespace xoptim
                 pp[i] = pp[i] + d * neg_lr;
             }
         }
-
-        shampoo_options m_options;
-        std::uint64_t m_step = 0;
-        std::vector<tensor_ref<V>> m_params;
-        std::vector<state_type> m_states;
     };
+
+    template <class V = double>
+    using shampoo_optimizer = matrix_optimizer<shampoo_rule, V>;
 
     template <class V = double>
     shampoo_optimizer<V> shampoo(const shampoo_options& o = {})

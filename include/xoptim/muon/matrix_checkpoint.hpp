@@ -1,0 +1,128 @@
+#pragma once
+// The checkpoint files of the matrix optimizers (muon/matrix_optimizer.hpp) and of their pairing
+// with AdamW (muon/matrix_with_adamw.hpp), in xoptim's envelope (io/checkpoint.hpp). The payload:
+// the kind ("muon", "muon_with_adamw", ...), the rule's own part, and for the pairing then the
+// AdamW optimizer's own checkpoint. Each rule says what its part holds by specialising
+// matrix_checkpoint<Rule> beside its own headers (muon/checkpoint.hpp, shampoo/checkpoint.hpp):
+//   kind (a string), write(writer&, const matrix_optimizer<Rule, V>&) and
+//   read(reader&, const matrix_optimizer<Rule, V>&), which checks everything and returns a staged
+//   state whose commit(opt) cannot fail.
+// A failed load leaves the optimizer as it was.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../io/checkpoint.hpp"
+#include "matrix_optimizer.hpp"
+#include "matrix_with_adamw.hpp"
+
+namespace xoptim
+{
+    template <class Rule>
+    struct matrix_checkpoint;
+
+    namespace detail::ckpt
+    {
+        // Opens the envelope (checking the identity when one is expected) and the kind.
+        inline reader open_kind(std::span<const unsigned char> bytes, const std::string& want,
+                                const checkpoint_identity* expected)
+        {
+            reader r = open_payload(bytes, expected).r;
+            const std::string kind = r.str("optimizer kind", checkpoint_format::max_kind_length);
+            if (kind != want)
+            {
+                throw checkpoint_error("optimizer kind: expected \"" + want + "\", found \"" + kind + "\"");
+            }
+            return r;
+        }
+
+        template <class Rule>
+        std::string adamw_pair_kind()
+        {
+            return std::string(matrix_checkpoint<Rule>::kind) + "_with_adamw";
+        }
+
+        template <class Rule, class V>
+        std::vector<unsigned char> matrix_bytes(const matrix_optimizer<Rule, V>& opt,
+                                                const checkpoint_identity& identity)
+        {
+            writer w;
+            const std::size_t at = begin_file(w, identity);
+            w.str(matrix_checkpoint<Rule>::kind);
+            matrix_checkpoint<Rule>::write(w, opt);
+            return seal(w, at);
+        }
+
+        template <class Rule, class V>
+        void read_matrix_file(std::span<const unsigned char> bytes, matrix_optimizer<Rule, V>& opt,
+                              const checkpoint_identity* expected)
+        {
+            const std::string kind = matrix_checkpoint<Rule>::kind;
+            auto r = open_kind(bytes, kind, expected);
+            auto staged = matrix_checkpoint<Rule>::read(r, opt);
+            if (r.remaining() != 0)
+            {
+                throw checkpoint_error(kind + ": " + std::to_string(r.remaining()) + " bytes left over");
+            }
+            staged.commit(opt);
+        }
+
+        template <class Rule, class V>
+        std::vector<unsigned char> matrix_adamw_bytes(const matrix_with_adamw<Rule, V>& opt,
+                                                      const checkpoint_identity& identity)
+        {
+            writer w;
+            const std::size_t at = begin_file(w, identity);
+            w.str(adamw_pair_kind<Rule>());
+            matrix_checkpoint<Rule>::write(w, opt.matrix());
+            const auto inner = xoptim::to_bytes(opt.adamw());
+            w.u64(inner.size());
+            w.bytes(inner.data(), inner.size());
+            return seal(w, at);
+        }
+
+        template <class Rule, class V>
+        void read_matrix_adamw_file(std::span<const unsigned char> bytes, matrix_with_adamw<Rule, V>& opt,
+                                    const checkpoint_identity* expected)
+        {
+            auto r = open_kind(bytes, adamw_pair_kind<Rule>(), expected);
+            auto staged = matrix_checkpoint<Rule>::read(r, opt.matrix());
+            const std::uint64_t n = r.u64("adamw checkpoint size");
+            if (n != r.remaining())
+            {
+                throw checkpoint_error("adamw checkpoint size: the file says " + std::to_string(n) + ", "
+                                       + std::to_string(r.remaining()) + " bytes are left");
+            }
+            std::vector<unsigned char> inner(static_cast<std::size_t>(n));
+            for (auto& b : inner) { b = r.u8("adamw checkpoint"); }
+            // AdamW's reader stages and checks everything before it changes its optimizer; the
+            // matrix part is committed after it, so a failure in either leaves both as they were.
+            auto adamw_copy = opt.adamw();
+            xoptim::from_bytes(std::span<const unsigned char>(inner), adamw_copy);
+            opt.adamw() = std::move(adamw_copy);
+            staged.commit(opt.matrix());
+        }
+    }
+
+    template <class Rule, class V>
+    std::vector<unsigned char> to_bytes(const matrix_optimizer<Rule, V>& opt, const checkpoint_identity& identity = {})
+    {
+        return detail::ckpt::matrix_bytes(opt, identity);
+    }
+
+    template <class Rule, class V>
+    void from_bytes(std::span<const unsigned char> bytes, matrix_optimizer<Rule, V>& opt)
+    {
+        detail::ckpt::read_matrix_file(bytes, opt, nullptr);
+    }
+
+    template <class Rule, class V>
+    void from_bytes(std::span<const unsigned char> bytes, matrix_optimizer<Rule, V>& opt,
+                    const checkpoint_identity& identity)
+    {
+        detail::ckpt::read_matrix_file(bytes, opt, &identity);
+    }
+}
