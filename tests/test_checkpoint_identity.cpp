@@ -3,6 +3,8 @@
 // name, and files of format 2 (tests/data/checkpoints_v2/) still loading bit for bit.
 #include <doctest/doctest.h>
 
+#include "old_format_run.hpp"
+
 #include <xoptim/any_optimizer.hpp>
 #include <xoptim/io/checkpoint.hpp>
 #include <xoptim/io/lbfgs_checkpoint.hpp>
@@ -45,29 +47,6 @@ namespace
         return xoptim::detail::ckpt::read_file(v2_dir + name);
     }
 
-    // The elementwise run of tests/data/checkpoints_v2/make_v2.cpp (and make_v1.cpp).
-    template <class V, class Opt>
-    xt::xtensor<V, 1> replay(Opt& opt, bool two_groups)
-    {
-        using v = xt::xtensor<V, 1>;
-        v w = {V(0.5), V(-1.5), V(2.0), V(0.25), V(-0.75), V(1.0)};
-        const v target = {V(1), V(2), V(3), V(4), V(5), V(6)};
-        std::vector<v> layers = {v{V(1.0), V(-2.0)}, v{V(0.5), V(0.5), V(-0.5)}};
-        std::size_t g1 = 0;
-        if (two_groups) { g1 = opt.add_group(opt.rule()); }
-        for (int k = 0; k < 3; ++k)
-        {
-            const v g = V(2) * (w - target) + V(0.1) * V(k);
-            opt.step(w, g);
-            if (two_groups)
-            {
-                std::vector<v> grads = {layers[0] * V(0.5) + V(k), layers[1] - V(0.25) * V(k)};
-                opt.step(g1, layers, grads);
-            }
-        }
-        return w;
-    }
-
     // Loads `name` (format 2) into `blank`, and compares its state (saved again, as bytes)
     // and parameters with the run replayed now: equal bit for bit.
     template <class V, class Opt>
@@ -75,7 +54,7 @@ namespace
     {
         CAPTURE(name);
         REQUIRE(file_bytes(name + ".ckpt")[8] == 2);
-        const auto w = replay<V>(made, two_groups);
+        const auto w = xoptim_test::replay_old_format_run<V>(made, two_groups);
         if (two_groups) { blank.add_group(blank.rule()); }
         Opt with_params = blank;
         xoptim::load_checkpoint(v2_dir + name + ".ckpt", blank);

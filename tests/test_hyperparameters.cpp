@@ -2,6 +2,8 @@
 // get and set by name per group; checkpoints by name (format 2) that still read format 1.
 #include <doctest/doctest.h>
 
+#include "old_format_run.hpp"
+
 #include <xoptim/any_optimizer.hpp>
 #include <xoptim/io/checkpoint.hpp>
 #include <xoptim/optimizers.hpp>
@@ -47,35 +49,12 @@ namespace
         return true;
     }
 
-    // The run tests/data/checkpoints_v1/make_v1.cpp made: three steps, and a second group.
-    template <class V, class Opt>
-    xt::xtensor<V, 1> replay_v1(Opt& opt, bool two_groups)
-    {
-        using v = xt::xtensor<V, 1>;
-        v w = {V(0.5), V(-1.5), V(2.0), V(0.25), V(-0.75), V(1.0)};
-        const v target = {V(1), V(2), V(3), V(4), V(5), V(6)};
-        std::vector<v> layers = {v{V(1.0), V(-2.0)}, v{V(0.5), V(0.5), V(-0.5)}};
-        std::size_t g1 = 0;
-        if (two_groups) { g1 = opt.add_group(opt.rule()); }
-        for (int k = 0; k < 3; ++k)
-        {
-            const v g = V(2) * (w - target) + V(0.1) * V(k);
-            opt.step(w, g);
-            if (two_groups)
-            {
-                std::vector<v> grads = {layers[0] * V(0.5) + V(k), layers[1] - V(0.25) * V(k)};
-                opt.step(g1, layers, grads);
-            }
-        }
-        return w;
-    }
-
     // Loads file `name` (format 1) into `blank` and compares with `made`, replayed as it was.
     template <class V, class Opt>
     void check_v1_file(const std::string& name, Opt made, Opt blank, bool two_groups)
     {
         CAPTURE(name);
-        const auto w = replay_v1<V>(made, two_groups);
+        const auto w = xoptim_test::replay_old_format_run<V>(made, two_groups);
         if (two_groups) { blank.add_group(blank.rule()); }
         Opt with_params = blank;
         xoptim::load_checkpoint(v1_dir + name + ".ckpt", blank);
