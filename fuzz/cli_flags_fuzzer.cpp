@@ -58,6 +58,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     if (!opt) { __builtin_trap(); }
+    // Muon and Shampoo step theta as a 1 x 2 matrix; the others ignore the shape.
+    opt.set_matrix_shape(1, 2);
 
     xoptim_viz::vector theta = {1.5, -2.0};
     const xoptim_viz::vector grad = {0.5, -0.25};

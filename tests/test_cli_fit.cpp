@@ -475,9 +475,11 @@ TEST_CASE("cli fit: bad input exits 2 with one line and no output")
     // Unknown names.
     check_bad_input("--optimizer sgd --bogus 1", "unknown flag '--bogus'");
     check_bad_input("--optimizer lamb --trust-ratio", "unknown flag '--trust-ratio'");
-    check_bad_input("--optimizer sgdd", "unknown optimizer 'sgdd' (choose from: sgd, momentum, nesterov, adam, "
-                                        "amsgrad, adamw, lamb, lars, rmsprop, adagrad, lion, nadam, radam, adamax, "
-                                        "adadelta, rprop, asgd, adafactor, sgd_schedule_free, adamw_schedule_free)");
+    check_bad_input("--optimizer sgdd",
+                    "unknown optimizer 'sgdd' (choose from: sgd, momentum, nesterov, adam, "
+                    "amsgrad, adamw, lamb, lars, rmsprop, adagrad, lion, nadam, radam, adamax, "
+                    "adadelta, rprop, asgd, adafactor, sgd_schedule_free, adamw_schedule_free, muon, "
+                    "shampoo)");
     check_bad_input("--optimizer sgd --loss l3", "unknown loss 'l3' (choose from: mse, rmse, mae, huber)");
     check_bad_input("--optimizer sgd --objective sphere", "unknown objective 'sphere' (choose from: rosenbrock, beale");
     check_bad_input("", "--optimizer is required (choose from: sgd,");

@@ -19,6 +19,7 @@
 #include <xoptim/losses/rmse.hpp>
 #include <xoptim/problems/csv.hpp>
 #include <xoptim/problems/linear_regression.hpp>
+#include <xoptim/problems/multi_output_regression.hpp>
 #include <xoptim/problems/seed_data.hpp>
 #include <xoptim/problems/test_functions.hpp>
 
@@ -33,7 +34,8 @@ namespace xoptim_viz
     {
 
         constexpr std::string_view usage =
-            "xoptim-viz fit [--data FILE.csv | --seed-data [--seed N]] [--objective NAME]\n"
+            "xoptim-viz fit [--data FILE.csv | --seed-data [--seed N]] [--outputs K [--features D]]\n"
+            "                      [--objective NAME]\n"
             "                      [--loss mse|rmse|mae|huber] --optimizer NAME [--lr X] [--epochs N]\n"
             "                      [--batch-size B] [--init A,B] [--checkpoint FILE] [--resume FILE]\n"
             "                      [the optimizer's hyperparameter flags, listed below]";
@@ -45,7 +47,12 @@ namespace xoptim_viz
             "\n"
             "The problem is a linear regression y ~ theta0 + theta1 x1 + ... (full batch unless\n"
             "--batch-size) on --data or on the seed's data set (100 points, y = 3 + 5x + U(0, 1)), the\n"
-            "default; or, with --objective, a 2-D test function (theta is the point, loss its value).\n"
+            "default; or, with --outputs K, a multi-output regression Y ~ [1 X] W whose parameters are\n"
+            "the (inputs + 1) x K matrix W (theta0,theta1,... its entries row by row: row 0 the\n"
+            "intercepts), on --data (its last K columns the targets) or on a generated set (100 points,\n"
+            "--features D inputs, y = [1 x] W* + U(0, 1), W* ~ U(-5, 5)); muon and shampoo step W as\n"
+            "a matrix, the others elementwise; or, with --objective, a 2-D test function (theta is the\n"
+            "point, loss its value).\n"
             "\n"
             "Hyperparameter flags have PyTorch's names, meanings and defaults; a flag the optimizer\n"
             "does not take is an error, and a switch that is on by default is turned off by\n"
@@ -67,6 +74,8 @@ namespace xoptim_viz
             {"--seed-data", "", "the seed's data set (the default)"},
             {"--seed", "N", "seed of the generated data and of the mini-batch shuffle (default 0)"},
             {"--objective", "NAME", "a 2-D test function instead of the regression"},
+            {"--outputs", "K", "a multi-output regression: K targets, W is (inputs + 1) x K"},
+            {"--features", "D", "inputs of the generated multi-output data (default 8)"},
             {"--loss", "NAME", "regression loss: mse (default), rmse, mae, huber (delta 1)"},
             {"--optimizer", "NAME", "the optimizer (required)"},
             {"--epochs", "N", "passes over the data (default 100; full batch: one step each)"},
@@ -106,6 +115,8 @@ namespace xoptim_viz
                    "  xoptim-viz fit --optimizer sgd --lr 0.1 --loss mse --init -10,-20\n"
                    "  xoptim-viz fit --seed-data --seed 7 --optimizer adam --lr 0.1 --loss rmse\n"
                    "  xoptim-viz fit --data points.csv --optimizer lamb --lr 0.1 --batch-size 10\n"
+                   "  xoptim-viz fit --outputs 4 --optimizer muon --lr 0.02 --weight-decay 0 --epochs 200\n"
+                   "  xoptim-viz fit --data targets.csv --outputs 2 --optimizer shampoo --lr 0.1\n"
                    "  xoptim-viz fit --objective rosenbrock --optimizer adam --lr 0.01 --epochs 2000\n"
                    "  xoptim-viz fit --objective rosenbrock --optimizer lbfgs --line-search strong_wolfe --epochs 5\n";
         }
@@ -264,12 +275,26 @@ namespace xoptim_viz
             return theta;
         }
 
+        /// "muon needs a matrix parameter (...)": what a matrix optimizer says of a vector problem.
+        std::string needs_matrix(const std::string& name)
+        {
+            return name + " needs a matrix parameter (it steps 2-D parameters: " + name
+                   + (name == "muon" ? " orthogonalises the update of W" : " preconditions W from both sides")
+                   + ") and this problem's parameters are one vector; add --outputs K for the multi-output "
+                     "regression, whose parameters are a matrix W";
+        }
+
         int fit_objective(const parsed_flags& given, run_settings& s, std::ostream& out, std::ostream& err)
         {
             const std::string name = *given.get("--objective");
-            for (const auto other : {"--data", "--seed-data", "--seed", "--loss", "--batch-size"})
+            for (const auto other :
+                 {"--data", "--seed-data", "--seed", "--loss", "--batch-size", "--outputs", "--features"})
             {
                 if (given.has(other)) { throw usage_error(std::string(other) + " does not apply with --objective"); }
+            }
+            if (s.optimizer.is_matrix())
+            {
+                throw usage_error(needs_matrix(s.optimizer_name) + "; a test function's point is one vector of 2");
             }
             const auto function = xoptim::make_test_function(name);
             if (!function)
@@ -287,29 +312,130 @@ namespace xoptim_viz
                 *function);
         }
 
+        std::string checked_loss(const parsed_flags& given)
+        {
+            const std::string loss = given.get("--loss").value_or("mse");
+            if (std::find(std::begin(loss_names), std::end(loss_names), loss) == std::end(loss_names))
+            {
+                throw usage_error("unknown loss '" + loss + "' (choose from: " + join(loss_names) + ")");
+            }
+            return loss;
+        }
+
+        xoptim::dataset read_data(const std::string& file)
+        {
+            try
+            {
+                return xoptim::load_csv(file);
+            }
+            catch (const xoptim::csv_error& e)
+            {
+                throw usage_error(e.what());
+            }
+        }
+
+        /// Calls fit_with(loss functor) for the loss named `loss`.
+        template <class F>
+        int with_loss(const std::string& loss, F&& fit_with)
+        {
+            if (loss == "mse") { return fit_with(xoptim::mse{}); }
+            if (loss == "rmse") { return fit_with(xoptim::rmse{}); }
+            if (loss == "mae") { return fit_with(xoptim::mae{}); }
+            return fit_with(xoptim::huber{});
+        }
+
+        /// --outputs K: the multi-output regression, on --data or on generated data.
+        int fit_multi_output(const parsed_flags& given, run_settings& s, std::ostream& out, std::ostream& err)
+        {
+            const std::size_t k = parse_unsigned("--outputs", *given.get("--outputs"));
+            if (k == 0) { throw usage_error("--outputs: must be at least 1, got 0"); }
+            if (given.has("--seed-data"))
+            {
+                throw usage_error("--seed-data is the seed's one-output line; with --outputs the data is --data "
+                                  "FILE or the generated multi-output set (--features D)");
+            }
+            const std::string loss = checked_loss(given);
+            xoptim::multi_output_dataset data;
+            std::string source;
+            if (const auto file = given.get("--data"))
+            {
+                if (given.has("--features"))
+                {
+                    throw usage_error("--features applies to the generated data only (--data has its own columns)");
+                }
+                const xoptim::dataset table = read_data(*file);
+                try
+                {
+                    data = xoptim::split_outputs(table, k);
+                }
+                catch (const std::invalid_argument& e)
+                {
+                    throw usage_error("--outputs " + std::to_string(k) + ": " + *file + " has "
+                                      + std::to_string(table.features() + 1)
+                                      + " columns; the last K are the targets and at least one input must be left");
+                }
+                source = "--data";
+            }
+            else
+            {
+                xoptim::multi_output_data_options o;
+                o.outputs = k;
+                if (const auto d = given.get("--features"))
+                {
+                    o.features = parse_unsigned("--features", *d);
+                    if (o.features == 0) { throw usage_error("--features: must be at least 1, got 0"); }
+                }
+                if (o.features > 4096 || k > 4096)
+                {
+                    throw usage_error("--features and --outputs: at most 4096 each for the generated data, got "
+                                      + std::to_string(o.features) + " and " + std::to_string(k));
+                }
+                data = xoptim::multi_output_data(s.options.seed, o);
+                source = "the generated data";
+            }
+            const std::string inputs = digest(data.x.data(), data.x.size() * sizeof(double));
+            const std::string targets = digest(data.y.data(), data.y.size() * sizeof(double));
+            s.settings.emplace_back("the data set", std::to_string(data.size()) + " rows of "
+                                                        + std::to_string(data.features()) + " inputs and "
+                                                        + std::to_string(k) + " targets, digests " + inputs + " "
+                                                        + targets);
+            const std::size_t rows = data.features() + 1;
+            const std::size_t dim = rows * k;
+            s.theta = read_init(given, dim, xt::zeros<double>({dim}));
+            s.made_on = fit_identity("multi-output linear regression on " + std::to_string(data.size()) + " rows of "
+                                         + std::to_string(data.features()) + " inputs and " + std::to_string(k)
+                                         + " outputs, digests " + inputs + " " + targets + "; loss " + loss,
+                                     s.optimizer_name, dim);
+            s.optimizer.set_matrix_shape(rows, k);
+            return with_loss(loss, [&](auto l) {
+                std::optional<xoptim::multi_output_regression<decltype(l)>> problem;
+                try
+                {
+                    problem.emplace(std::move(data), l);
+                }
+                catch (const std::invalid_argument& e)
+                {
+                    throw usage_error(source + ": " + e.what());
+                }
+                return run(*problem, s, out, err);
+            });
+        }
+
         int fit_regression(const parsed_flags& given, run_settings& s, std::ostream& out, std::ostream& err)
         {
             if (given.has("--data") && given.has("--seed-data"))
             {
                 throw usage_error("--data and --seed-data exclude each other");
             }
-            const std::string loss = given.get("--loss").value_or("mse");
-            if (std::find(std::begin(loss_names), std::end(loss_names), loss) == std::end(loss_names))
+            if (given.has("--outputs")) { return fit_multi_output(given, s, out, err); }
+            if (given.has("--features"))
             {
-                throw usage_error("unknown loss '" + loss + "' (choose from: " + join(loss_names) + ")");
+                throw usage_error("--features applies with --outputs (the generated multi-output data)");
             }
+            if (s.optimizer.is_matrix()) { throw usage_error(needs_matrix(s.optimizer_name)); }
+            const std::string loss = checked_loss(given);
             xoptim::dataset data;
-            if (const auto file = given.get("--data"))
-            {
-                try
-                {
-                    data = xoptim::load_csv(*file);
-                }
-                catch (const xoptim::csv_error& e)
-                {
-                    throw usage_error(e.what());
-                }
-            }
+            if (const auto file = given.get("--data")) { data = read_data(*file); }
             else { data = xoptim::seed_data(s.options.seed); }
             // What the ranks compare: one host's file may differ from another's of the same name.
             const std::string inputs = digest(data.x.data(), data.x.size() * sizeof(double));
@@ -335,10 +461,7 @@ namespace xoptim_viz
                 }
                 return run(*problem, s, out, err);
             };
-            if (loss == "mse") { return fit_with(xoptim::mse{}); }
-            if (loss == "rmse") { return fit_with(xoptim::rmse{}); }
-            if (loss == "mae") { return fit_with(xoptim::mae{}); }
-            return fit_with(xoptim::huber{});
+            return with_loss(loss, fit_with);
         }
 
     }  // namespace

@@ -40,6 +40,47 @@ namespace xoptim_viz
             return std::string(buf, end);
         }
 
+        /// The options of named optimizer `name`: the library's registry, or a matrix optimizer's
+        /// declarations.
+        std::vector<xoptim::optimizer_option> options_of(std::string_view name)
+        {
+            if (is_matrix_optimizer(name)) { return matrix_optimizer_options(name); }
+            return xoptim::optimizer_options(name);
+        }
+
+        /// Options that are an enumeration take these names on the command line (or the number).
+        struct enum_option
+        {
+            std::string_view option;
+            std::vector<std::string_view> values;  // value i is the enumerator i
+        };
+        const enum_option enum_options[] = {{"adjust_lr_fn", {"original", "match_rms_adamw"}}};
+
+        const enum_option* enum_of(std::string_view option)
+        {
+            for (const auto& e : enum_options)
+            {
+                if (e.option == option) { return &e; }
+            }
+            return nullptr;
+        }
+
+        /// An enumeration option's value: one of its names, or its number.
+        double parse_enum(const enum_option& e, const std::string& flag, const std::string& text)
+        {
+            for (std::size_t i = 0; i < e.values.size(); ++i)
+            {
+                if (e.values[i] == text) { return static_cast<double>(i); }
+            }
+            std::string choices;
+            for (const auto v : e.values) { choices += (choices.empty() ? "" : ", ") + std::string(v); }
+            if (text.empty() || (text[0] < '0' || text[0] > '9'))
+            {
+                throw usage_error(flag + ": unknown value '" + text + "' (choose from: " + choices + ")");
+            }
+            return parse_double(flag, text);
+        }
+
         /// Every hyperparameter flag, made once from the optimizers' declarations: its help line is
         /// the declaration's, followed by the optimizers that take it.
         struct flag_table
@@ -55,9 +96,9 @@ namespace xoptim_viz
                     bool is_bool;
                 };
                 std::vector<row> rows;
-                for (const auto name : xoptim::optimizer_names())
+                for (const auto name : optimizer_names())
                 {
-                    for (const auto& o : xoptim::optimizer_options(name))
+                    for (const auto& o : options_of(name))
                     {
                         const std::string f = flag_of(o);
                         auto it = std::find_if(rows.begin(), rows.end(), [&](const row& r) { return r.name == f; });
@@ -91,22 +132,6 @@ namespace xoptim_viz
 
         void require_optimizer(std::string_view name)
         {
-            // Muon (xoptim/muon.hpp) orthogonalises the update of a matrix; every problem here has
-            // one vector of parameters.
-            if (name == "muon")
-            {
-                throw usage_error(
-                    "muon needs a matrix parameter (it orthogonalises 2-D updates) and this problem's "
-                    "parameters are one vector; use adamw here, or xoptim::muon_with_adamw on a model with "
-                    "weight matrices");
-            }
-            // Shampoo (xoptim/shampoo.hpp) preconditions a matrix from both sides; the same holds.
-            if (name == "shampoo")
-            {
-                throw usage_error("shampoo needs a matrix parameter (its left and right preconditioners act on 2-D "
-                                  "parameters) and this problem's parameters are one vector; use adam or adamw here, "
-                                  "or xoptim::shampoo on a model's weight matrices");
-            }
             if (!is_optimizer(name))
             {
                 throw usage_error("unknown optimizer '" + std::string(name)
@@ -116,21 +141,14 @@ namespace xoptim_viz
 
     }  // namespace
 
-    void any_optimizer::set(const std::vector<xoptim::hyperparameter_setting>& values)
-    {
-        try
-        {
-            m_opt.set_all(0, values);
-        }
-        catch (const std::invalid_argument& error)
-        {
-            throw usage_error(error.what());
-        }
-    }
-
     void any_optimizer::resume(const std::filesystem::path& file, vector& theta,
                                const xoptim::checkpoint_identity& made_on)
     {
+        if (m_matrix)
+        {
+            m_matrix->resume(file, theta, made_on);
+            return;
+        }
         xoptim::any_optimizer<double> loaded = m_opt;
         vector t = theta;
         xoptim::load_checkpoint(file, loaded, t, made_on);
@@ -145,11 +163,16 @@ namespace xoptim_viz
 
     std::span<const flag> hyperparameter_flags() { return flags().flags; }
 
-    std::vector<std::string_view> optimizer_names() { return xoptim::optimizer_names(); }
+    std::vector<std::string_view> optimizer_names()
+    {
+        auto names = xoptim::optimizer_names();
+        for (const auto m : matrix_optimizer_names()) { names.push_back(m); }
+        return names;
+    }
 
     bool is_optimizer(std::string_view name)
     {
-        const auto names = xoptim::optimizer_names();
+        const auto names = optimizer_names();
         return std::find(names.begin(), names.end(), name) != names.end();
     }
 
@@ -157,10 +180,14 @@ namespace xoptim_viz
     {
         require_optimizer(name);
         std::string out;
-        for (const auto& o : xoptim::optimizer_options(name))
+        for (const auto& o : options_of(name))
         {
             out += out.empty() ? "" : " ";
-            out += o.is_bool ? "[" + flag_of(o) + "]" : flag_name(o.name) + " " + shortest(o.default_value);
+            const enum_option* e = enum_of(o.name);
+            const std::string value = e != nullptr
+                                          ? std::string(e->values.at(static_cast<std::size_t>(o.default_value)))
+                                          : shortest(o.default_value);
+            out += o.is_bool ? "[" + flag_of(o) + "]" : flag_name(o.name) + " " + value;
         }
         return out;
     }
@@ -168,13 +195,14 @@ namespace xoptim_viz
     std::string_view optimizer_summary(std::string_view name)
     {
         require_optimizer(name);
+        if (is_matrix_optimizer(name)) { return matrix_optimizer_summary(name); }
         return xoptim::optimizer_summary(name);
     }
 
     any_optimizer make_optimizer(std::string_view name, const parsed_flags& given)
     {
         require_optimizer(name);
-        const auto options = xoptim::optimizer_options(name);
+        const auto options = options_of(name);
         auto takes = [&](std::string_view f) {
             return std::any_of(options.begin(), options.end(), [&](const auto& o) { return flag_of(o) == f; });
         };
@@ -193,13 +221,21 @@ namespace xoptim_viz
         {
             const std::string f = flag_of(o);
             if (!given.has(f)) { continue; }
-            settings.emplace_back(o.name, o.is_bool ? (negated(o) ? 0.0 : 1.0) : parse_double(f, *given.get(f)));
+            const enum_option* e = enum_of(o.name);
+            settings.emplace_back(o.name, o.is_bool      ? (negated(o) ? 0.0 : 1.0)
+                                          : e != nullptr ? parse_enum(*e, f, *given.get(f))
+                                                         : parse_double(f, *given.get(f)));
         }
         try
         {
+            if (is_matrix_optimizer(name)) { return any_optimizer(make_matrix_run(name, settings)); }
             return any_optimizer(xoptim::make_optimizer<double>(name, settings));
         }
         catch (const std::invalid_argument& error)
+        {
+            throw usage_error(error.what());
+        }
+        catch (const std::logic_error& error)
         {
             throw usage_error(error.what());
         }

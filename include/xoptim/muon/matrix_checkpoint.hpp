@@ -7,7 +7,9 @@
 //   kind (a string), write(writer&, const matrix_optimizer<Rule, V>&) and
 //   read(reader&, const matrix_optimizer<Rule, V>&), which checks everything and returns a staged
 //   state whose commit(opt) cannot fail.
-// A failed load leaves the optimizer as it was.
+// A matrix optimizer's file may end with the parameter section of io/checkpoint.hpp (when it is
+// saved with its parameters); a file without one is byte for byte what it was before.
+// A failed load leaves the optimizer (and the parameters) as they were.
 
 #include <cstdint>
 #include <span>
@@ -45,29 +47,51 @@ namespace xoptim
             return std::string(matrix_checkpoint<Rule>::kind) + "_with_adamw";
         }
 
-        template <class Rule, class V>
+        // The file, with the parameter section (io/checkpoint.hpp's) after the rule's part when
+        // `params` is given; without, the bytes are those of a file that never held any.
+        template <class Rule, class V, class Params = no_params>
         std::vector<unsigned char> matrix_bytes(const matrix_optimizer<Rule, V>& opt,
-                                                const checkpoint_identity& identity)
+                                                const checkpoint_identity& identity, const Params* params = nullptr)
         {
+            if (params != nullptr) { check_identity_names(identity, param_count(*params)); }
             writer w;
             const std::size_t at = begin_file(w, identity);
             w.str(matrix_checkpoint<Rule>::kind);
             matrix_checkpoint<Rule>::write(w, opt);
+            if (params != nullptr) { write_params<matrix_optimizer<Rule, V>>(w, *params); }
             return seal(w, at);
         }
 
-        template <class Rule, class V>
+        // Reads a file made by matrix_bytes: the parameter section, when bytes remain after the
+        // rule's part, is checked (and, when `params` is given, which it must then hold, restored
+        // after the optimizer); nothing changes unless everything is valid.
+        template <class Rule, class V, class Params = no_params>
         void read_matrix_file(std::span<const unsigned char> bytes, matrix_optimizer<Rule, V>& opt,
-                              const checkpoint_identity* expected)
+                              const checkpoint_identity* expected, Params* params = nullptr)
         {
             const std::string kind = matrix_checkpoint<Rule>::kind;
-            auto r = open_kind(bytes, kind, expected);
+            payload file = open_payload(bytes, expected);
+            reader& r = file.r;
+            const std::string found = r.str("optimizer kind", checkpoint_format::max_kind_length);
+            if (found != kind)
+            {
+                throw checkpoint_error("optimizer kind: expected \"" + kind + "\", found \"" + found + "\"");
+            }
             auto staged = matrix_checkpoint<Rule>::read(r, opt);
+            const bool has_params = r.remaining() != 0;
+            if (params != nullptr && !has_params)
+            {
+                throw checkpoint_error("parameters: expected the checkpoint to hold them, found none");
+            }
+            std::vector<staged_param<V>> staged_params;
+            if (has_params) { staged_params = read_params<V>(r, params, file.identity); }
             if (r.remaining() != 0)
             {
                 throw checkpoint_error(kind + ": " + std::to_string(r.remaining()) + " bytes left over");
             }
+            if (params != nullptr) { check_param_shapes(*params, staged_params); }
             staged.commit(opt);
+            if (params != nullptr) { commit_params(*params, staged_params); }
         }
 
         template <class Rule, class V>
@@ -124,5 +148,27 @@ namespace xoptim
                     const checkpoint_identity& identity)
     {
         detail::ckpt::read_matrix_file(bytes, opt, &identity);
+    }
+
+    // With the parameters: saved after the optimizer's part, restored with it (the same count and
+    // shapes, finite values), as the elementwise optimizers' files hold theirs.
+    template <class Rule, class V, detail::ckpt::parameters Params>
+    std::vector<unsigned char> to_bytes(const matrix_optimizer<Rule, V>& opt, const Params& params,
+                                        const checkpoint_identity& identity = {})
+    {
+        return detail::ckpt::matrix_bytes(opt, identity, &params);
+    }
+
+    template <class Rule, class V, detail::ckpt::parameters Params>
+    void from_bytes(std::span<const unsigned char> bytes, matrix_optimizer<Rule, V>& opt, Params& params)
+    {
+        detail::ckpt::read_matrix_file(bytes, opt, nullptr, &params);
+    }
+
+    template <class Rule, class V, detail::ckpt::parameters Params>
+    void from_bytes(std::span<const unsigned char> bytes, matrix_optimizer<Rule, V>& opt, Params& params,
+                    const checkpoint_identity& identity)
+    {
+        detail::ckpt::read_matrix_file(bytes, opt, &identity, &params);
     }
 }

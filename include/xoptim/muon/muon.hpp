@@ -27,6 +27,7 @@
 
 #include <xtensor/xtensor.hpp>
 
+#include "../core/hyperparameters.hpp"
 #include "../core/tensor_ref.hpp"
 #include "../core/validate.hpp"
 #include "matrix_optimizer.hpp"
@@ -52,26 +53,36 @@ namespace xoptim
         double eps = 1e-7;
         std::size_t ns_steps = 5;
         muon_lr_adjustment adjust_lr_fn = muon_lr_adjustment::original;
+
+        // Each declared once (ns_coefficients, a triple, is checked finite by validate_muon).
+        static constexpr auto hyperparameters()
+        {
+            constexpr constraint fewer_than_100{"< 100", [](double v) { return v < 100.0; }};
+            constexpr constraint lr_adjustment{"original (0) or match_rms_adamw (1)",
+                                               [](double v) { return v == 0.0 || v == 1.0; }};
+            return std::tuple{param("lr", &muon_options::lr, constraints::non_negative, "learning rate"),
+                              param("weight_decay", &muon_options::weight_decay, constraints::non_negative,
+                                    "decoupled weight decay, p -= lr*wd*p"),
+                              param("momentum", &muon_options::momentum, constraints::non_negative, "momentum factor"),
+                              param("nesterov", &muon_options::nesterov, constraints::none, "Nesterov momentum"),
+                              param("eps", &muon_options::eps, constraints::positive,
+                                    "added to the Frobenius norm before the Newton-Schulz steps"),
+                              param("ns_steps", &muon_options::ns_steps, fewer_than_100, "Newton-Schulz iterations"),
+                              param("adjust_lr_fn", &muon_options::adjust_lr_fn, lr_adjustment,
+                                    "the rate's shape factor: original or match_rms_adamw")};
+        }
+
+        bool operator==(const muon_options&) const = default;
     };
 
     namespace detail
     {
         inline void validate_muon(const muon_options& o)
         {
-            const char* who = "muon";
-            require_non_negative(who, "lr", o.lr);
-            require_non_negative(who, "weight_decay", o.weight_decay);
-            require_non_negative(who, "momentum", o.momentum);
-            require_positive(who, "eps", o.eps);
-            require_finite(who, "ns_coefficients[0]", o.ns_coefficients[0]);
-            require_finite(who, "ns_coefficients[1]", o.ns_coefficients[1]);
-            require_finite(who, "ns_coefficients[2]", o.ns_coefficients[2]);
-            if (o.ns_steps >= 100) { invalid(who, "ns_steps", static_cast<double>(o.ns_steps), "< 100"); }
-            if (o.adjust_lr_fn != muon_lr_adjustment::original && o.adjust_lr_fn != muon_lr_adjustment::match_rms_adamw)
-            {
-                invalid(who, "adjust_lr_fn", static_cast<double>(o.adjust_lr_fn),
-                        "original (0) or match_rms_adamw (1)");
-            }
+            check_declared<double>(o, "muon");
+            require_finite("muon", "ns_coefficients[0]", o.ns_coefficients[0]);
+            require_finite("muon", "ns_coefficients[1]", o.ns_coefficients[1]);
+            require_finite("muon", "ns_coefficients[2]", o.ns_coefficients[2]);
         }
     }
 

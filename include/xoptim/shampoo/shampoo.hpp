@@ -31,6 +31,7 @@
 #include <xtensor/xnoalias.hpp>
 #include <xtensor/xtensor.hpp>
 
+#include "../core/hyperparameters.hpp"
 #include "../core/tensor_ref.hpp"
 #include "../core/validate.hpp"
 #include "../muon/matrix_optimizer.hpp"
@@ -55,39 +56,54 @@ namespace xoptim
         bool use_decoupled_weight_decay = true;
         double grafting_beta2 = 0.999;
         double grafting_epsilon = 1e-8;
+
+        // Each declared once; validate_shampoo adds the one rule between two of them.
+        static constexpr auto hyperparameters()
+        {
+            constexpr constraint half_open{"in (0, 1]", [](double v) { return v > 0.0 && v <= 1.0; }};
+            constexpr constraint one_or_more{">= 1", [](double v) { return v >= 1.0; }};
+            constexpr constraint minus_one_or_more{">= -1", [](double v) { return v >= -1.0; }};
+            return std::tuple{
+                param("lr", &shampoo_options::lr, constraints::non_negative, "learning rate"),
+                param("beta1", &shampoo_options::beta1, constraints::unit_interval,
+                      "the gradient's moving average (betas[0]; 0: none)"),
+                param("beta2", &shampoo_options::beta2, half_open,
+                      "the factor matrices' moving average (betas[1]; 1: sums)"),
+                param("epsilon", &shampoo_options::epsilon, constraints::positive,
+                      "added to the factor matrices' eigenvalues"),
+                param("momentum", &shampoo_options::momentum, constraints::unit_interval, "momentum factor"),
+                param("dampening", &shampoo_options::dampening, constraints::unit_interval, "dampening for momentum"),
+                param("weight_decay", &shampoo_options::weight_decay, constraints::non_negative,
+                      "weight decay (decoupled unless turned off)"),
+                param("precondition_frequency", &shampoo_options::precondition_frequency, one_or_more,
+                      "steps between recomputed inverse roots"),
+                param("start_preconditioning_step", &shampoo_options::start_preconditioning_step, minus_one_or_more,
+                      "the first preconditioned step (-1: precondition_frequency)"),
+                param("use_nesterov", &shampoo_options::use_nesterov, constraints::none, "Nesterov momentum"),
+                param("use_bias_correction", &shampoo_options::use_bias_correction, constraints::none,
+                      "bias-corrected moving averages"),
+                param("use_decoupled_weight_decay", &shampoo_options::use_decoupled_weight_decay, constraints::none,
+                      "decoupled weight decay, p -= lr*wd*p"),
+                param("grafting_beta2", &shampoo_options::grafting_beta2, half_open,
+                      "the Adam graft's second-moment decay"),
+                param("grafting_epsilon", &shampoo_options::grafting_epsilon, constraints::positive,
+                      "the Adam graft's epsilon")};
+        }
+
+        bool operator==(const shampoo_options&) const = default;
     };
 
     namespace detail
     {
         inline void validate_shampoo(const shampoo_options& o)
         {
-            const char* who = "shampoo";
-            require_non_negative(who, "lr", o.lr);
-            require_unit_interval(who, "beta1", o.beta1);
-            if (!(o.beta2 > 0.0 && o.beta2 <= 1.0)) { invalid(who, "beta2", o.beta2, "in (0, 1]"); }
-            require_positive(who, "epsilon", o.epsilon);
-            require_unit_interval(who, "momentum", o.momentum);
-            require_unit_interval(who, "dampening", o.dampening);
-            require_non_negative(who, "weight_decay", o.weight_decay);
-            if (o.precondition_frequency < 1)
-            {
-                invalid(who, "precondition_frequency", static_cast<double>(o.precondition_frequency), ">= 1");
-            }
-            if (o.start_preconditioning_step < -1)
-            {
-                invalid(who, "start_preconditioning_step", static_cast<double>(o.start_preconditioning_step), ">= -1");
-            }
+            check_declared<double>(o, "shampoo");
             if (o.start_preconditioning_step != -1
                 && static_cast<std::uint64_t>(o.start_preconditioning_step) < o.precondition_frequency)
             {
-                invalid(who, "start_preconditioning_step", static_cast<double>(o.start_preconditioning_step),
+                invalid("shampoo", "start_preconditioning_step", static_cast<double>(o.start_preconditioning_step),
                         ">= precondition_frequency (or -1)");
             }
-            if (!(o.grafting_beta2 > 0.0 && o.grafting_beta2 <= 1.0))
-            {
-                invalid(who, "grafting_beta2", o.grafting_beta2, "in (0, 1]");
-            }
-            require_positive(who, "grafting_epsilon", o.grafting_epsilon);
         }
     }
 
