@@ -1,6 +1,7 @@
 #pragma once
 // Test support: run the built xoptim-viz as a program (XOPTIM_VIZ_EXE) and capture its
-// standard output, standard error and exit status through files in a test output folder.
+// standard output, standard error and exit status through files in a test output folder; read
+// the CSV it writes.
 
 #include <sys/wait.h>
 
@@ -9,9 +10,27 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace xoptim_test
 {
+    // The numbers of a CSV text after its header line, row by row (17 digits read back exactly).
+    inline std::vector<std::vector<double>> csv_rows(const std::string& text)
+    {
+        std::istringstream in(text);
+        std::string line;
+        std::getline(in, line);
+        std::vector<std::vector<double>> out;
+        while (std::getline(in, line))
+        {
+            std::stringstream ls(line);
+            std::vector<double> row;
+            for (std::string cell; std::getline(ls, cell, ',');) { row.push_back(std::stod(cell)); }
+            out.push_back(row);
+        }
+        return out;
+    }
+
     // Appended piece by piece: GCC 12 at -O3 reports a false -Wrestrict overlap inside
     // `"'" + std::string&&` (its bug 105651).
     inline std::string quoted(const std::filesystem::path& p)

@@ -26,22 +26,6 @@ namespace
 
     xoptim_test::cli_run run(const std::string& args) { return xoptim_test::run_viz(output_dir, args); }
 
-    std::vector<std::vector<double>> rows_of(const std::string& text)
-    {
-        std::istringstream in(text);
-        std::string line;
-        std::getline(in, line);
-        std::vector<std::vector<double>> out;
-        while (std::getline(in, line))
-        {
-            std::stringstream ls(line);
-            std::vector<double> row;
-            for (std::string cell; std::getline(ls, cell, ',');) { row.push_back(std::stod(cell)); }
-            out.push_back(row);
-        }
-        return out;
-    }
-
     // The library's run: rows of step, theta..., loss after the step, func_evals, n_iter.
     template <class Problem>
     std::vector<std::vector<double>> library_rows(const Problem& problem, vec theta, xoptim::lbfgs_options o, int steps)
@@ -81,7 +65,7 @@ TEST_CASE("xoptim-viz fit --optimizer lbfgs: every row is the library's step(clo
         REQUIRE(r.status == 0);
         CHECK(r.out.substr(0, r.out.find('\n')) == "step,theta0,theta1,loss,func_evals,n_iter");
         const xoptim::linear_regression<xoptim::mse> problem(xoptim::load_csv(data_dir / "data.csv"));
-        CHECK(rows_of(r.out)
+        CHECK(xoptim_test::csv_rows(r.out)
               == library_rows(problem, vec{-10.0, -20.0}, {.lr = 0.5, .max_iter = 4, .history_size = 3}, 8));
     }
     SUBCASE("Rosenbrock, strong Wolfe, every flag")
@@ -98,7 +82,7 @@ TEST_CASE("xoptim-viz fit --optimizer lbfgs: every row is the library's step(clo
                                       .history_size = 4,
                                       .line_search_fn = xoptim::line_search::strong_wolfe};
         const auto expected = library_rows(xoptim::rosenbrock{}, vec{-1.2, 1.0}, o, 6);
-        CHECK(rows_of(r.out) == expected);
+        CHECK(xoptim_test::csv_rows(r.out) == expected);
         CHECK(expected.back()[4] <= 6 * 9);  // func_evals: at most max_eval a step, plus one line search's overrun
     }
 }
@@ -115,7 +99,8 @@ TEST_CASE("xoptim-viz fit --optimizer lbfgs: --checkpoint then --resume continue
     REQUIRE(whole.status == 0);
     REQUIRE(part.status == 0);
     REQUIRE(rest.status == 0);
-    const auto w = rows_of(whole.out), p = rows_of(part.out), q = rows_of(rest.out);
+    const auto w = xoptim_test::csv_rows(whole.out), p = xoptim_test::csv_rows(part.out),
+               q = xoptim_test::csv_rows(rest.out);
     REQUIRE(q.size() == 5);
     for (std::size_t k = 0; k < q.size(); ++k) { CHECK(q[k] == w[k + 3]); }
     CHECK(p.back() == w[3]);

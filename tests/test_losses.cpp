@@ -11,6 +11,8 @@
 #include <limits>
 #include <string>
 
+#include "central_differences.hpp"
+
 namespace
 {
 
@@ -41,21 +43,10 @@ namespace
 
     /// Central differences of `l.value` in each prediction.
     template <class L>
-    xt::xtensor<double, 1> numeric_gradient(const L& l, xt::xtensor<double, 1> p, const xt::xtensor<double, 1>& y,
-                                            double h = 1e-6)
+    xt::xtensor<double, 1> numeric_gradient(const L& l, const xt::xtensor<double, 1>& p,
+                                            const xt::xtensor<double, 1>& y, double h = 1e-6)
     {
-        xt::xtensor<double, 1> g = xt::zeros<double>({p.size()});
-        for (std::size_t i = 0; i < p.size(); ++i)
-        {
-            const double p0 = p(i);
-            p(i) = p0 + h;
-            const double up = l.value(p, y);
-            p(i) = p0 - h;
-            const double down = l.value(p, y);
-            p(i) = p0;
-            g(i) = (up - down) / (2.0 * h);
-        }
-        return g;
+        return xoptim_test::central_differences([&](const xt::xtensor<double, 1>& q) { return l.value(q, y); }, p, h);
     }
 
     template <class L>

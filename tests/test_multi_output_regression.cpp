@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "central_differences.hpp"
+
 namespace
 {
     using vec = xt::xtensor<double, 1>;
@@ -47,30 +49,14 @@ namespace
 
     const vec theta_flat = {0.3, -0.8, 1.7, 0.45, 0.2, -1.1, -0.6, 0.9, 0.05};
 
-    template <class F>
-    vec central_differences(F f, vec theta, double h)
-    {
-        vec g = xt::zeros<double>({theta.size()});
-        for (std::size_t i = 0; i < theta.size(); ++i)
-        {
-            const double t = theta(i);
-            theta(i) = t + h;
-            const double up = f(theta);
-            theta(i) = t - h;
-            const double down = f(theta);
-            theta(i) = t;
-            g(i) = (up - down) / (2 * h);
-        }
-        return g;
-    }
-
     template <class Loss>
     void check_gradients(Loss l)
     {
         const xoptim::multi_output_regression<Loss> problem(small(), l);
         vec g;
         problem.gradient(theta_flat, g);
-        const vec numeric = central_differences([&](const vec& t) { return problem.value(t); }, theta_flat, 1e-6);
+        const vec numeric =
+            xoptim_test::central_differences([&](const vec& t) { return problem.value(t); }, theta_flat, 1e-6);
         REQUIRE(g.size() == 9);
         for (std::size_t i = 0; i < 9; ++i)
         {
@@ -81,7 +67,7 @@ namespace
         vec gb;
         problem.gradient(theta_flat, batch, gb);
         const vec numeric_b =
-            central_differences([&](const vec& t) { return problem.value(t, batch); }, theta_flat, 1e-6);
+            xoptim_test::central_differences([&](const vec& t) { return problem.value(t, batch); }, theta_flat, 1e-6);
         for (std::size_t i = 0; i < 9; ++i)
         {
             CAPTURE(i);

@@ -10,6 +10,8 @@
 #include <xoptim/problems/seed_data.hpp>
 #include <xoptim/problems/test_functions.hpp>
 
+#include "central_differences.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -37,24 +39,6 @@ namespace
     static_assert(xoptim::separable_objective<xoptim::linear_regression<xoptim::mae>, vec>);
     static_assert(xoptim::separable_objective<xoptim::linear_regression<xoptim::huber>, vec>);
     static_assert(!xoptim::separable_objective<xoptim::himmelblau, vec>);
-
-    /// Central differences of an objective (optionally on a batch).
-    template <class F>
-    vec numeric_gradient(F f, vec theta, double h)
-    {
-        vec g = xt::zeros<double>({theta.size()});
-        for (std::size_t i = 0; i < theta.size(); ++i)
-        {
-            const double t = theta(i);
-            theta(i) = t + h;
-            const double up = f(theta);
-            theta(i) = t - h;
-            const double down = f(theta);
-            theta(i) = t;
-            g(i) = (up - down) / (2 * h);
-        }
-        return g;
-    }
 
     void check_close(const vec& a, const vec& b, double rel, double abs = 0.0)
     {
@@ -88,13 +72,15 @@ namespace
         const vec theta = {0.3, -0.8, 1.7, 0.45};
         vec g;
         problem.gradient(theta, g);
-        check_close(g, numeric_gradient([&](const vec& t) { return problem.value(t); }, theta, 1e-6), 1e-6, 1e-9);
+        check_close(g, xoptim_test::central_differences([&](const vec& t) { return problem.value(t); }, theta, 1e-6),
+                    1e-6, 1e-9);
 
         const std::vector<std::size_t> batch = {5, 1, 6};
         vec gb;
         problem.gradient(theta, batch, gb);
-        check_close(gb, numeric_gradient([&](const vec& t) { return problem.value(t, batch); }, theta, 1e-6), 1e-6,
-                    1e-9);
+        check_close(
+            gb, xoptim_test::central_differences([&](const vec& t) { return problem.value(t, batch); }, theta, 1e-6),
+            1e-6, 1e-9);
 
         vec g2;
         CHECK(problem.value_and_gradient(theta, g2) == problem.value(theta));
@@ -393,7 +379,8 @@ namespace
             const vec theta = {p[0], p[1]};
             vec g;
             f.gradient(theta, g);
-            check_close(g, numeric_gradient([&](const vec& t) { return f.value(t); }, theta, 1e-6), 1e-6, 1e-6);
+            check_close(g, xoptim_test::central_differences([&](const vec& t) { return f.value(t); }, theta, 1e-6),
+                        1e-6, 1e-6);
         }
         const auto box = f.view_box();
         for (const auto& m : f.minima())

@@ -1,5 +1,5 @@
 // Uses an installed xoptim: returns 0 only when the results are right.
-#include <xoptim/xoptim.hpp>
+#include <xoptim/all.hpp>
 
 #include <xtensor/xtensor.hpp>
 

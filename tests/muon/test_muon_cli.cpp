@@ -38,22 +38,6 @@ namespace
         return buf;
     }
 
-    rows_type rows_of(const std::string& text)
-    {
-        std::istringstream in(text);
-        std::string line;
-        std::getline(in, line);
-        rows_type out;
-        while (std::getline(in, line))
-        {
-            std::stringstream ls(line);
-            std::vector<double> row;
-            for (std::string cell; std::getline(ls, cell, ',');) { row.push_back(std::stod(cell)); }
-            out.push_back(row);
-        }
-        return out;
-    }
-
     // The library's run of `opt` on `problem` from W = 0: rows step, W row by row, loss.
     template <class Problem, class M>
     rows_type library_rows(const Problem& problem, M opt, std::size_t steps)
@@ -86,7 +70,7 @@ TEST_CASE("xoptim-viz fit --optimizer muon --outputs 4: the library's Muon on th
     CHECK(r.err.empty());
     CHECK(r.out.rfind("step,theta0,theta1,", 0) == 0);
     CHECK(r.out.find(",theta35,loss\n") != std::string::npos);
-    const auto rows = rows_of(r.out);
+    const auto rows = xoptim_test::csv_rows(r.out);
     const xoptim::multi_output_regression<xoptim::mse> problem(xoptim::multi_output_data(0, {.outputs = 4}));
     xoptim::muon_options o;
     o.lr = 0.4;
@@ -116,7 +100,7 @@ TEST_CASE("xoptim-viz fit --optimizer shampoo on --data with --outputs 2, huber 
                        + " --outputs 2 --loss huber --optimizer shampoo --lr 0.1 --precondition-frequency 2 "
                          "--epochs 20");
     REQUIRE(r.status == 0);
-    const auto rows = rows_of(r.out);
+    const auto rows = xoptim_test::csv_rows(r.out);
     const xoptim::multi_output_regression<xoptim::huber> problem(
         xoptim::multi_output_data(5, {.size = 30, .features = 3, .outputs = 2}));
     xoptim::shampoo_options o;
@@ -136,8 +120,8 @@ TEST_CASE("xoptim-viz fit --optimizer muon: --checkpoint then --resume gives the
     REQUIRE(first.status == 0);
     const auto second = run(common + " --epochs 12 --resume " + xoptim_test::quoted(ckpt));
     REQUIRE(second.status == 0);
-    const auto all = rows_of(whole.out);
-    const auto tail = rows_of(second.out);
+    const auto all = xoptim_test::csv_rows(whole.out);
+    const auto tail = xoptim_test::csv_rows(second.out);
     REQUIRE(tail.size() == 13);
     for (std::size_t k = 0; k < tail.size(); ++k)
     {
