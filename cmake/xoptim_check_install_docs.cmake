@@ -122,6 +122,7 @@ xoptim_run_step("the install commands"
 # the documented commands build nothing.
 foreach(file
     include/xoptim/xoptim.hpp
+    include/xoptim/all.hpp
     include/xoptim/version.hpp
     share/cmake/xoptim/xoptimConfig.cmake
     share/cmake/xoptim/xoptimConfigVersion.cmake

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <tuple>
 
+#include <xoptim/io/checkpoint.hpp>
 #include <xoptim/xoptim.hpp>
 #include <xtensor/xtensor.hpp>
 

@@ -1,8 +1,10 @@
 #pragma once
 // xoptim: gradient-based optimizers as stateless rules composed at compile time, run by one engine.
-// Everything but three optional parts: the MPI component (xoptim/mpi/distributed.hpp, target
-// xoptim::mpi), Muon (xoptim/muon.hpp, target xoptim::muon: needs a BLAS) and the pictures
-// (xoptim/viz/viz.hpp, standard library only).
+// What steps tensors: the core, every rule, the named optimizers, schedules, clipping by the
+// global norm and the plateau scheduler. The rest of the library (losses, problems, fit, L-BFGS,
+// checkpoints, make_optimizer) is xoptim/all.hpp, or each header on its own; the optional parts
+// are the MPI component (xoptim/mpi/distributed.hpp), Muon and Shampoo (xoptim/muon.hpp,
+// xoptim/shampoo.hpp: a BLAS) and the pictures (xoptim/viz/viz.hpp).
 
 #include "version.hpp"
 
@@ -37,24 +39,4 @@
 #include "schedules.hpp"
 
 #include "clip_grad_norm.hpp"
-#include "lbfgs.hpp"
 #include "reduce_on_plateau.hpp"
-
-#include "losses/huber.hpp"
-#include "losses/loss.hpp"
-#include "losses/mae.hpp"
-#include "losses/mse.hpp"
-#include "losses/rmse.hpp"
-
-#include "problems/batches.hpp"
-#include "problems/csv.hpp"
-#include "problems/dataset.hpp"
-#include "problems/linear_regression.hpp"
-#include "problems/objective.hpp"
-#include "problems/seed_data.hpp"
-#include "problems/test_functions.hpp"
-
-#include "fit.hpp"
-
-#include "io/checkpoint.hpp"
-#include "io/lbfgs_checkpoint.hpp"
