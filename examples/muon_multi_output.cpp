@@ -1,6 +1,7 @@
 // The library's multi-output regression (Y ~ [1 X] W, W 9 x 4 on 100 generated samples) fitted
-// with Muon, which steps W as a matrix, through fit(): flat_matrix reads the problem's flat
-// parameter vector as W in place. AdamW runs beside it from the same start, for comparison; both
+// with Muon, which steps W as a matrix, in a loop that halves its rate every 100 steps:
+// flat_matrix reads the problem's flat parameter vector as W in place (fit() takes it as it is,
+// tests/muon/test_flat_matrix.cpp). AdamW runs beside it from the same start, for comparison; both
 // are measured against the least-squares W. Prints the losses every 40 steps and exits 1 unless
 // Muon ends within 1% of the least-squares loss (it does at step 400: 0.07491 against 0.07472).
 // On this small convex problem AdamW is there by step 200; Muon's orthogonalised steps have a

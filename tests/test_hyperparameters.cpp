@@ -165,6 +165,14 @@ TEST_CASE("hyperparameters: related ones are checked together, integers and bool
                          "adafactor: d must be finite and >= 1, got inf", std::invalid_argument);
     cos.set(0, "schedule.period", 20.0);
     CHECK(cos.get(0, "period") == 20.0);
+    // 2^64, what UINT64_MAX rounds to as a double, does not fit a 64-bit count (its cast would be
+    // undefined); the largest double below it does.
+    CHECK_THROWS_WITH_AS(cos.set(0, "period", 18446744073709551616.0),
+                         doctest::Contains("period must be a whole number in the field's range"),
+                         std::invalid_argument);
+    CHECK(cos.get(0, "period") == 20.0);
+    cos.set(0, "period", 18446744073709549568.0);
+    CHECK(cos.get(0, "period") == 18446744073709549568.0);
 }
 
 TEST_CASE("hyperparameters: a value finite in double but not in float is refused by name")

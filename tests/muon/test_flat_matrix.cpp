@@ -102,7 +102,8 @@ TEST_CASE("flat_matrix: a vector of the wrong size, or not packed, is refused an
     CHECK(theta == before);
     CHECK(flat.step_count() == 0);
     CHECK_THROWS_WITH_AS(xoptim::flat_matrix(xoptim::muon<double>(), 0, 3),
-                         "muon: a flat matrix of shape {0, 3} has no elements", std::invalid_argument);
+                         "muon: a flat matrix of shape {0, 3} has no elements, or more than a size_t counts",
+                         std::invalid_argument);
 }
 
 TEST_CASE("matrix checkpoints with the parameters: saved after the state, restored with it, checked")

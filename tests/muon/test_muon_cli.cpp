@@ -140,6 +140,25 @@ TEST_CASE("xoptim-viz fit --optimizer muon: --checkpoint then --resume gives the
     CHECK(moved.status == 2);
     CHECK(moved.err.find("multi-output linear regression on 100 rows of 5 inputs") != std::string::npos);
     CHECK(xoptim_test::read_file(ckpt) == before);
+
+    // A file whose Newton-Schulz coefficients (not a flag) differ, made by the library with the
+    // same identity, is refused naming them.
+    const auto id = xoptim::read_checkpoint_identity(ckpt);
+    xoptim::muon_options o;
+    o.lr = 0.05;
+    o.nesterov = false;
+    auto opt = xoptim::muon<double>(o);
+    mat w = xt::zeros<double>({std::size_t{6}, std::size_t{3}});
+    xoptim::load_checkpoint(ckpt, opt, w, id);
+    CHECK(opt.step_count() == 8);
+    o.ns_coefficients[0] = 3.0;
+    opt.set_options(o);
+    const auto edited = folder / "muon_coefficients.ckpt";
+    xoptim::save_checkpoint(edited, opt, w, id);
+    const auto coefficients = run(common + " --epochs 2 --resume " + xoptim_test::quoted(edited));
+    CHECK(coefficients.status == 2);
+    CHECK(coefficients.err.find("ns_coefficients: expected (3.4445, -4.775, 2.0315), found (3, -4.775, 2.0315)")
+          != std::string::npos);
 }
 
 TEST_CASE("xoptim-viz fit --outputs 1 is the one-output regression, row for row")

@@ -227,7 +227,8 @@ namespace xoptim_viz
             xoptim::fit_result result;
             try
             {
-                // Under mpirun (xoptim-viz-mpi) a regression's rows are split across the ranks.
+                // Under mpirun (xoptim-viz-mpi) a one-output regression's rows are split across the
+                // ranks; other problems run whole on every rank.
                 result = with_distributed(problem, [&](const auto& p) {
                     return xoptim::fit(p, s.optimizer, s.theta, s.options, csv_rows(out, s.theta.size()),
                                        xoptim::stop_on_divergence{}, xoptim::progress_bar(stderr, 1000));

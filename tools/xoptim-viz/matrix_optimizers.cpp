@@ -50,6 +50,18 @@ namespace xoptim_viz
                            + ", found " + xoptim::detail::format_value(found[i].default_value);
                 }
             }
+            if constexpr (requires { a.ns_coefficients; })
+            {
+                const auto text = [](const auto& c) {
+                    return "(" + xoptim::detail::format_value(c[0]) + ", " + xoptim::detail::format_value(c[1]) + ", "
+                           + xoptim::detail::format_value(c[2]) + ")";
+                };
+                if (a.ns_coefficients != b.ns_coefficients)
+                {
+                    return "ns_coefficients: expected " + text(a.ns_coefficients) + ", found "
+                           + text(b.ns_coefficients);
+                }
+            }
             return a == b ? std::string() : std::string("the options differ");
         }
 
@@ -150,6 +162,13 @@ namespace xoptim_viz
                "needs --outputs";
     }
 
+    std::string not_built(std::string_view name)
+    {
+        return std::string(name)
+               + " is not in this xoptim-viz: it was built without the xoptim::muon component (xtensor-blas and a "
+                 "BLAS)";
+    }
+
     std::vector<xoptim::optimizer_option> matrix_optimizer_options(std::string_view name)
     {
 #ifdef XOPTIM_VIZ_MATRIX
@@ -169,9 +188,7 @@ namespace xoptim_viz
         throw std::invalid_argument("unknown matrix optimizer '" + std::string(name) + "'");
 #else
         (void)settings;
-        throw std::logic_error(std::string(name)
-                               + " is not in this xoptim-viz: it was built without the xoptim::muon component "
-                                 "(xtensor-blas and a BLAS)");
+        throw std::logic_error(not_built(name));
 #endif
     }
 

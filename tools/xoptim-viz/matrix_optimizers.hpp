@@ -52,6 +52,9 @@ namespace xoptim_viz
     /// The hyperparameters of matrix optimizer `name`, from its options' declarations.
     std::vector<xoptim::optimizer_option> matrix_optimizer_options(std::string_view name);
 
+    /// "muon is not in this xoptim-viz: ...": what a build without the component says.
+    std::string not_built(std::string_view name);
+
     /// One line about `name`.
     std::string_view matrix_optimizer_summary(std::string_view name);
 

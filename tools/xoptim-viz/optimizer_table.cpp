@@ -179,6 +179,7 @@ namespace xoptim_viz
     std::string optimizer_defaults(std::string_view name)
     {
         require_optimizer(name);
+        if (is_matrix_optimizer(name) && !has_matrix_optimizers()) { return "(" + not_built(name) + ")"; }
         std::string out;
         for (const auto& o : options_of(name))
         {
@@ -202,6 +203,7 @@ namespace xoptim_viz
     any_optimizer make_optimizer(std::string_view name, const parsed_flags& given)
     {
         require_optimizer(name);
+        if (is_matrix_optimizer(name) && !has_matrix_optimizers()) { throw usage_error(not_built(name)); }
         const auto options = options_of(name);
         auto takes = [&](std::string_view f) {
             return std::any_of(options.begin(), options.end(), [&](const auto& o) { return flag_of(o) == f; });

@@ -142,8 +142,9 @@ namespace xoptim
             }
             else if constexpr (std::is_integral_v<T>)
             {
+                // max() rounds up to 2^digits as a double, which does not fit: compare with that bound.
                 if (!(value == std::floor(value)) || value < static_cast<double>(std::numeric_limits<T>::min())
-                    || value > static_cast<double>(std::numeric_limits<T>::max()))
+                    || value >= std::ldexp(1.0, std::numeric_limits<T>::digits))
                 {
                     invalid_named(owner, name, value, "a whole number in the field's range");
                 }

@@ -5,8 +5,10 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "../core/tensor_ref.hpp"
@@ -33,10 +35,11 @@ namespace xoptim
         // Throws std::invalid_argument naming the shape when it has no elements.
         flat_matrix(M opt, std::size_t rows, std::size_t cols) : m_opt(std::move(opt)), m_shape{rows, cols}
         {
-            if (rows == 0 || cols == 0)
+            if (rows == 0 || cols == 0 || rows > std::numeric_limits<std::size_t>::max() / cols)
             {
                 throw std::invalid_argument(std::string(M::rule_type::name) + ": a flat matrix of shape {"
-                                            + std::to_string(rows) + ", " + std::to_string(cols) + "} has no elements");
+                                            + std::to_string(rows) + ", " + std::to_string(cols)
+                                            + "} has no elements, or more than a size_t counts");
             }
         }
 

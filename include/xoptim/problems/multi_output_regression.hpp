@@ -14,6 +14,7 @@
 
 #include <xtensor/xtensor.hpp>
 
+#include <xoptim/core/validate.hpp>
 #include <xoptim/losses/loss.hpp>
 #include <xoptim/losses/mse.hpp>
 #include <xoptim/problems/batches.hpp>
@@ -78,11 +79,11 @@ namespace xoptim
         if (o.outputs == 0) { throw std::invalid_argument("outputs: must be at least 1, got 0"); }
         if (!(o.scale >= 0.0) || !std::isfinite(o.scale))
         {
-            throw std::invalid_argument("scale: must be finite and >= 0, got " + std::to_string(o.scale));
+            throw std::invalid_argument("scale: must be finite and >= 0, got " + detail::format_value(o.scale));
         }
         if (!(o.noise >= 0.0) || !std::isfinite(o.noise))
         {
-            throw std::invalid_argument("noise: must be finite and >= 0, got " + std::to_string(o.noise));
+            throw std::invalid_argument("noise: must be finite and >= 0, got " + detail::format_value(o.noise));
         }
         std::mt19937_64 rng(seed);
         multi_output_dataset data{xt::zeros<double>({o.size, o.features}), xt::zeros<double>({o.size, o.outputs})};
