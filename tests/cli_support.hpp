@@ -1,10 +1,11 @@
 #pragma once
-// Test support: run the built xoptim-viz as a program (XOPTIM_VIZ_EXE) and capture its
+// Test support: run the built xoptim-viz as a program (xoptim_test::viz_exe()) and capture its
 // standard output, standard error and exit status through files in a test output folder; read
 // the CSV it writes.
 
 #include <sys/wait.h>
 
+#include "paths.hpp"
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -56,7 +57,7 @@ namespace xoptim_test
         std::string err;
     };
 
-#ifdef XOPTIM_VIZ_EXE
+#ifdef XOPTIM_TEST_HAS_VIZ
     // Runs `xoptim-viz <args>` (args as shell words) in `cwd` (the current folder if empty);
     // the captured streams are kept as runN.out / runN.err in `folder`.
     inline cli_run run_viz(const std::filesystem::path& folder, const std::string& args,
@@ -67,8 +68,9 @@ namespace xoptim_test
         const auto out = folder / ("run" + std::to_string(counter) + ".out");
         const auto err = folder / ("run" + std::to_string(counter) + ".err");
         ++counter;
-        const std::string command = (cwd.empty() ? std::string() : "cd " + quoted(cwd) + " && ") + "'" + XOPTIM_VIZ_EXE
-                                    + "' " + args + " > " + quoted(out) + " 2> " + quoted(err) + " < /dev/null";
+        const std::string command = (cwd.empty() ? std::string() : "cd " + quoted(cwd) + " && ") + "'"
+                                    + xoptim_test::viz_exe() + "' " + args + " > " + quoted(out) + " 2> " + quoted(err)
+                                    + " < /dev/null";
         const int raw = std::system(command.c_str());
         cli_run r;
         r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;

@@ -2,6 +2,7 @@
 // Reference tables whose cells are text (names, modes, lists of numbers separated by spaces):
 // tests/data/clip_grad_norm.csv and tests/data/reduce_on_plateau*.csv (see README.md there).
 
+#include "paths.hpp"
 #include <cstddef>
 #include <fstream>
 #include <map>
@@ -70,7 +71,7 @@ namespace xoptim_test
     // Reads tests/data/<name>, the first line being the column names.
     inline void read_csv_table(const std::string& name, csv_table& t)
     {
-        const std::string path = std::string(XOPTIM_TEST_DATA_DIR) + "/" + name;
+        const std::string path = std::string(xoptim_test::data_dir()) + "/" + name;
         std::ifstream in(path);
         if (!in) { throw std::runtime_error("cannot open " + path); }
         std::string line;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "paths.hpp"
 #include <xtensor/xtensor.hpp>
 
 namespace xoptim_test
@@ -21,7 +22,7 @@ namespace xoptim_test
 
     inline table read_csv(const std::string& name)
     {
-        const std::string path = std::string(XOPTIM_TEST_DATA_DIR) + "/" + name;
+        const std::string path = std::string(xoptim_test::data_dir()) + "/" + name;
         std::ifstream in(path);
         if (!in) { throw std::runtime_error("cannot open " + path); }
         table t;

@@ -16,6 +16,7 @@
 #include <tuple>
 #include <vector>
 
+#include "paths.hpp"
 #include "reliability_helpers.hpp"
 
 namespace fs = std::filesystem;
@@ -72,7 +73,7 @@ namespace
 {
     fs::path out_dir()
     {
-        fs::path d = fs::path(XOPTIM_TEST_OUTPUT_DIR) / "checkpoint";
+        fs::path d = fs::path(xoptim_test::output_dir()) / "checkpoint";
         fs::create_directories(d);
         return d;
     }

@@ -16,6 +16,7 @@
 
 #include "reliability_helpers.hpp"
 
+#include "paths.hpp"
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -25,7 +26,7 @@
 namespace
 {
     using vec = xt::xtensor<double, 1>;
-    const std::string v2_dir = std::string(XOPTIM_TEST_DATA_DIR) + "/checkpoints_v2/";
+    const std::string v2_dir = std::string(xoptim_test::data_dir()) + "/checkpoints_v2/";
 
     std::string message_of(auto&& f)
     {
@@ -134,7 +135,7 @@ TEST_CASE("checkpoint identity: recorded in the file after the header, read back
     CHECK(xoptim::checkpoint_identity_of(b) == id);
     CHECK(xoptim::checkpoint_identity_of(xoptim::to_bytes(opt)).empty());
 
-    const auto path = std::filesystem::path(XOPTIM_TEST_OUTPUT_DIR) / "identity.ckpt";
+    const auto path = std::filesystem::path(xoptim_test::output_dir()) / "identity.ckpt";
     xoptim::save_checkpoint(path, opt, params, id);
     CHECK(xoptim::read_checkpoint_identity(path) == id);
 }
@@ -203,7 +204,7 @@ TEST_CASE("checkpoint identity: bad identities are refused at save, bad ones in 
 {
     auto opt = xoptim::sgd({.lr = 0.1});
     vec w = {1.0, 2.0};
-    const auto path = std::filesystem::path(XOPTIM_TEST_OUTPUT_DIR) / "identity_bad.ckpt";
+    const auto path = std::filesystem::path(xoptim_test::output_dir()) / "identity_bad.ckpt";
     xoptim::save_checkpoint(path, opt, w);
     const auto good = xoptim::detail::ckpt::read_file(path);
 
@@ -265,7 +266,7 @@ TEST_CASE("checkpoint identity: L-BFGS and any_optimizer record and check it too
     xoptim::any_optimizer<double> any(xoptim::adam({.lr = 0.1}));
     vec w = {1.0, 2.0};
     any.step(w, vec{0.5, 0.5});
-    const auto path = std::filesystem::path(XOPTIM_TEST_OUTPUT_DIR) / "identity_any.ckpt";
+    const auto path = std::filesystem::path(xoptim_test::output_dir()) / "identity_any.ckpt";
     xoptim::save_checkpoint(path, any, w, {.tag = "line"});
     CHECK(xoptim::read_checkpoint_identity(path).tag == "line");
     xoptim::any_optimizer<double> target(xoptim::adam({.lr = 0.1}));
@@ -323,7 +324,7 @@ TEST_CASE("checkpoints: format 1 and 2 files saved again are format 3 and read b
     auto opt = xoptim::adam();
     opt.add_group(opt.rule());
     vec w = xt::zeros<double>({6});
-    xoptim::load_checkpoint(std::string(XOPTIM_TEST_DATA_DIR) + "/checkpoints_v1/adam_params.ckpt", opt, w);
+    xoptim::load_checkpoint(std::string(xoptim_test::data_dir()) + "/checkpoints_v1/adam_params.ckpt", opt, w);
     const auto again = xoptim::to_bytes(opt, w, {.tag = "from v1"});
     CHECK(again[8] == 3);
     auto back = xoptim::adam();

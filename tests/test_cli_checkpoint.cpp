@@ -3,10 +3,11 @@
 // standard error, nothing on standard output) and is left as it was.
 #include <doctest/doctest.h>
 
-#ifdef XOPTIM_VIZ_EXE
+#ifdef XOPTIM_TEST_HAS_VIZ
 
 #include "cli_support.hpp"
 
+#include "paths.hpp"
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -18,12 +19,12 @@ namespace
 {
     namespace fs = std::filesystem;
 
-    const fs::path dir = fs::path(XOPTIM_TEST_OUTPUT_DIR) / "cli_checkpoint";
+    const fs::path dir = fs::path(xoptim_test::output_dir()) / "cli_checkpoint";
 
     const auto slurp = [](const fs::path& p) { return xoptim_test::read_file(p); };
     // What `fit --objective rosenbrock --optimizer adam --lr 0.1 --epochs 3 --checkpoint` wrote
     // in format 2 (tests/data/checkpoints_v2/).
-    const std::string v2_cli = std::string(XOPTIM_TEST_DATA_DIR) + "/checkpoints_v2/cli_adam.ckpt";
+    const std::string v2_cli = std::string(xoptim_test::data_dir()) + "/checkpoints_v2/cli_adam.ckpt";
     using result = xoptim_test::cli_run;
 
     result run(const std::string& args) { return xoptim_test::run_viz(dir, "fit " + args, dir); }
@@ -85,7 +86,7 @@ TEST_CASE("cli checkpoint: resuming prints the rows of the uninterrupted run, ch
 TEST_CASE("cli checkpoint: a resumed mini-batch run continues the shuffled batch order")
 {
     // 100 samples in batches of 25: four steps an epoch; 2 epochs, then 1 more, equal 3.
-    const std::string data = "--data " + std::string(XOPTIM_TEST_DATA_DIR) + "/data.csv";
+    const std::string data = "--data " + std::string(xoptim_test::data_dir()) + "/data.csv";
     const std::string flags = data + " --optimizer adam --lr 0.1 --batch-size 25 --seed 7";
     fs::create_directories(dir);
     fs::remove(dir / "batches.ckpt");

@@ -4,13 +4,14 @@
 // end with one line on standard error and the promised exit status, never a crash or a hang.
 #include <doctest/doctest.h>
 
-#ifdef XOPTIM_VIZ_EXE
+#ifdef XOPTIM_TEST_HAS_VIZ
 
 #include "cli_support.hpp"
 #include "reliability_helpers.hpp"
 
 #include <sys/wait.h>
 
+#include "paths.hpp"
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -23,8 +24,8 @@ namespace cli_failures
 {
     namespace fs = std::filesystem;
 
-    inline const fs::path dir = fs::path(XOPTIM_TEST_OUTPUT_DIR) / "cli_failures";
-    inline const std::string viz = std::string("'") + XOPTIM_VIZ_EXE + "'";
+    inline const fs::path dir = fs::path(xoptim_test::output_dir()) / "cli_failures";
+    inline const std::string viz = std::string("'") + xoptim_test::viz_exe() + "'";
 
     using xoptim_test::quoted;
     using xoptim_test::read_file;

@@ -2,7 +2,7 @@
 
 #include <doctest/doctest.h>
 
-#ifdef XOPTIM_VIZ_EXE
+#ifdef XOPTIM_TEST_HAS_VIZ
 
 #include <xoptim/fit.hpp>
 #include <xoptim/losses/mse.hpp>
@@ -15,6 +15,7 @@
 #include "cli_support.hpp"
 #include "reference_csv.hpp"
 
+#include "paths.hpp"
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -30,8 +31,8 @@ namespace
     namespace fs = std::filesystem;
     using vec = xt::xtensor<double, 1>;
 
-    const fs::path data_dir = XOPTIM_TEST_DATA_DIR;
-    const fs::path output_dir = fs::path(XOPTIM_TEST_OUTPUT_DIR) / "cli_fit";
+    const fs::path data_dir = xoptim_test::data_dir();
+    const fs::path output_dir = fs::path(xoptim_test::output_dir()) / "cli_fit";
 
     using xoptim_test::cli_run;
     using xoptim_test::quoted;
@@ -226,7 +227,7 @@ TEST_CASE("cli fit: schedule-free rows are the evaluation point x, as the refere
         CHECK(worst < 1e-9);
         // A run checkpointed after 40 steps (train mode: theta is y) and resumed for 60 prints the
         // same rows, bit for bit.
-        const auto file = std::filesystem::path(XOPTIM_TEST_OUTPUT_DIR) / (std::string(c.name) + "_cli.ckpt");
+        const auto file = std::filesystem::path(xoptim_test::output_dir()) / (std::string(c.name) + "_cli.ckpt");
         const auto first = run(flags + " --init -10,-20 --epochs 40 --checkpoint " + quoted(file));
         REQUIRE(first.status == 0);
         const auto second = run(flags + " --epochs 60 --resume " + quoted(file));

@@ -3,7 +3,7 @@
 
 #include <doctest/doctest.h>
 
-#ifdef XOPTIM_VIZ_EXE
+#ifdef XOPTIM_TEST_HAS_VIZ
 
 #include <filesystem>
 #include <sstream>
@@ -16,13 +16,14 @@
 #include <xoptim/problems/test_functions.hpp>
 
 #include "cli_support.hpp"
+#include "paths.hpp"
 
 namespace
 {
     namespace fs = std::filesystem;
     using vec = xt::xtensor<double, 1>;
-    const fs::path data_dir = XOPTIM_TEST_DATA_DIR;
-    const fs::path output_dir = fs::path(XOPTIM_TEST_OUTPUT_DIR) / "cli_lbfgs";
+    const fs::path data_dir = xoptim_test::data_dir();
+    const fs::path output_dir = fs::path(xoptim_test::output_dir()) / "cli_lbfgs";
 
     xoptim_test::cli_run run(const std::string& args) { return xoptim_test::run_viz(output_dir, args); }
 

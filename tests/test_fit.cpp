@@ -10,6 +10,7 @@
 #include <xoptim/problems/seed_data.hpp>
 #include <xoptim/problems/test_functions.hpp>
 
+#include "paths.hpp"
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -23,7 +24,7 @@ namespace
 {
 
     using vec = xt::xtensor<double, 1>;
-    const std::filesystem::path data_dir = XOPTIM_TEST_DATA_DIR;
+    const std::filesystem::path data_dir = xoptim_test::data_dir();
 
     /// The plainest optimizer: theta -= lr * grad. Written here so that the loop is tested on
     /// its own.

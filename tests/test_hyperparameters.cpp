@@ -10,6 +10,7 @@
 
 #include <xtensor/xtensor.hpp>
 
+#include "paths.hpp"
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
@@ -20,7 +21,7 @@
 namespace
 {
     using vec = xt::xtensor<double, 1>;
-    const std::string v1_dir = std::string(XOPTIM_TEST_DATA_DIR) + "/checkpoints_v1/";
+    const std::string v1_dir = std::string(xoptim_test::data_dir()) + "/checkpoints_v1/";
 
     template <class Opt>
     bool same_state(const Opt& a, const Opt& b)

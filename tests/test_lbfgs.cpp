@@ -20,6 +20,7 @@
 #include <xoptim/problems/linear_regression.hpp>
 #include <xoptim/problems/test_functions.hpp>
 
+#include "paths.hpp"
 #include "support.hpp"
 
 namespace
@@ -33,7 +34,7 @@ namespace
     // case -> its rows (step 0 first), from lbfgs.csv.
     std::map<std::string, std::vector<reference_row>> read_reference()
     {
-        const std::string path = std::string(XOPTIM_TEST_DATA_DIR) + "/lbfgs.csv";
+        const std::string path = std::string(xoptim_test::data_dir()) + "/lbfgs.csv";
         std::ifstream in(path);
         REQUIRE(in);
         std::string line;
@@ -55,7 +56,7 @@ namespace
     const xoptim::linear_regression<xoptim::mse>& seed_problem()
     {
         static const xoptim::linear_regression<xoptim::mse> p(
-            xoptim::load_csv(std::filesystem::path(XOPTIM_TEST_DATA_DIR) / "data.csv"));
+            xoptim::load_csv(std::filesystem::path(xoptim_test::data_dir()) / "data.csv"));
         return p;
     }
 

@@ -8,6 +8,7 @@
 
 #include <xtensor/xtensor.hpp>
 
+#include "paths.hpp"
 #include <xoptim/io/lbfgs_checkpoint.hpp>
 #include <xoptim/optimizers.hpp>
 #include <xoptim/problems/test_functions.hpp>
@@ -79,7 +80,7 @@ TEST_CASE("lbfgs checkpoint: files, hyperparameters by name, and bad input")
     xoptim::lbfgs<double> opt({.max_iter = 3, .history_size = 2, .line_search_fn = xoptim::line_search::strong_wolfe});
     xt::xtensor<double, 1> w = {-1.2, 1.0, -0.5, 0.8};
     opt.step(w, closure);
-    const auto path = std::filesystem::path(XOPTIM_TEST_OUTPUT_DIR) / "lbfgs.ckpt";
+    const auto path = std::filesystem::path(xoptim_test::output_dir()) / "lbfgs.ckpt";
     xoptim::save_checkpoint(path, opt, w);
     xoptim::lbfgs<double> other;
     xt::xtensor<double, 1> v = xt::zeros<double>({4});

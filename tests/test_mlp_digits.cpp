@@ -16,6 +16,7 @@
 #include <xoptim/rules/clip_by_global_norm.hpp>
 
 #include "../examples/mlp_digits.hpp"
+#include "paths.hpp"
 #include "support.hpp"
 
 namespace
@@ -25,7 +26,7 @@ namespace
     const mlp_digits::split& digits()
     {
         static const mlp_digits::split data =
-            mlp_digits::load_digits(std::string(XOPTIM_TEST_DATA_DIR) + "/digits.csv");
+            mlp_digits::load_digits(std::string(xoptim_test::data_dir()) + "/digits.csv");
         return data;
     }
 

@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include "paths.hpp"
 #include <filesystem>
 #include <string>
 
@@ -20,6 +21,6 @@ TEST_CASE("version macros, constants and the CMake package version agree")
 
 TEST_CASE("the reference data directory is available to the tests")
 {
-    CHECK(std::filesystem::is_regular_file(std::filesystem::path(XOPTIM_TEST_DATA_DIR) / "index.json"));
-    CHECK(std::filesystem::is_directory(XOPTIM_TEST_OUTPUT_DIR));
+    CHECK(std::filesystem::is_regular_file(std::filesystem::path(xoptim_test::data_dir()) / "index.json"));
+    CHECK(std::filesystem::is_directory(xoptim_test::output_dir()));
 }

@@ -12,6 +12,7 @@
 
 #include "central_differences.hpp"
 
+#include "paths.hpp"
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -25,7 +26,7 @@ namespace
 {
 
     using vec = xt::xtensor<double, 1>;
-    const std::filesystem::path data_dir = XOPTIM_TEST_DATA_DIR;
+    const std::filesystem::path data_dir = xoptim_test::data_dir();
 
     // --------------------------------------------------------------- concept checks
     struct only_value

@@ -6,7 +6,7 @@
 
 #include "cli_support.hpp"
 
-#ifdef XOPTIM_VIZ_EXE
+#ifdef XOPTIM_TEST_HAS_VIZ
 
 #include <xoptim/any_optimizer.hpp>
 #include <xoptim/core/chain.hpp>
@@ -23,6 +23,7 @@
 #include <xoptim/rules/scale_by_lr.hpp>
 #include <xoptim/rules/trace.hpp>
 
+#include "paths.hpp"
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -41,7 +42,7 @@ namespace
     namespace fs = std::filesystem;
     using vec = xt::xtensor<double, 1>;
 
-    const fs::path output_dir = fs::path(XOPTIM_TEST_OUTPUT_DIR) / "report";
+    const fs::path output_dir = fs::path(xoptim_test::output_dir()) / "report";
 
     using xoptim_test::cli_run;
     using xoptim_test::quoted;

@@ -22,6 +22,7 @@
 #include <xtensor/xarray.hpp>
 #include <xtensor/xtensor.hpp>
 
+#include "paths.hpp"
 #include "reference_csv.hpp"
 #include "support.hpp"
 
@@ -507,7 +508,7 @@ TEST_CASE("schedule-free: fit records the evaluation point x and the loss there,
                                  [](const sf_case& c) { return c.name == "sgd_seed_warmup" && c.dtype == "double"; });
     REQUIRE(it != cases.end());
     const xoptim::linear_regression<xoptim::mse> problem(
-        xoptim::load_csv(std::string(XOPTIM_TEST_DATA_DIR) + "/data.csv"));
+        xoptim::load_csv(std::string(xoptim_test::data_dir()) + "/data.csv"));
     xt::xtensor<double, 1> theta = {-10.0, -20.0};
     auto opt =
         xoptim::sgd_schedule_free({.lr = 0.1, .momentum = 0.8, .weight_decay = 0.01, .warmup_steps = 10, .r = 0.5});

@@ -7,17 +7,14 @@
 #include <fstream>
 #include <string>
 
+#include "paths.hpp"
 #include <doctest/doctest.h>
 
 namespace xoptim_viz_test
 {
     inline std::filesystem::path output_dir()
     {
-#ifdef XOPTIM_TEST_OUTPUT_DIR
-        std::filesystem::path dir = std::filesystem::path(XOPTIM_TEST_OUTPUT_DIR) / "viz";
-#else
-        std::filesystem::path dir = std::filesystem::temp_directory_path() / "xoptim-viz-tests";
-#endif
+        std::filesystem::path dir = std::filesystem::path(xoptim_test::output_dir()) / "viz";
         std::filesystem::create_directories(dir);
         return dir;
     }

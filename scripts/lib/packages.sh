@@ -59,3 +59,8 @@ xoptim_ensure_packages() {
 # Build with two jobs unless told otherwise.
 export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}"
 export CTEST_PARALLEL_LEVEL="${CTEST_PARALLEL_LEVEL:-2}"
+
+# ccache (when installed) shares objects between checkouts: paths under the source tree are
+# hashed relative to it, and the build folder is not hashed. Set either variable to override.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}"
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"

@@ -33,6 +33,7 @@
 #include <xoptim/xoptim.hpp>
 
 #include "cli_support.hpp"
+#include "paths.hpp"
 
 namespace
 {
@@ -487,7 +488,7 @@ namespace
         family f{"xoptim-viz: bad command lines and unwritable outputs",
                  "exit 2 (bad input) or 1 (I/O), one line on standard error, nothing on standard output, existing "
                  "files unchanged"};
-#ifdef XOPTIM_VIZ_EXE
+#ifdef XOPTIM_TEST_HAS_VIZ
         const fs::path good = dir / "good.ckpt";
         const auto first = xoptim_test::run_viz(dir / "runs", "fit --optimizer adam --epochs 3 --checkpoint "
                                                                   + xoptim_test::quoted(good));
@@ -550,7 +551,7 @@ namespace
         {
             // Standard output that cannot be written (run_viz would redirect it to a file).
             const fs::path err = dir / "full.err";
-            const std::string command = std::string("'") + XOPTIM_VIZ_EXE
+            const std::string command = std::string("'") + xoptim_test::viz_exe()
                                         + "' fit --optimizer adam --epochs 3 > /dev/full 2> " + xoptim_test::quoted(err)
                                         + " < /dev/null";
             const int raw = std::system(command.c_str());

@@ -18,15 +18,16 @@
 #include <xtensor/xtensor.hpp>
 
 #include "cli_support.hpp"
+#include "paths.hpp"
 
-#ifdef XOPTIM_VIZ_EXE
+#ifdef XOPTIM_TEST_HAS_VIZ
 namespace
 {
     namespace fs = std::filesystem;
     using mat = xt::xtensor<double, 2>;
     using rows_type = std::vector<std::vector<double>>;
 
-    const fs::path folder = fs::path(XOPTIM_TEST_OUTPUT_DIR) / "cli_matrix";
+    const fs::path folder = fs::path(xoptim_test::output_dir()) / "cli_matrix";
 
     xoptim_test::cli_run run(const std::string& args) { return xoptim_test::run_viz(folder, args); }
 
@@ -163,7 +164,7 @@ TEST_CASE("xoptim-viz fit --optimizer muon: --checkpoint then --resume gives the
 
 TEST_CASE("xoptim-viz fit --outputs 1 is the one-output regression, row for row")
 {
-    const std::string data = xoptim_test::quoted(fs::path(XOPTIM_TEST_DATA_DIR) / "data.csv");
+    const std::string data = xoptim_test::quoted(fs::path(xoptim_test::data_dir()) / "data.csv");
     const auto single = run("fit --data " + data + " --optimizer adam --lr 0.1 --epochs 25 --loss rmse");
     const auto multi = run("fit --data " + data + " --outputs 1 --optimizer adam --lr 0.1 --epochs 25 --loss rmse");
     REQUIRE(single.status == 0);
@@ -227,7 +228,8 @@ TEST_CASE("xoptim-viz fit: the matrix optimizers' flags, their names and their e
         {"fit --optimizer muon --outputs 2 --seed-data", "--seed-data is the seed's one-output line"},
         {"fit --optimizer adam --features 3", "--features applies with --outputs"},
         {"fit --optimizer muon --outputs 2 --init 1,2", "--init: 2 values for 18 parameters"},
-        {"fit --optimizer muon --outputs 4 --data " + xoptim_test::quoted(fs::path(XOPTIM_TEST_DATA_DIR) / "data.csv"),
+        {"fit --optimizer muon --outputs 4 --data "
+             + xoptim_test::quoted(fs::path(xoptim_test::data_dir()) / "data.csv"),
          "--outputs 4: "},
     };
     for (const auto& c : cases)

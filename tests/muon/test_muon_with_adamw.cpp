@@ -6,6 +6,7 @@
 
 #include <xtensor/xtensor.hpp>
 
+#include "paths.hpp"
 #include <cstring>
 #include <vector>
 
@@ -164,7 +165,7 @@ TEST_CASE("muon: a checkpoint file of a single-tensor Muon resumes bit for bit")
     auto opt = xoptim::muon<double>();
     auto g_at = [](const mat& w, int s) { return mat(w * 0.5 - 0.1 * s); };
     for (int s = 0; s < 2; ++s) { opt.step(p, g_at(p, s)); }
-    const auto path = std::filesystem::path(XOPTIM_TEST_OUTPUT_DIR) / "muon.ckpt";
+    const auto path = std::filesystem::path(xoptim_test::output_dir()) / "muon.ckpt";
     xoptim::save_checkpoint(path, opt);
     mat q = p;
     for (int s = 2; s < 5; ++s) { opt.step(p, g_at(p, s)); }
@@ -196,7 +197,7 @@ TEST_CASE("muon: format-2 checkpoints (tests/data/checkpoints_v2/) load bit for 
         const vec gb = b * 0.5 - 0.1 * k;
         mw.step({gq, gb});
     }
-    const std::string dir = std::string(XOPTIM_TEST_DATA_DIR) + "/checkpoints_v2/";
+    const std::string dir = std::string(xoptim_test::data_dir()) + "/checkpoints_v2/";
     auto m2 = xoptim::muon<double>();
     xoptim::load_checkpoint(dir + "muon.ckpt", m2, {.tag = "ignored: the file records none"});
     CHECK(xoptim::to_bytes(m2) == xoptim::to_bytes(m));
