@@ -153,14 +153,12 @@ namespace xoptim
                 {
                     throw checkpoint_error(what + ": expected a 2-D shape, found " + shape_text(shape));
                 }
+                check_registered_shape(opt, t, what, shape[0], shape[1]);
                 auto& st = s.states[t];
                 st.rows = shape[0];
                 st.cols = shape[1];
                 st.momentum_buffer = xt::zeros<V>({st.rows, st.cols});
-                for (std::size_t i = 0; i < elements; ++i)
-                {
-                    st.momentum_buffer.data()[i] = r.value<V>(what + " momentum");
-                }
+                read_finite_values<V>(r, what + " momentum", elements, st.momentum_buffer.data());
             }
             return s;
         }

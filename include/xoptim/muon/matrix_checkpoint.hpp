@@ -41,6 +41,22 @@ namespace xoptim
             return r;
         }
 
+        // A registered tensor takes state of its own shape only: a step would start a state of
+        // another shape afresh, dropping what the file held.
+        template <class Rule, class V>
+        void check_registered_shape(const matrix_optimizer<Rule, V>& opt, std::size_t t, const std::string& what,
+                                    std::size_t rows, std::size_t cols)
+        {
+            if (t >= opt.registered_count()) { return; }
+            const auto registered = opt.registered_shape(t);
+            if (registered[0] != rows || registered[1] != cols)
+            {
+                throw checkpoint_error(what + ": expected the shape of the tensor registered, "
+                                       + shape_text({registered[0], registered[1]}) + ", found "
+                                       + shape_text({rows, cols}));
+            }
+        }
+
         template <class Rule>
         std::string adamw_pair_kind()
         {

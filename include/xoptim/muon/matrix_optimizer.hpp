@@ -6,6 +6,7 @@
 //   one-call split to suggest for other tensors), validate(options) and
 //   step_one(options, step, state, param, grad): the update of one tensor at step `step`.
 
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -81,6 +82,12 @@ namespace xoptim
             m_states.resize(m_params.size());
         }
         std::size_t registered_count() const noexcept { return m_params.size(); }
+        // The shape {rows, cols} of registered tensor k (k < registered_count()).
+        std::array<std::size_t, 2> registered_shape(std::size_t k) const
+        {
+            const auto s = m_params.at(k).shape();
+            return {s[0], s[1]};
+        }
 
         // One step of every registered tensor; an absent gradient leaves its tensor and state
         // as they are (torch's grad is None). Shapes are checked before anything changes.

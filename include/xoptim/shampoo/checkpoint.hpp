@@ -219,6 +219,7 @@ namespace xoptim
                 {
                     throw checkpoint_error(what + ": expected a 2-D shape, found " + shape_text(shape));
                 }
+                check_registered_shape(opt, t, what, shape[0], shape[1]);
                 auto& st = s.states[t];
                 // The factor matrices are rows^2 and cols^2: check them against what is left
                 // before allocating (a shape that fits the parameter can still be too big).
@@ -235,9 +236,7 @@ namespace xoptim
                 const auto mats = shampoo_matrices(st);
                 for (std::size_t m = 0; m < shampoo_matrix_count; ++m)
                 {
-                    V* d = mats[m]->data();
-                    const std::string label = what + " " + shampoo_matrix_names[m];
-                    for (std::size_t i = 0; i < mats[m]->size(); ++i) { d[i] = r.value<V>(label); }
+                    read_finite_values<V>(r, what + " " + shampoo_matrix_names[m], mats[m]->size(), mats[m]->data());
                 }
             }
             return s;
