@@ -777,3 +777,15 @@ namespace xoptim
         return detail::find_optimizer<V>(name).summary;
     }
 }
+
+// The registry builds every named optimizer, so each translation unit that calls make_optimizer
+// (or optimizer_names, optimizer_options, optimizer_summary) compiles all of them. A program that
+// does so in several units can compile them once: define XOPTIM_ANY_OPTIMIZER_EXTERN in every
+// unit and include <xoptim/any_optimizer_instances.hpp> in exactly one.
+#if defined(XOPTIM_ANY_OPTIMIZER_EXTERN)
+namespace xoptim
+{
+    extern template const std::vector<optimizer_entry<double>>& optimizer_registry<double>();
+    extern template const std::vector<optimizer_entry<float>>& optimizer_registry<float>();
+}
+#endif
