@@ -70,7 +70,8 @@ struct scale_by_belief
 };
 
 static_assert(xoptim::update_rule<scale_by_belief, double>);
-static_assert(xoptim::update_rule<scale_by_belief, xsimd::batch<float>>);
+// simd_batch<float>: xsimd's batch of floats for the target (float itself where xsimd has none).
+static_assert(xoptim::update_rule<scale_by_belief, xoptim::simd_batch<float>>);
 static_assert(xoptim::declares_hyperparameters<scale_by_belief>);
 
 namespace

@@ -26,10 +26,16 @@ XOPTIM_PACKAGES=(
   libclang-rt-14-dev
 )
 
-# xoptim_missing_packages: prints the packages of XOPTIM_PACKAGES that are not installed.
+# Only for the tests (scripts/test): the WebAssembly checks' compiler (tests/wasm).
+XOPTIM_TEST_PACKAGES=(
+  emscripten
+)
+
+# xoptim_missing_packages [package...]: prints the packages of XOPTIM_PACKAGES, and the ones
+# given, that are not installed.
 xoptim_missing_packages() {
   local pkg status
-  for pkg in "${XOPTIM_PACKAGES[@]}"; do
+  for pkg in "${XOPTIM_PACKAGES[@]}" "$@"; do
     status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
     if [[ "$status" != "installed" ]]; then
       printf '%s\n' "$pkg"
@@ -37,11 +43,11 @@ xoptim_missing_packages() {
   done
 }
 
-# xoptim_ensure_packages: installs what is missing when run as root; otherwise prints the
-# exact command to run and returns 1.
+# xoptim_ensure_packages [package...]: installs what is missing of XOPTIM_PACKAGES and the
+# packages given when run as root; otherwise prints the exact command to run and returns 1.
 xoptim_ensure_packages() {
   local missing
-  mapfile -t missing < <(xoptim_missing_packages)
+  mapfile -t missing < <(xoptim_missing_packages "$@")
   if [[ ${#missing[@]} -eq 0 ]]; then
     return 0
   fi

@@ -24,6 +24,8 @@
 #include <system_error>
 #include <vector>
 
+#include <xoptim/core/charconv.hpp>
+
 namespace xoptim_viz
 {
 
@@ -212,7 +214,7 @@ namespace xoptim_viz
         std::string_view digits = text;
         if (digits.size() > 1 && digits[0] == '+' && digits[1] != '-' && digits[1] != '+') { digits.remove_prefix(1); }
         double v = 0.0;
-        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+        const auto [end, ec] = xoptim::detail::double_from_chars(digits.data(), digits.data() + digits.size(), v);
         if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() || !std::isfinite(v))
         {
             throw usage_error(std::string(name) + ": '" + std::string(text) + "' is not a finite number");

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include <xoptim/any_optimizer.hpp>
+#include <xoptim/core/charconv.hpp>
 
 namespace xoptim_viz
 {
@@ -36,7 +37,7 @@ namespace xoptim_viz
         std::string shortest(double v)
         {
             char buf[32];
-            const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+            const auto end = xoptim::detail::double_to_chars(buf, buf + sizeof buf, v).ptr;
             return std::string(buf, end);
         }
 

@@ -28,8 +28,7 @@ namespace xoptim
     // xsimd batches).
     template <class R>
     concept chain_link =
-        link_for<R, float> && link_for<R, double> && link_for<R, xsimd::batch<float>> && link_for<R,
-                                                                                                  xsimd::batch<double>>;
+        link_for<R, float> && link_for<R, double> && link_for<R, simd_batch<float>> && link_for<R, simd_batch<double>>;
 
     namespace detail
     {

@@ -31,14 +31,10 @@ namespace xoptim
         // which running float sums are flushed into double totals.
         inline constexpr std::size_t block_size = 512;
 
-#if XSIMD_WITH_SSE2 || XSIMD_WITH_NEON || XSIMD_WITH_NEON64 || XSIMD_WITH_AVX || XSIMD_WITH_AVX512F
-        inline constexpr bool has_simd = true;
-#else
-        inline constexpr bool has_simd = false;
-#endif
+        inline constexpr bool has_simd = XOPTIM_SIMD != 0;
 
         template <class V>
-        using batch_of = xsimd::batch<V>;
+        using batch_of = simd_batch<V>;
 
         // What a step on a tensor shorter than one batch runs is inlined into the optimizer's
         // step, so it costs no call; the batch loop, the staged path and every error stay out
@@ -175,7 +171,9 @@ namespace xoptim
         // Narrower registers of the target, for the tail of a run (fewer elements than one
         // full batch): one batch of each narrower width, then fewer scalar steps than the
         // narrowest batch holds. void where the target has no such register.
-#if XSIMD_WITH_FMA3_AVX2
+#if !XOPTIM_SIMD
+        using arch_256 = void;
+#elif XSIMD_WITH_FMA3_AVX2
         using arch_256 = xsimd::fma3<xsimd::avx2>;
 #elif XSIMD_WITH_AVX2
         using arch_256 = xsimd::avx2;
@@ -184,7 +182,9 @@ namespace xoptim
 #else
         using arch_256 = void;
 #endif
-#if XSIMD_WITH_SSE4_2
+#if !XOPTIM_SIMD
+        using arch_128 = void;
+#elif XSIMD_WITH_SSE4_2
         using arch_128 = xsimd::sse4_2;
 #elif XSIMD_WITH_SSE2
         using arch_128 = xsimd::sse2;
@@ -269,7 +269,7 @@ namespace xoptim
             {
                 for (std::size_t k = 0; k < Chain::reductions; ++k)
                 {
-                    sums[k] += static_cast<double>(xsimd::hadd(bacc[k]));
+                    sums[k] += static_cast<double>(math::sum_lanes(bacc[k]));
                 }
             }
             return i;
@@ -347,7 +347,7 @@ namespace xoptim
                         {
                             for (std::size_t k = 0; k < Chain::reductions; ++k)
                             {
-                                sums[k] += static_cast<double>(xsimd::hadd(acc[k]));
+                                sums[k] += static_cast<double>(math::sum_lanes(acc[k]));
                             }
                         }
                         i += T::size;
@@ -419,7 +419,7 @@ namespace xoptim
                 }
                 for (std::size_t r = 0; r < Chain::reductions; ++r)
                 {
-                    sums[r] += static_cast<double>(xsimd::hadd(acc[r]));
+                    sums[r] += static_cast<double>(math::sum_lanes(acc[r]));
                 }
             }
             // The rest, fewer than K lines: the ordinary kernel (it never writes p here).

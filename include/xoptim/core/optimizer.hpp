@@ -29,7 +29,7 @@ namespace xoptim
     template <class C, class V>
     concept optimizer_rule =
         scalar_element<V> && std::semiregular<C> && has_links<C> && has_passes<C> && has_slot_layout<C> && runs_on<
-            C, V> && runs_on<C, xsimd::batch<V>> && has_learning_rate<C> && has_named_hyperparameters<C, V>;
+            C, V> && runs_on<C, simd_batch<V>> && has_learning_rate<C> && has_named_hyperparameters<C, V>;
 
     namespace detail
     {

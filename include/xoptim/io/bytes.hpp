@@ -28,6 +28,22 @@
 
 namespace xoptim
 {
+    namespace detail
+    {
+        // std::bit_cast where the standard library has it; the compiler builtin it is made of
+        // where it has not (libc++ 14, Emscripten 3.1.6's).
+        template <class To, class From>
+        constexpr To bit_cast(const From& from) noexcept
+        {
+#if defined(__cpp_lib_bit_cast)
+            return std::bit_cast<To>(from);
+#else
+            static_assert(sizeof(To) == sizeof(From));
+            return __builtin_bit_cast(To, from);
+#endif
+        }
+    }
+
     // Every way a checkpoint can fail to save or load: the message says what was expected and
     // what was found. When it is thrown the optimizer, the parameters and the file are unchanged.
     class checkpoint_error : public std::runtime_error
@@ -92,8 +108,8 @@ namespace xoptim
             template <class V>
             void value(V v)
             {
-                if constexpr (std::is_same_v<V, float>) { u32(std::bit_cast<std::uint32_t>(v)); }
-                else { u64(std::bit_cast<std::uint64_t>(v)); }
+                if constexpr (std::is_same_v<V, float>) { u32(xoptim::detail::bit_cast<std::uint32_t>(v)); }
+                else { u64(xoptim::detail::bit_cast<std::uint64_t>(v)); }
             }
             // n values from an iterator (row-major order of a tensor).
             template <class V, class It>
@@ -167,8 +183,8 @@ namespace xoptim
             template <class V>
             V value(const std::string& what)
             {
-                if constexpr (std::is_same_v<V, float>) { return std::bit_cast<float>(u32(what)); }
-                else { return std::bit_cast<double>(u64(what)); }
+                if constexpr (std::is_same_v<V, float>) { return xoptim::detail::bit_cast<float>(u32(what)); }
+                else { return xoptim::detail::bit_cast<double>(u64(what)); }
             }
 
         private:

@@ -111,14 +111,14 @@ namespace xoptim::detail::ckpt
     struct type_list
     {};
 
-    // The types of the data members of aggregate T, for decltype only (never called).
+    // The types of the data members of aggregate T, for decltype only (never called: its
+    // argument is std::declval's).
     template <class T>
-    auto member_types()
+    auto member_types(T& t)
     {
         constexpr std::size_t n = member_count<T>();
         static_assert(n < max_counted_members,
                       "xoptim checkpoint: too many data members in a rule or schedule to count");
-        T& t = *static_cast<T*>(nullptr);
         // clang-format off
         if constexpr (n == 0) { return type_list<>{}; }
         else if constexpr (n == 1) { [[maybe_unused]] auto& [a] = t; return type_list<decltype(a)>{}; }
@@ -179,7 +179,8 @@ namespace xoptim::detail::ckpt
         const bool nested = declared_members_ok<Tuple>(stored, std::make_index_sequence<std::tuple_size_v<Tuple>>{});
         if constexpr (std::is_aggregate_v<T>)
         {
-            return nested && count_holding(decltype(member_types<T>()){}) == stored + unstored_members<T>;
+            return nested
+                   && count_holding(decltype(member_types(std::declval<T&>())){}) == stored + unstored_members<T>;
         }
         else { return nested; }
     }
@@ -264,8 +265,11 @@ namespace xoptim::detail::ckpt
     {
         if constexpr (std::is_enum_v<T>) { return field_bits(static_cast<std::underlying_type_t<T>>(x)); }
         else if constexpr (std::is_same_v<T, bool>) { return x ? 1 : 0; }
-        else if constexpr (std::is_same_v<T, double>) { return std::bit_cast<std::uint64_t>(x); }
-        else if constexpr (std::is_floating_point_v<T>) { return std::bit_cast<std::uint64_t>(static_cast<double>(x)); }
+        else if constexpr (std::is_same_v<T, double>) { return xoptim::detail::bit_cast<std::uint64_t>(x); }
+        else if constexpr (std::is_floating_point_v<T>)
+        {
+            return xoptim::detail::bit_cast<std::uint64_t>(static_cast<double>(x));
+        }
         else { return static_cast<std::uint64_t>(x); }
     }
 
@@ -294,7 +298,7 @@ namespace xoptim::detail::ckpt
         }
         else if constexpr (std::is_floating_point_v<T>)
         {
-            const double d = std::bit_cast<double>(bits);
+            const double d = xoptim::detail::bit_cast<double>(bits);
             if (!(d - d == d - d)) { return "expected a finite number, found " + std::string(d != d ? "nan" : "inf"); }
             if (static_cast<double>(static_cast<T>(d)) != d) { return "expected a value exact in the field's type"; }
             x = static_cast<T>(d);

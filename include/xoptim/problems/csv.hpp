@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include <xoptim/core/charconv.hpp>
 #include <xoptim/problems/dataset.hpp>
 
 namespace xoptim
@@ -125,7 +126,7 @@ namespace xoptim
                     digits.remove_prefix(1);
                 }
                 double v = 0.0;
-                const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+                const auto [end, ec] = detail::double_from_chars(digits.data(), digits.data() + digits.size(), v);
                 if (ec == std::errc::result_out_of_range && end == digits.data() + digits.size())
                 {
                     throw csv_error(name, line_no,

@@ -54,18 +54,9 @@ namespace xoptim
             using V = scalar_t<T>;
             const T product = u * state.template load<T>(0);
             const T size = state.template load<T>(1);
-            T factor, g;
-            if constexpr (std::floating_point<T>)
-            {
-                factor = product > V(0) ? c.eta_plus : (product < V(0) ? c.eta_minus : V(1));
-                g = product < V(0) ? V(0) : u;
-            }
-            else
-            {
-                factor = xsimd::select(product > T(V(0)), T(c.eta_plus),
-                                       xsimd::select(product < T(V(0)), T(c.eta_minus), T(V(1))));
-                g = xsimd::select(product < T(V(0)), T(V(0)), u);
-            }
+            const T factor = math::select(product > T(V(0)), T(c.eta_plus),
+                                          math::select(product < T(V(0)), T(c.eta_minus), T(V(1))));
+            const T g = math::select(product < T(V(0)), T(V(0)), u);
             const T s = math::clamp(size * factor, T(c.lo), T(c.hi));
             state.store(0, g);
             state.store(1, s);

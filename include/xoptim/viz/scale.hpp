@@ -248,7 +248,8 @@ namespace xoptim::viz
         inline std::string compact_scientific(double v, int significant)
         {
             char buf[64];
-            auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific, significant - 1);
+            auto res = xoptim::detail::double_to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific,
+                                                       significant - 1);
             std::string s(buf, res.ptr);
             const auto e = s.find('e');
             std::string mant = s.substr(0, e);

@@ -16,6 +16,8 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+
+#include "../core/charconv.hpp"
 #include <vector>
 
 #include "file.hpp"
@@ -58,7 +60,7 @@ namespace xoptim::viz
             throw std::invalid_argument("format_number: decimals must be in [0, 17], got " + std::to_string(decimals));
         }
         char buf[400];
-        auto res = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::fixed, decimals);
+        auto res = xoptim::detail::double_to_chars(buf, buf + sizeof(buf), value, std::chars_format::fixed, decimals);
         std::string s(buf, res.ptr);
         if (s.find('.') != std::string::npos)
         {
@@ -77,7 +79,7 @@ namespace xoptim::viz
         if (std::isnan(value)) { return "nan"; }
         if (std::isinf(value)) { return value > 0 ? "inf" : "-inf"; }
         char buf[64];
-        auto res = std::to_chars(buf, buf + sizeof(buf), value);
+        auto res = xoptim::detail::double_to_chars(buf, buf + sizeof(buf), value);
         return std::string(buf, res.ptr);
     }
 
