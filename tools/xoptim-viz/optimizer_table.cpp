@@ -189,7 +189,19 @@ namespace xoptim_viz
             const std::string value = e != nullptr
                                           ? std::string(e->values.at(static_cast<std::size_t>(o.default_value)))
                                           : shortest(o.default_value);
-            out += o.is_bool ? "[" + flag_of(o) + "]" : flag_name(o.name) + " " + value;
+            // Appended piece by piece: GCC 12 at -O3 warns (-Wrestrict) on "[" + std::string&&.
+            if (o.is_bool)
+            {
+                out += '[';
+                out += flag_of(o);
+                out += ']';
+            }
+            else
+            {
+                out += flag_name(o.name);
+                out += ' ';
+                out += value;
+            }
         }
         return out;
     }
