@@ -7,12 +7,12 @@
 #include <cmath>
 #include <concepts>
 #include <cstdint>
-#include <numbers>
 #include <string>
 #include <string_view>
 #include <type_traits>
 
 #include "core/hyperparameters.hpp"
+#include "core/scalar_math.hpp"
 #include "core/validate.hpp"
 
 namespace xoptim
@@ -92,7 +92,7 @@ namespace xoptim
         double gamma = 0.1;
         double operator()(std::uint64_t step) const
         {
-            return lr * std::pow(gamma, static_cast<double>(step / step_size));
+            return lr * math::pow(gamma, static_cast<double>(step / step_size));
         }
         static constexpr auto hyperparameters()
         {
@@ -109,7 +109,7 @@ namespace xoptim
         static constexpr std::string_view name = "exponential_decay";
         double lr = 1e-3;
         double gamma = 0.99;
-        double operator()(std::uint64_t step) const { return lr * std::pow(gamma, static_cast<double>(step)); }
+        double operator()(std::uint64_t step) const { return lr * math::pow(gamma, static_cast<double>(step)); }
         static constexpr auto hyperparameters()
         {
             return std::tuple{param("lr", &exponential_decay::lr, constraints::non_negative, "initial rate"),
@@ -157,7 +157,7 @@ namespace xoptim
                     len *= static_cast<double>(t_mult);
                 }
             }
-            return eta_min + (lr - eta_min) * (1.0 + std::cos(std::numbers::pi * t / len)) / 2.0;
+            return eta_min + (lr - eta_min) * (1.0 + math::cos_pi_ratio(t, len)) / 2.0;
         }
         // (lr - eta_min) * 2 is computed on the way to every rate: it must not overflow.
         void check_relations(std::string_view owner) const
@@ -238,7 +238,7 @@ namespace xoptim
             const double down_end = static_cast<double>(total_steps) - 1.0;
             const double t = std::min(static_cast<double>(step), down_end);
             auto anneal = [](double start, double end, double pct) {
-                return end + (start - end) / 2.0 * (std::cos(std::numbers::pi * pct) + 1.0);
+                return end + (start - end) / 2.0 * (math::cos_pi(pct) + 1.0);
             };
             if (t <= up_end) { return anneal(initial, max_lr, up_end > 0 ? t / up_end : 1.0); }
             return anneal(max_lr, min_lr, (t - up_end) / (down_end - up_end));

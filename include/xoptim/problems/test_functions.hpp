@@ -17,6 +17,8 @@
 
 #include <xoptim/problems/objective.hpp>
 
+#include "../core/scalar_math.hpp"
+
 namespace xoptim
 {
 
@@ -66,6 +68,9 @@ namespace xoptim
         struct function2
         {
             static constexpr std::size_t dimension() noexcept { return 2; }
+
+            // Stateless: lets a function with parameters default its own ==.
+            friend constexpr bool operator==(const function2&, const function2&) noexcept { return true; }
 
             template <class P>
             double value(const P& theta) const
@@ -162,13 +167,12 @@ namespace xoptim
         static constexpr std::string_view name = "rastrigin";
         static double f(double x, double y)
         {
-            constexpr double w = 2 * std::numbers::pi;
-            return 20 + x * x - 10 * std::cos(w * x) + y * y - 10 * std::cos(w * y);
+            return 20 + x * x - 10 * math::cos_pi(2 * x) + y * y - 10 * math::cos_pi(2 * y);
         }
         static std::array<double, 2> df(double x, double y)
         {
             constexpr double w = 2 * std::numbers::pi;
-            return {2 * x + 10 * w * std::sin(w * x), 2 * y + 10 * w * std::sin(w * y)};
+            return {2 * x + 10 * w * math::sin_pi(2 * x), 2 * y + 10 * w * math::sin_pi(2 * y)};
         }
         static std::vector<point2> minima() { return {{0.0, 0.0, 0.0}}; }
         static box2 view_box() { return {-5.12, 5.12, -5.12, 5.12}; }

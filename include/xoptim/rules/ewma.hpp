@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "../core/hyperparameters.hpp"
+#include "../core/scalar_math.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
 #include "../core/validate.hpp"
@@ -32,7 +33,7 @@ namespace xoptim
         template <class V>
         coefficients_type<V> coefficients(const step_info& s) const
         {
-            const double corr = debias ? 1.0 / (1.0 - std::pow(decay, static_cast<double>(s.step))) : 1.0;
+            const double corr = debias ? 1.0 / (1.0 - math::pow(decay, static_cast<double>(s.step))) : 1.0;
             return {static_cast<V>(decay), static_cast<V>(1.0 - decay), static_cast<V>(corr)};
         }
 

@@ -8,6 +8,7 @@
 
 #include "../core/finite.hpp"
 #include "../core/hyperparameters.hpp"
+#include "../core/scalar_math.hpp"
 #include "../core/simd.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
@@ -48,8 +49,8 @@ namespace xoptim
                     static_cast<V>(1.0 - beta1),
                     static_cast<V>(beta2),
                     static_cast<V>(1.0 - beta2),
-                    static_cast<V>(1.0 / (1.0 - std::pow(beta1, t))),
-                    static_cast<V>(1.0 / std::sqrt(1.0 - std::pow(beta2, t))),
+                    static_cast<V>(1.0 / (1.0 - math::pow(beta1, t))),
+                    static_cast<V>(1.0 / std::sqrt(1.0 - math::pow(beta2, t))),
                     detail::positive_as<V>(eps)};
         }
 

@@ -8,6 +8,7 @@
 
 #include "../core/finite.hpp"
 #include "../core/hyperparameters.hpp"
+#include "../core/scalar_math.hpp"
 #include "../core/simd.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
@@ -36,7 +37,7 @@ namespace xoptim
         {
             const double t = static_cast<double>(s.step);
             return {static_cast<V>(beta1), static_cast<V>(1.0 - beta1), static_cast<V>(beta2),
-                    static_cast<V>(1.0 / (1.0 - std::pow(beta1, t))), detail::positive_as<V>(eps)};
+                    static_cast<V>(1.0 / (1.0 - math::pow(beta1, t))), detail::positive_as<V>(eps)};
         }
 
         template <element T>

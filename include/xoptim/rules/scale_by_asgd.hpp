@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "../core/hyperparameters.hpp"
+#include "../core/scalar_math.hpp"
 #include "../core/simd.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
@@ -42,7 +43,7 @@ namespace xoptim
         // taken so far: step t uses t - 1 (and eta_1 = lr).
         double eta(const step_info& s) const
         {
-            return lr / std::pow(1.0 + lambd * lr * static_cast<double>(s.step - 1), alpha);
+            return lr / math::pow(1.0 + lambd * lr * static_cast<double>(s.step - 1), alpha);
         }
         double mu(const step_info& s) const
         {

@@ -8,6 +8,7 @@
 
 #include "../core/finite.hpp"
 #include "../core/hyperparameters.hpp"
+#include "../core/scalar_math.hpp"
 #include "../core/simd.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
@@ -34,7 +35,7 @@ namespace xoptim
         coefficients_type<V> coefficients(const step_info& s) const
         {
             return {static_cast<V>(beta2), static_cast<V>(1.0 - beta2),
-                    static_cast<V>(1.0 - std::pow(beta2, static_cast<double>(s.step))), detail::positive_as<V>(eps)};
+                    static_cast<V>(1.0 - math::pow(beta2, static_cast<double>(s.step))), detail::positive_as<V>(eps)};
         }
 
         template <element T>

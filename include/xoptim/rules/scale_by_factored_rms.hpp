@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "../core/hyperparameters.hpp"
+#include "../core/scalar_math.hpp"
 #include "../core/simd.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
@@ -64,7 +65,7 @@ namespace xoptim
         template <class V>
         coefficients_type<V> coefficients(const step_info& s) const
         {
-            const double w = std::pow(static_cast<double>(s.step), beta2_decay);
+            const double w = math::pow(static_cast<double>(s.step), beta2_decay);
             const V e = eps1 < 0.0 ? std::numeric_limits<V>::epsilon() : static_cast<V>(eps1);
             return {static_cast<V>(w), static_cast<V>(1.0 - w), w >= 0.5, e, e * e, static_cast<V>(maximize ? -1 : 1)};
         }

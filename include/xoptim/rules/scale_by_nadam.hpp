@@ -9,6 +9,7 @@
 
 #include "../core/finite.hpp"
 #include "../core/hyperparameters.hpp"
+#include "../core/scalar_math.hpp"
 #include "../core/simd.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
@@ -40,7 +41,7 @@ namespace xoptim
         // The momentum coefficient mu_t of step t.
         double mu(std::uint64_t t) const
         {
-            return beta1 * (1.0 - 0.5 * std::pow(0.96, static_cast<double>(t) * momentum_decay));
+            return beta1 * (1.0 - 0.5 * math::pow(0.96, static_cast<double>(t) * momentum_decay));
         }
 
         // prod_{i<=t} mu_i, multiplied in step order as PyTorch's per-parameter mu_product is.
@@ -70,7 +71,7 @@ namespace xoptim
                     static_cast<V>(1.0 - beta1),
                     static_cast<V>(beta2),
                     static_cast<V>(1.0 - beta2),
-                    static_cast<V>(1.0 / (1.0 - std::pow(beta2, t))),
+                    static_cast<V>(1.0 / (1.0 - math::pow(beta2, t))),
                     static_cast<V>((1.0 - mu_t) / (1.0 - product)),
                     static_cast<V>(mu_next / (1.0 - product * mu_next)),
                     detail::positive_as<V>(eps)};

@@ -8,6 +8,7 @@
 
 #include "../core/finite.hpp"
 #include "../core/hyperparameters.hpp"
+#include "../core/scalar_math.hpp"
 #include "../core/simd.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
@@ -39,14 +40,14 @@ namespace xoptim
         double rho(double t) const
         {
             const double rho_inf = 2.0 / (1.0 - beta2) - 1.0;
-            return rho_inf - 2.0 * t * std::pow(beta2, t) / (1.0 - std::pow(beta2, t));
+            return rho_inf - 2.0 * t * math::pow(beta2, t) / (1.0 - math::pow(beta2, t));
         }
 
         template <class V>
         coefficients_type<V> coefficients(const step_info& s) const
         {
             const double t = static_cast<double>(s.step);
-            const double bias2 = 1.0 - std::pow(beta2, t);
+            const double bias2 = 1.0 - math::pow(beta2, t);
             const double rho_inf = 2.0 / (1.0 - beta2) - 1.0;
             const double rho_t = rho(t);
             const bool rectified = rho_t > 5.0;
@@ -58,7 +59,7 @@ namespace xoptim
                     static_cast<V>(1.0 - beta1),
                     static_cast<V>(beta2),
                     static_cast<V>(1.0 - beta2),
-                    static_cast<V>(1.0 / (1.0 - std::pow(beta1, t))),
+                    static_cast<V>(1.0 / (1.0 - math::pow(beta1, t))),
                     static_cast<V>(r * std::sqrt(bias2)),
                     detail::positive_as<V>(eps),
                     rectified};

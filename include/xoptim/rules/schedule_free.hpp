@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "../core/hyperparameters.hpp"
+#include "../core/scalar_math.hpp"
 #include "../core/simd.hpp"
 #include "../core/slots.hpp"
 #include "../core/step_info.hpp"
@@ -139,7 +140,7 @@ namespace xoptim
         // The averaging weight of step s: t^r lr_max^weight_lr_power.
         double weight(const step_info& s, double lr_max) const
         {
-            return std::pow(static_cast<double>(s.step), r) * std::pow(lr_max, weight_lr_power);
+            return math::pow(static_cast<double>(s.step), r) * math::pow(lr_max, weight_lr_power);
         }
     };
 

@@ -32,6 +32,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include "../core/hyperparameters.hpp"
+#include "../core/scalar_math.hpp"
 #include "../core/tensor_ref.hpp"
 #include "../core/validate.hpp"
 #include "../muon/matrix_optimizer.hpp"
@@ -258,7 +259,7 @@ namespace xoptim
             if (shampoo_recomputes(o, t))
             {
                 const double c2 =
-                    (o.use_bias_correction && o.beta2 < 1.0) ? 1.0 - std::pow(o.beta2, static_cast<double>(t)) : 1.0;
+                    (o.use_bias_correction && o.beta2 < 1.0) ? 1.0 - math::pow(o.beta2, static_cast<double>(t)) : 1.0;
                 inverse_root_eigh(st.left, c2, o.epsilon, 4.0, st.square_scratch, st.left_inverse_root);
                 inverse_root_eigh(st.right, c2, o.epsilon, 4.0, st.square_scratch, st.right_inverse_root);
             }
@@ -268,9 +269,9 @@ namespace xoptim
             const V one_minus_b1 = static_cast<V>(1.0 - o.beta1);
             // 1 - beta3 beta1^(t-1) with beta3 = beta1, as the reference writes it.
             const V c1 = static_cast<V>(
-                o.use_bias_correction ? 1.0 - o.beta1 * std::pow(o.beta1, static_cast<double>(t - 1)) : 1.0);
-            const V cg =
-                static_cast<V>(o.grafting_beta2 < 1.0 ? 1.0 - std::pow(o.grafting_beta2, static_cast<double>(t)) : 1.0);
+                o.use_bias_correction ? 1.0 - o.beta1 * math::pow(o.beta1, static_cast<double>(t - 1)) : 1.0);
+            const V cg = static_cast<V>(
+                o.grafting_beta2 < 1.0 ? 1.0 - math::pow(o.grafting_beta2, static_cast<double>(t)) : 1.0);
             const V geps = static_cast<V>(o.grafting_epsilon);
             V* fg = st.filtered_grad.data();
             V* gb = st.product.data();  // the filtered, bias-corrected gradient
