@@ -9,4 +9,9 @@ namespace xoptim_test
 #ifdef XOPTIM_VIZ_EXE
     const char* viz_exe() { return XOPTIM_VIZ_EXE; }
 #endif
+#ifdef XOPTIM_EXPLORE_HTML
+    const char* explore_html() { return XOPTIM_EXPLORE_HTML; }
+#else
+    const char* explore_html() { return ""; }
+#endif
 }

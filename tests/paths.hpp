@@ -11,4 +11,6 @@ namespace xoptim_test
     const char* output_dir();
     /// The built xoptim-viz; declared only where the tests were built with it (XOPTIM_TEST_HAS_VIZ).
     const char* viz_exe();
+    /// The explorer page the build compiled into xoptim-viz, or "" when it was built without it.
+    const char* explore_html();
 }

@@ -26,9 +26,15 @@ XOPTIM_PACKAGES=(
   libclang-rt-14-dev
 )
 
-# Only for the tests (scripts/test): the WebAssembly checks' compiler (tests/wasm).
-XOPTIM_TEST_PACKAGES=(
+# The WebAssembly compiler, for xoptim-viz's explorer page and the tests/wasm checks; scripts/demo
+# and scripts/test install it when they can and go on without it when they cannot.
+XOPTIM_WASM_PACKAGES=(
   emscripten
+)
+
+# Only for the tests (scripts/test): npm, for the browser test's playwright-core (tests/browser).
+XOPTIM_TEST_PACKAGES=(
+  npm
 )
 
 # xoptim_missing_packages [package...]: prints the packages of XOPTIM_PACKAGES, and the ones

@@ -2,6 +2,7 @@
 // test function) and writes the trajectory as CSV: step,theta0,...,loss.
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <optional>
 #include <ostream>
@@ -73,6 +74,8 @@ namespace xoptim_viz
             {"--data", "FILE", "CSV data set: a header, numeric columns, y last"},
             {"--seed-data", "", "the seed's data set (the default)"},
             {"--seed", "N", "seed of the generated data and of the mini-batch shuffle (default 0)"},
+            {"--points", "N", "points of the seed's data set (default 100)"},
+            {"--noise", "X", "the seed's data set's noise: y = 3 + 5x + U(0, X) (default 1)"},
             {"--objective", "NAME", "a 2-D test function instead of the regression"},
             {"--outputs", "K", "a multi-output regression: K targets, W is (inputs + 1) x K"},
             {"--features", "D", "inputs of the generated multi-output data (default 8)"},
@@ -288,8 +291,8 @@ namespace xoptim_viz
         int fit_objective(const parsed_flags& given, run_settings& s, std::ostream& out, std::ostream& err)
         {
             const std::string name = *given.get("--objective");
-            for (const auto other :
-                 {"--data", "--seed-data", "--seed", "--loss", "--batch-size", "--outputs", "--features"})
+            for (const auto other : {"--data", "--seed-data", "--seed", "--points", "--noise", "--loss", "--batch-size",
+                                     "--outputs", "--features"})
             {
                 if (given.has(other)) { throw usage_error(std::string(other) + " does not apply with --objective"); }
             }
@@ -311,6 +314,29 @@ namespace xoptim_viz
                     return run(f, s, out, err);
                 },
                 *function);
+        }
+
+        /// --points N and --noise X: the seed's data set's size and noise (U(0, X)).
+        xoptim::seed_data_options seed_data_flags(const parsed_flags& given)
+        {
+            xoptim::seed_data_options o;
+            if (const auto n = given.get("--points"))
+            {
+                o.size = parse_unsigned("--points", *n);
+                if (o.size == 0 || o.size > 1000000)
+                {
+                    throw usage_error("--points: between 1 and 1000000, got " + *n);
+                }
+            }
+            if (const auto x = given.get("--noise"))
+            {
+                o.noise = parse_double("--noise", *x);
+                if (!(o.noise >= 0.0) || !std::isfinite(o.noise))
+                {
+                    throw usage_error("--noise: a finite number >= 0, got " + *x);
+                }
+            }
+            return o;
         }
 
         std::string checked_loss(const parsed_flags& given)
@@ -354,6 +380,14 @@ namespace xoptim_viz
             {
                 throw usage_error("--seed-data is the seed's one-output line; with --outputs the data is --data "
                                   "FILE or the generated multi-output set (--features D)");
+            }
+            for (const auto other : {"--points", "--noise"})
+            {
+                if (given.has(other))
+                {
+                    throw usage_error(std::string(other)
+                                      + " applies to the seed's one-output data set, not with --outputs");
+                }
             }
             const std::string loss = checked_loss(given);
             xoptim::multi_output_dataset data;
@@ -436,8 +470,18 @@ namespace xoptim_viz
             if (s.optimizer.is_matrix()) { throw usage_error(needs_matrix(s.optimizer_name)); }
             const std::string loss = checked_loss(given);
             xoptim::dataset data;
-            if (const auto file = given.get("--data")) { data = read_data(*file); }
-            else { data = xoptim::seed_data(s.options.seed); }
+            if (const auto file = given.get("--data"))
+            {
+                for (const auto other : {"--points", "--noise"})
+                {
+                    if (given.has(other))
+                    {
+                        throw usage_error(std::string(other) + " applies to the seed's data set, not with --data");
+                    }
+                }
+                data = read_data(*file);
+            }
+            else { data = xoptim::seed_data(s.options.seed, seed_data_flags(given)); }
             // What the ranks compare: one host's file may differ from another's of the same name.
             const std::string inputs = digest(data.x.data(), data.x.size() * sizeof(double));
             const std::string targets = digest(data.y.data(), data.y.size() * sizeof(double));

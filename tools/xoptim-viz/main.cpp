@@ -20,7 +20,8 @@
 // the exit status.
 #define XOPTIM_VIZ_SUBCOMMANDS(X)                                                                                      \
     X(fit, "run one optimizer on a problem and write its trajectory as CSV")                                           \
-    X(report, "reproduce the seed post: figures, animations, summary and index.html")
+    X(report, "reproduce the seed post: figures, animations, summary and index.html")                                  \
+    X(explore, "write the explorer: a page that runs the library in the browser, live")
 
 namespace xoptim_viz
 {

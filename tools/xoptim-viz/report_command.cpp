@@ -43,6 +43,7 @@
 #include <xoptim/viz/surface.hpp>
 
 #include "cli.hpp"
+#include "explore_page.hpp"
 #include "optimizer_table.hpp"
 
 namespace xoptim_viz
@@ -646,6 +647,12 @@ namespace xoptim_viz
                 "momentum, Adam, LAMB) on a straight line fitted to noisy data, and concludes that \"with LAMB "
                 "we can use high learning rate yet the algorithm converge smoothly to the optimal parameters\". "
                 "This page reruns it with xoptim, with real LAMB, and checks that claim with numbers.");
+            if (!explore_page().empty())
+            {
+                page.link("explore.html", "Play with it: the explorer runs these optimizers live in the browser (the "
+                                          "library itself, compiled to WebAssembly): pick them, set the learning rate "
+                                          "and the rest, drag the start");
+            }
             page.settings_table(settings_rows(s, info, {start(0), start(1)}, t), "Settings");
 
             // ---- the runs
@@ -879,12 +886,14 @@ namespace xoptim_viz
             page.link("summary.md", "summary.md: the summary and the conclusion");
             page.link("summary.csv", "summary.csv: the same numbers in full precision");
             page.link("surfaces.csv", "surfaces.csv: the loss surfaces on the grid");
+            if (!explore_page().empty()) { w.file("explore.html", explore_page()); }
             page.save((s.out / "index.html").string());
             const std::size_t files = w.files() + 1;
 
             const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             out << "wrote " << files << " files to " << s.out.string() << " in " << human(seconds) << " s\n"
                 << "  " << (s.out / "index.html").string() << "\n  " << (s.out / "summary.md").string() << "\n";
+            if (!explore_page().empty()) { out << "  " << (s.out / "explore.html").string() << " (the explorer)\n"; }
             for (const auto& line : verdict) { out << line << "\n"; }
             return exit_ok;
         }
