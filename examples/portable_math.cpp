@@ -4,7 +4,8 @@
 // cos and sin go the same way) then print the same digits natively and in WebAssembly: the
 // tests build this example with em++ and compare its output with the native one byte for byte.
 
-// For the whole program: every translation unit that includes xoptim must see the same value.
+// For the whole program: every translation unit that includes xoptim must see the same value
+// (and, on targets with fused multiply-adds, compile with -ffp-contract=off).
 #define XOPTIM_PORTABLE_MATH 1
 
 #include <cstdio>

@@ -16,6 +16,10 @@ if (!pagePath || !viz || !outDir) {
   console.error('usage: node explore.test.mjs <explore.html> <xoptim-viz> <output dir>');
   process.exit(2);
 }
+if (Number(process.versions.node.split('.')[0]) < 20) {
+  console.log(`SKIPPED: node ${process.versions.node} is older than playwright-core needs (20)`);
+  process.exit(77);
+}
 const chromiumPath = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 if (!chromiumPath) {
   console.log('SKIPPED: Chromium is not installed (scripts/test installs it: apt-get install chromium)');
@@ -90,6 +94,24 @@ try {
       ['--optimizer', 'adam', '--lr', '0.3', '--beta1', '0.5', '--beta2', '0.99', '--eps', '0.000001', '--amsgrad', '--weight-decay', '0.1', '--loss', 'mae', '--init', '-15,12', '--epochs', '120']],
     [{ optimizer: 'lamb', lr: 1, trust_clip: 3, loss: 'rmse', init: [-10, -20], steps: 100 },
       ['--optimizer', 'lamb', '--lr', '1', '--trust-clip', '3', '--loss', 'rmse', '--init', '-10,-20', '--epochs', '100']],
+    [{ optimizer: 'lamb', lr: 0.1, trust_ratio: false, weight_decay: 0.01, loss: 'mse', init: [-10, -20], steps: 60 },
+      ['--optimizer', 'lamb', '--lr', '0.1', '--no-trust-ratio', '--weight-decay', '0.01', '--loss', 'mse', '--init', '-10,-20', '--epochs', '60']],
+    [{ optimizer: 'lars', lr: 0.1, trust_ratio: true, trust_coefficient: 0.01, loss: 'rmse', init: [-10, -20], steps: 60 },
+      ['--optimizer', 'lars', '--lr', '0.1', '--trust-coefficient', '0.01', '--loss', 'rmse', '--init', '-10,-20', '--epochs', '60']],
+    [{ optimizer: 'rmsprop', lr: 0.01, centered: true, momentum: 0.5, loss: 'mse', init: [-10, -20], steps: 80 },
+      ['--optimizer', 'rmsprop', '--lr', '0.01', '--centered', '--momentum', '0.5', '--loss', 'mse', '--init', '-10,-20', '--epochs', '80']],
+    [{ optimizer: 'nadam', lr: 0.1, decoupled_weight_decay: true, weight_decay: 0.1, momentum_decay: 0.01, loss: 'mse', init: [-10, -20], steps: 80 },
+      ['--optimizer', 'nadam', '--lr', '0.1', '--decoupled-weight-decay', '--weight-decay', '0.1', '--momentum-decay', '0.01', '--loss', 'mse', '--init', '-10,-20', '--epochs', '80']],
+    [{ optimizer: 'radam', lr: 0.1, decoupled_weight_decay: true, weight_decay: 0.05, loss: 'mae', init: [-10, -20], steps: 80 },
+      ['--optimizer', 'radam', '--lr', '0.1', '--decoupled-weight-decay', '--weight-decay', '0.05', '--loss', 'mae', '--init', '-10,-20', '--epochs', '80']],
+    [{ optimizer: 'rprop', lr: 0.05, eta_minus: 0.4, eta_plus: 1.3, step_size_min: 1e-5, step_size_max: 5, loss: 'mse', init: [-10, -20], steps: 80 },
+      ['--optimizer', 'rprop', '--lr', '0.05', '--eta-minus', '0.4', '--eta-plus', '1.3', '--step-size-min', '1e-5', '--step-size-max', '5', '--loss', 'mse', '--init', '-10,-20', '--epochs', '80']],
+    [{ optimizer: 'asgd', lr: 0.1, lambd: 0.001, alpha: 0.5, t0: 20, loss: 'mse', init: [-10, -20], steps: 80 },
+      ['--optimizer', 'asgd', '--lr', '0.1', '--lambd', '0.001', '--alpha', '0.5', '--t0', '20', '--loss', 'mse', '--init', '-10,-20', '--epochs', '80']],
+    [{ optimizer: 'adadelta', lr: 1, rho: 0.8, loss: 'huber', init: [-10, -20], steps: 80 },
+      ['--optimizer', 'adadelta', '--lr', '1', '--rho', '0.8', '--loss', 'huber', '--init', '-10,-20', '--epochs', '80']],
+    [{ optimizer: 'adamw_schedule_free', lr: 0.05, warmup_steps: 10, r: 1, weight_lr_power: 1, loss: 'mse', init: [-10, -20], steps: 80 },
+      ['--optimizer', 'adamw_schedule_free', '--lr', '0.05', '--warmup-steps', '10', '--r', '1', '--weight-lr-power', '1', '--loss', 'mse', '--init', '-10,-20', '--epochs', '80']],
     [{ optimizer: 'rmsprop', lr: 0.01, alpha: 0.9, objective: 'rosenbrock', steps: 300 },
       ['--optimizer', 'rmsprop', '--lr', '0.01', '--alpha', '0.9', '--objective', 'rosenbrock', '--epochs', '300']],
     [{ optimizer: 'lbfgs', lr: 1, line_search: 'strong_wolfe', objective: 'rosenbrock', steps: 5 },
@@ -152,6 +174,7 @@ try {
   await page.waitForFunction((n) => window.xoptim.recomputes > n, count);
   const afterSlider = await drawn();
   const newLr = await page.evaluate(() => window.xoptim.settings()[0].lr);
+  check(before.length === 4, `the default race draws four paths (${before.length})`);
   check(newLr !== 0.1 && afterSlider.length === before.length && afterSlider.every((d, i) => d !== before[i]),
     `moving the learning-rate slider (now ${newLr}) redraws every path`);
 
@@ -168,7 +191,7 @@ try {
   const afterDrag = await drawn();
   const init = await page.evaluate(() => window.xoptim.settings()[0].init);
   check(init[0] > -10 && init[1] > -20, `dragging the start moves it right and up: now ${init}`);
-  check(afterDrag.every((d, i) => d !== afterSlider[i]), 'dragging the start redraws every path');
+  check(afterDrag.length === before.length && afterDrag.every((d, i) => d !== afterSlider[i]), 'dragging the start redraws every path');
   const firstPoint = await page.evaluate(() => {
     const s = window.xoptim.settings()[0];
     return [window.xoptim.run(s).steps[0], s.init];

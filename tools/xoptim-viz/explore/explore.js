@@ -47,7 +47,7 @@
   /// A number as fit reads it back to the same double (JavaScript's shortest round trip).
   function numberText(key, v) {
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(key + ': not a finite number: ' + v);
-    return String(v);
+    return Object.is(v, -0) ? '-0' : String(v);
   }
 
   /// The settings object's flags for `xoptim-viz fit` (docs/cli.md lists the keys).
@@ -305,7 +305,7 @@
       try {
         const r = run(s);
         runs.push({ name: s.optimizer, settings: s, steps: r.steps, diverged: r.diverged });
-        if (r.diverged) messages.push(`${s.optimizer}: diverged at ${r.diverged}`);
+        if (r.diverged) messages.push(`${s.optimizer}: ${r.diverged}`);
       } catch (e) {
         runs.push({ name: s.optimizer, settings: s, steps: [] });
         messages.push(e.message);
@@ -334,7 +334,13 @@
       : ['--loss', state.problem, '--seed', String(state.dataSeed), '--points', String(state.points), '--noise', String(state.noise)];
     args.push('--width', String(MAP.plot), '--height', String(MAP.plot), '--grid', '80');
     const r = call('xoptim_map', args.join('\n'));
-    if (r.status !== 0) throw new Error(r.err);
+    if (r.status !== 0) {
+      // The previous map stays; the runs will say what is wrong with the settings.
+      const li = document.createElement('li');
+      li.textContent = r.err;
+      el('messages').appendChild(li);
+      return;
+    }
     map = JSON.parse(r.out);
     drawMapBackground();
   }
@@ -358,7 +364,7 @@
     const dataChanged = () => { newMap(); schedule(); };
     el('data-seed').addEventListener('input', () => {
       const v = Number(el('data-seed').value);
-      if (Number.isInteger(v) && v >= 0) { state.dataSeed = v; dataChanged(); }
+      if (Number.isSafeInteger(v) && v >= 0) { state.dataSeed = v; dataChanged(); }
     });
     el('noise').addEventListener('input', () => { state.noise = Number(el('noise').value); el('noise-value').textContent = state.noise; dataChanged(); });
     el('points').addEventListener('input', () => { state.points = Number(el('points').value); el('points-value').textContent = state.points; dataChanged(); });

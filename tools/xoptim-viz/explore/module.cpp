@@ -220,12 +220,22 @@ namespace xoptim_viz
                     },
                     *function);
             }
+            // fit's own checks (seed_data_flags in fit_command.cpp), so the map is never of a data set
+            // fit would refuse.
             xoptim::seed_data_options o;
             if (const auto n = given.get("--points"))
             {
-                o.size = std::max<std::size_t>(1, parse_unsigned("--points", *n));
+                o.size = parse_unsigned("--points", *n);
+                if (o.size == 0 || o.size > 1000000)
+                {
+                    throw usage_error("--points: between 1 and 1000000, got " + *n);
+                }
             }
-            if (const auto x = given.get("--noise")) { o.noise = parse_double("--noise", *x); }
+            if (const auto x = given.get("--noise"))
+            {
+                o.noise = parse_double("--noise", *x);
+                if (!(o.noise >= 0.0)) { throw usage_error("--noise: a finite number >= 0, got " + *x); }
+            }
             const std::uint64_t seed = given.get("--seed") ? parse_unsigned("--seed", *given.get("--seed")) : 0;
             const std::string loss = given.get("--loss").value_or("mse");
             const auto with = [&](auto l) {
