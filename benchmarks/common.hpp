@@ -247,6 +247,7 @@ namespace xoptim_bench
     void register_lbfgs();
     void register_checkpoint();
     void register_adafactor();
+    void register_scalar_math();
     void register_muon();     // benchmarks/muon/, with the xoptim::muon component
     void register_shampoo();  // benchmarks/muon/shampoo.cpp, likewise
 

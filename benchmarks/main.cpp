@@ -71,6 +71,7 @@ int main(int argc, char** argv)
     xoptim_bench::register_lbfgs();
     xoptim_bench::register_checkpoint();
     xoptim_bench::register_adafactor();
+    xoptim_bench::register_scalar_math();
 #if defined(XOPTIM_BENCH_MUON)
     xoptim_bench::register_muon();
     xoptim_bench::register_shampoo();
