@@ -2,7 +2,6 @@
 // test function) and writes the trajectory as CSV: step,theta0,...,loss.
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <optional>
 #include <ostream>
@@ -28,6 +27,7 @@
 #include "distributed.hpp"
 #include "lbfgs_fit.hpp"
 #include "optimizer_table.hpp"
+#include "seed_data_flags.hpp"
 
 namespace xoptim_viz
 {
@@ -314,29 +314,6 @@ namespace xoptim_viz
                     return run(f, s, out, err);
                 },
                 *function);
-        }
-
-        /// --points N and --noise X: the seed's data set's size and noise (U(0, X)).
-        xoptim::seed_data_options seed_data_flags(const parsed_flags& given)
-        {
-            xoptim::seed_data_options o;
-            if (const auto n = given.get("--points"))
-            {
-                o.size = parse_unsigned("--points", *n);
-                if (o.size == 0 || o.size > 1000000)
-                {
-                    throw usage_error("--points: between 1 and 1000000, got " + *n);
-                }
-            }
-            if (const auto x = given.get("--noise"))
-            {
-                o.noise = parse_double("--noise", *x);
-                if (!(o.noise >= 0.0) || !std::isfinite(o.noise))
-                {
-                    throw usage_error("--noise: a finite number >= 0, got " + *x);
-                }
-            }
-            return o;
         }
 
         std::string checked_loss(const parsed_flags& given)

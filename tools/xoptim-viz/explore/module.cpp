@@ -28,6 +28,7 @@
 #include "../cli.hpp"
 #include "../lbfgs_fit.hpp"
 #include "../optimizer_table.hpp"
+#include "../seed_data_flags.hpp"
 
 namespace xoptim_viz
 {
@@ -137,7 +138,6 @@ namespace xoptim_viz
             else { levels = viz::linear_levels(lo, hi, count + 2); }
             const double w = static_cast<double>(width), h = static_cast<double>(height);
             const auto to_px = [&](const std::vector<viz::contour_path>& paths) {
-                std::vector<std::vector<viz::point>> pieces;
                 std::string d;
                 for (const auto& p : paths)
                 {
@@ -220,22 +220,8 @@ namespace xoptim_viz
                     },
                     *function);
             }
-            // fit's own checks (seed_data_flags in fit_command.cpp), so the map is never of a data set
-            // fit would refuse.
-            xoptim::seed_data_options o;
-            if (const auto n = given.get("--points"))
-            {
-                o.size = parse_unsigned("--points", *n);
-                if (o.size == 0 || o.size > 1000000)
-                {
-                    throw usage_error("--points: between 1 and 1000000, got " + *n);
-                }
-            }
-            if (const auto x = given.get("--noise"))
-            {
-                o.noise = parse_double("--noise", *x);
-                if (!(o.noise >= 0.0)) { throw usage_error("--noise: a finite number >= 0, got " + *x); }
-            }
+            // fit's own checks, so the map is never of a data set fit would refuse.
+            const xoptim::seed_data_options o = seed_data_flags(given);
             const std::uint64_t seed = given.get("--seed") ? parse_unsigned("--seed", *given.get("--seed")) : 0;
             const std::string loss = given.get("--loss").value_or("mse");
             const auto with = [&](auto l) {
