@@ -32,6 +32,8 @@ function(xoptim_check_consumer prefix build_dir source_dir generator cxx_compile
   xoptim_run_step("build the consumer" "${CMAKE_COMMAND}" --build "${build_dir}")
   xoptim_run_step("run the consumer" "${build_dir}/xoptim-consumer")
   message(STATUS "${step_output}")
+  xoptim_run_step("run the xoptim::viz consumer" "${build_dir}/xoptim-viz-consumer")
+  message(STATUS "${step_output}")
 endfunction()
 
 # xoptim_check_pkgconfig(<prefix> <pkgconfig_dir> <include_dir> <expected_version>)

@@ -238,6 +238,8 @@ TEST_CASE("report: the default report has every figure, well-formed, animated an
     }
     CHECK(html.find("weight decay") != std::string::npos);
     CHECK(html.find("Conclusion") != std::string::npos);
+    // The loss per iteration is on a log axis by default.
+    CHECK(slurp(dir / "loss_lr1.svg").find("(log scale)") != std::string::npos);
 }
 
 TEST_CASE("report: the summary matches fits done directly with the library")
@@ -288,7 +290,7 @@ TEST_CASE("report: flags choose the rates, iterations, loss, start, optimizers, 
     const fs::path dir = fresh("flags");
     const auto r = run_report("--out " + quoted(dir)
                               + " --lr 0.5 --iterations 20 --loss mse --init 1,2 --optimizers lamb,sgd --frames 7"
-                                " --log-scale");
+                                " --linear-scale");
     REQUIRE_MESSAGE(r.status == 0, r.err);
     CHECK(fs::is_regular_file(dir / "anim_lr0.5_lamb.svg"));
     CHECK(fs::is_regular_file(dir / "anim_lr0.5_sgd.svg"));
@@ -317,13 +319,13 @@ TEST_CASE("report: flags choose the rates, iterations, loss, start, optimizers, 
     CHECK(std::stod(rows[1].at("optimal_loss")) == doctest::Approx(problem.value(problem.least_squares())));
     CHECK(rows[1].at("iterations_run") == "20");
 
-    // 7 frames: 7 values per moving position; the loss chart is on a log scale.
+    // 7 frames: 7 values per moving position; the loss chart is on a linear scale.
     const std::string anim = slurp(dir / "anim_lr0.5_sgd.svg");
     const std::regex values("attributeName=\"cx\" values=\"([^\"]*)\"");
     std::smatch m;
     REQUIRE(std::regex_search(anim, m, values));
     CHECK(count_of(m[1].str(), ";") == 6);
-    CHECK(slurp(dir / "loss_lr0.5.svg").find("(log scale)") != std::string::npos);
+    CHECK(slurp(dir / "loss_lr0.5.svg").find("(log scale)") == std::string::npos);
 }
 
 TEST_CASE("report: --optimizers adds the library's optimizers to the seed's variants")
@@ -430,6 +432,7 @@ TEST_CASE("report: bad flags exit 2 with one line on standard error")
                                    "--momentum 1",
                                    "--eps 0",
                                    "--grid 2",
+                                   "--linear-scale --log-scale",
                                    "positional"})
     {
         INFO(args);

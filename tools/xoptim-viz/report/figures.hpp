@@ -1,5 +1,5 @@
-// xoptim/viz/figures.hpp -- composite figures for optimisation runs over two parameters,
-// built from the viz primitives:
+// The report's composite figures for optimisation runs over two parameters, built from the
+// xoptim::viz primitives:
 //   run_animation   one run in four panels that move in step: the data with the line fitted
 //                   so far, the path over the contour map with a moving marker, the two
 //                   parameters and the loss against the iteration, each with a cursor;
@@ -19,15 +19,17 @@
 #include <utility>
 #include <vector>
 
-#include "animation.hpp"
-#include "axes.hpp"
-#include "chart.hpp"
-#include "colour.hpp"
-#include "contour.hpp"
-#include "svg.hpp"
+#include <xoptim/viz/animation.hpp>
+#include <xoptim/viz/axes.hpp>
+#include <xoptim/viz/chart.hpp>
+#include <xoptim/viz/colour.hpp>
+#include <xoptim/viz/contour.hpp>
+#include <xoptim/viz/svg.hpp>
 
-namespace xoptim::viz
+namespace xoptim_viz::figures
 {
+    using namespace xoptim::viz;
+
     /// The history of one run over two parameters: entry k is the state after k iterations
     /// (entry 0 the start). A diverged run holds only its finite entries.
     struct run_history
@@ -137,9 +139,9 @@ namespace xoptim::viz
         inline std::string short_number(double v)
         {
             const double a = std::abs(v);
-            if (a != 0.0 && (a >= 1e5 || a < 1e-3)) { return compact_scientific(v, 3); }
+            if (a != 0.0 && (a >= 1e5 || a < 1e-3)) { return xoptim::viz::detail::compact_scientific(v, 3); }
             const int decimals = a == 0.0 ? 0 : std::clamp(3 - static_cast<int>(std::floor(std::log10(a))), 0, 5);
-            return format_number(v, decimals);
+            return xoptim::viz::format_number(v, decimals);
         }
 
         /// A cross marking a point (e.g. the optimum) with a white halo.
@@ -218,18 +220,18 @@ namespace xoptim::viz
                     if (!first)
                     {
                         times += ';';
-                        times += format_number(begins(k), 6);
+                        times += xoptim::viz::format_number(begins(k), 6);
                     }
                     if (!last)
                     {
                         values += ";hidden";
                         times += ';';
-                        times += format_number(begins(e + 1), 6);
+                        times += xoptim::viz::format_number(begins(e + 1), 6);
                     }
                     svg.element("animate", {{"attributeName", "visibility"},
                                             {"values", values},
                                             {"keyTimes", times},
-                                            {"dur", format_number(t.duration_s, 3) + "s"},
+                                            {"dur", xoptim::viz::format_number(t.duration_s, 3) + "s"},
                                             {"begin", "0s"},
                                             {"calcMode", "discrete"},
                                             {"repeatCount", "indefinite"}});
