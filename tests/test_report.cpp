@@ -181,7 +181,9 @@ TEST_CASE("report: the default report has every figure, well-formed, animated an
     {
         expected.push_back("surface_" + loss + ".svg");
         expected.push_back("contour_" + loss + ".svg");
+        expected.push_back("map_" + loss + ".svg");  // the contour background the pictures share
     }
+    expected.push_back("map_rmse_inset.svg");  // the inset around the optimum
     for (const std::string lr : {"lr0.1", "lr1"})
     {
         for (const std::string kind : {"loss_", "paths_"})
@@ -202,7 +204,7 @@ TEST_CASE("report: the default report has every figure, well-formed, animated an
     }
     // Every picture and the page parse as XML.
     auto xml = files_with(dir, ".svg");
-    CHECK(xml.size() == 3 * 2 + 1 + 2 * (2 + 8));
+    CHECK(xml.size() == 3 * 3 + 1 + 1 + 2 * (2 + 8));
     xml.push_back(dir / "index.html");
     CHECK(well_formed(xml));
     check_pictures_clean(dir);
@@ -214,32 +216,96 @@ TEST_CASE("report: the default report has every figure, well-formed, animated an
         const std::string name = f.filename().string();
         const std::string text = slurp(f);
         INFO(name);
+        const bool inset = text.find("class=\"inset\"") != std::string::npos;
         if (name.rfind("anim_", 0) == 0)
         {
-            CHECK(count_of(text, "attributeName=\"cx\"") == 2);                 // map marker, loss marker
-            CHECK(count_of(text, "attributeName=\"stroke-dashoffset\"") == 2);  // path and its halo
-            CHECK(count_of(text, "attributeName=\"x1\"") == 3);                 // fitted line, two cursors
+            // Map marker, loss marker (and the inset's marker).
+            CHECK(count_of(text, "attributeName=\"cx\"") == (inset ? 3 : 2));
+            // The path, its halo and the mask that reveals its iterates' dots (again in the inset).
+            CHECK(count_of(text, "attributeName=\"stroke-dashoffset\"") == (inset ? 6 : 3));
+            CHECK(count_of(text, "attributeName=\"x1\"") == 3);  // fitted line, two cursors
             CHECK(text.find("repeatCount=\"indefinite\"") != std::string::npos);
-            // Every position has one value per frame (101 for 100 iterations).
-            const std::regex values("attributeName=\"cx\" values=\"([^\"]*)\"");
+            // Discrete frames, evenly spaced: one value per frame (101 for 100 iterations), then
+            // the last one held 1.5 s (15 frames of 0.1 s); no gliding between them.
+            const std::regex values("attributeName=\"cx\" values=\"([^\"]*)\" dur=\"11.6s\" begin=\"0s\" "
+                                    "calcMode=\"discrete\"");
             std::smatch m;
             REQUIRE(std::regex_search(text, m, values));
-            CHECK(count_of(m[1].str(), ";") == 100);
+            CHECK(count_of(m[1].str(), ";") == 100 + 15);
+            CHECK(text.find("calcMode=\"linear\"") == std::string::npos);
+            // The shared contour background, and the play/pause/scrub controls with their script.
+            CHECK(text.find("<image href=\"map_rmse.svg\"") != std::string::npos);
+            CHECK(text.find("class=\"controls\"") != std::string::npos);
+            CHECK(count_of(text, "<script>") == 1);
         }
-        else if (name.rfind("paths_", 0) == 0) { CHECK(count_of(text, "attributeName=\"cx\"") == 8); }
-        else { CHECK(text.find("<animate") == std::string::npos); }
+        else if (name.rfind("paths_", 0) == 0)
+        {
+            CHECK(count_of(text, "attributeName=\"cx\"") >= 8);
+            CHECK(text.find("class=\"controls\"") != std::string::npos);
+        }
+        else
+        {
+            CHECK(text.find("<animate") == std::string::npos);
+            CHECK(text.find("<script") == std::string::npos);
+        }
     }
 
     // The page shows every figure by a relative path, and the settings.
     const std::string html = slurp(dir / "index.html");
     for (const auto& f : files_with(dir, ".svg"))
     {
-        CHECK(html.find("src=\"" + f.filename().string() + "\"") != std::string::npos);
+        const std::string name = f.filename().string();
+        INFO(name);
+        if (name.rfind("map_", 0) == 0) { CHECK(html.find(name) == std::string::npos); }  // backgrounds only
+        else if (name.rfind("anim_", 0) == 0 || name.rfind("paths_", 0) == 0 || name.rfind("contour_", 0) == 0)
+        {
+            // A document of its own, so that its controls run and its background loads.
+            CHECK(html.find("<object data=\"" + name + "\" type=\"image/svg+xml\"") != std::string::npos);
+        }
+        else { CHECK(html.find("src=\"" + name + "\"") != std::string::npos); }
     }
+    CHECK(html.find("name=\"viewport\"") != std::string::npos);
     CHECK(html.find("weight decay") != std::string::npos);
     CHECK(html.find("Conclusion") != std::string::npos);
     // The loss per iteration is on a log axis by default.
     CHECK(slurp(dir / "loss_lr1.svg").find("(log scale)") != std::string::npos);
+    // Each contour map marks its own loss's optimum.
+    CHECK(html.find("MAE: contour map (levels spaced in log); the cross marks the least absolute deviations optimum")
+          != std::string::npos);
+    CHECK(html.find("RMSE: contour map (levels spaced in log); the cross marks the least squares optimum")
+          != std::string::npos);
+
+    // How each run ends: a wobble is not a limit cycle.
+    std::map<std::string, std::string> ending;
+    for (const auto& row : read_summary(dir / "summary.csv"))
+    {
+        ending[row.at("lr") + " " + row.at("optimizer")] = row.at("settling");
+    }
+    CHECK(ending.at("1 lamb") == "limit cycle");
+    CHECK(ending.at("1 sgd") == "limit cycle");
+    CHECK(ending.at("1 adam") == "wobble");
+    CHECK(ending.at("1 sgd_wd") == "at rest");
+    CHECK(ending.at("0.1 sgd") == "still descending");
+    CHECK(ending.at("0.1 sgd_wd_momentum") == "settled");
+    // And why plain sgd keeps bouncing on RMSE at lr 1: stable only below 2 RMSE* / lambda_max.
+    const std::string md = slurp(dir / "summary.md");
+    CHECK(md.find("Why a fixed rate keeps bouncing on RMSE") != std::string::npos);
+    CHECK(md.find("lr < 2 RMSE* / lambda = 0.5376") != std::string::npos);
+}
+
+TEST_CASE("report: --embed-maps gives pictures that stand alone, for an <img>")
+{
+    const fs::path dir = fresh("embed");
+    const auto r = run_report("--out " + quoted(dir) + " --iterations 10 --optimizers sgd,lamb --lr 1 --embed-maps");
+    REQUIRE_MESSAGE(r.status == 0, r.err);
+    CHECK(files_with(dir, ".svg").size() == 3 * 2 + 1 + 2 + 2);
+    for (const auto& f : files_with(dir, ".svg"))
+    {
+        INFO(f.string());
+        CHECK(f.filename().string().rfind("map_", 0) != 0);
+        CHECK(slurp(f).find("<image") == std::string::npos);
+    }
+    CHECK(slurp(dir / "anim_lr1_lamb.svg").find("class=\"contours\"") != std::string::npos);
 }
 
 TEST_CASE("report: the summary matches fits done directly with the library")
@@ -324,7 +390,8 @@ TEST_CASE("report: flags choose the rates, iterations, loss, start, optimizers, 
     const std::regex values("attributeName=\"cx\" values=\"([^\"]*)\"");
     std::smatch m;
     REQUIRE(std::regex_search(anim, m, values));
-    CHECK(count_of(m[1].str(), ";") == 6);
+    // 7 frames over 4 s, then the last held for round(1.5 s / (4 s / 7)) = 3 more.
+    CHECK(count_of(m[1].str(), ";") == 6 + 3);
     CHECK(slurp(dir / "loss_lr0.5.svg").find("(log scale)") == std::string::npos);
 }
 

@@ -119,3 +119,93 @@ TEST_CASE("viz: animated fitted line and points that cannot be drawn")
     CHECK_THROWS_AS(animated_path(svg, f, {}, {}, t), std::invalid_argument);
     CHECK_THROWS_AS(animated_marker(svg, f, {1}, {1}, timeline{1, 2.0, false}), std::invalid_argument);
 }
+
+TEST_CASE("a discrete timeline holds its last frame in whole frames, with no keyTimes")
+{
+    timeline t{101, 10.1, true, 1.5};
+    CHECK(hold_frames(t) == 15);  // 1.5 s of 0.1 s frames
+    CHECK(loop_s(t) == doctest::Approx(11.6));
+    CHECK(frame_begin(t, 58) == doctest::Approx(0.5));  // frame 58 of 116 slots
+    CHECK_THROWS_WITH_AS(validate_timeline({10, 2.0, false, 1.0}), doctest::Contains("hold_s needs discrete frames"),
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(validate_timeline({10, 2.0, true, -1.0}), doctest::Contains("hold_s must be finite and >= 0"),
+                         std::invalid_argument);
+
+    svg_writer svg(400, 300);
+    chart_options o;
+    const frame f = draw_chart(svg, {0, 0, 400, 300}, {iteration_series("dummy", {0.0, 1.0})}, o);
+    const timeline short_run{3, 3.0, true, 2.0};  // 1 s frames, held 2 more
+    animated_marker(svg, f, {0.0, 0.5, 1.0}, {0.0, 0.5, 1.0}, short_run);
+    const std::string text = svg.str();
+    const std::regex cx("attributeName=\"cx\" values=\"([^\"]*)\" dur=\"5s\" begin=\"0s\" calcMode=\"discrete\"");
+    std::smatch m;
+    REQUIRE(std::regex_search(text, m, cx));
+    const std::string values = m[1].str();
+    CHECK(count(values, ";") == 4);  // three frames, the last repeated twice
+    std::vector<std::string> entries;
+    for (std::size_t a = 0, b = 0; b != std::string::npos; a = b + 1)
+    {
+        b = values.find(';', a);
+        entries.push_back(values.substr(a, b == std::string::npos ? std::string::npos : b - a));
+    }
+    REQUIRE(entries.size() == 5);
+    CHECK(entries[3] == entries[2]);
+    CHECK(entries[4] == entries[2]);
+    CHECK(entries[1] != entries[2]);
+    CHECK(text.find("keyTimes") == std::string::npos);
+}
+
+TEST_CASE("animated_points: one dot per drawable iterate, revealed by a mask that grows in step")
+{
+    svg_writer svg(400, 300);
+    chart_options o;
+    const frame f = draw_chart(svg, {0, 0, 400, 300}, {iteration_series("dummy", {0.0, 4.0})}, o);
+    const timeline t{5, 5.0, true, 0.0};
+    animated_points(svg, f, {0.0, 1.0, 2.0, 3.0, 4.0}, {0.0, 1.0, 4.0, 1.0, 0.0}, t, {{"stroke", "#123456"}});
+    const std::string text = svg.str();
+    CHECK(count(text, "h0") == 5);
+    CHECK(count(text, "<mask id=\"reveal") == 1);
+    CHECK(count(text, "mask=\"url(#reveal") == 1);
+    CHECK(count(text, "attributeName=\"stroke-dashoffset\"") == 1);
+    CHECK_THROWS_WITH_AS(animated_points(svg, f, {}, {}, t), doctest::Contains("must not be empty"),
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(animated_points(svg, f, {1.0}, {1.0}, t, {}, 0.0), doctest::Contains("radius must be"),
+                         std::invalid_argument);
+}
+
+TEST_CASE("animation_controls: a play button, a scrub bar and their script, for discrete timelines only")
+{
+    svg_writer svg(600, 100);
+    const timeline t{11, 2.2, true, 0.4};
+    animation_controls(svg, {10, 60, 400, 26}, t);
+    const std::string text = svg.str();
+    CHECK(text.find("class=\"controls\" data-frames=\"11\" data-frame-s=\"0.2\"") != std::string::npos);
+    CHECK(count(text, "<script>") == 1);
+    CHECK(text.find("pauseAnimations") != std::string::npos);
+    const auto path = write_output("animation_controls.svg", text);
+    if (have_xmllint()) { CHECK(xml_well_formed(path)); }
+    CHECK_THROWS_WITH_AS(animation_controls(svg, {0, 0, 400, 26}, {11, 2.2, false, 0.0}),
+                         doctest::Contains("must be discrete"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(animation_controls(svg, {0, 0, 40, 26}, t), doctest::Contains("at least 80 x 16"),
+                         std::invalid_argument);
+}
+
+TEST_CASE("contour_background: the bands and lines alone, shared by maps that show it as an <image>")
+{
+    const grid g = sample_grid({-1.0, 1.0}, 21, {-1.0, 1.0}, 21, [](double a, double b) { return a * a + 2 * b * b; });
+    contour_options co;
+    const std::string background = contour_background(g, co);
+    CHECK(background.find("class=\"contours\"") != std::string::npos);
+    CHECK(background.find("non-scaling-stroke") != std::string::npos);
+    CHECK(background.find("<text") == std::string::npos);  // no axes, no colour bar
+    co.background = "map.svg";
+    svg_writer svg(560, 480);
+    draw_contour_map(svg, {0, 0, 560, 480}, g, co);
+    const std::string map = svg.str();
+    CHECK(map.find("<image href=\"map.svg\"") != std::string::npos);
+    CHECK(map.find("preserveAspectRatio=\"none\"") != std::string::npos);
+    CHECK(map.find("fill-rule") == std::string::npos);  // no bands of its own
+    CHECK(map.find("colour-bar") != std::string::npos);
+    CHECK_THROWS_WITH_AS(contour_background(g, co), doctest::Contains("opt.background must be empty"),
+                         std::invalid_argument);
+}

@@ -98,3 +98,19 @@ TEST_CASE("viz: CSV fields are quoted when needed and numbers read back exactly"
     CHECK(grid_csv(g, {"theta0", "theta1", "loss"})
           == "theta0,theta1,loss\n0,10,1\n0,20,2\n0,30,3\n1,10,4\n1,20,5\n1,30,6\n");
 }
+
+TEST_CASE("viz: figure_object shows an SVG document that scales with the page and runs its own script")
+{
+    html_page page("objects");
+    page.figure_object("anim.svg", 1100, 854, "one run");
+    const std::string html = page.str();
+    CHECK(
+        html.find("<object data=\"anim.svg\" type=\"image/svg+xml\" style=\"width: 1100px; aspect-ratio: 1100 / 854\">")
+        != std::string::npos);
+    CHECK(html.find("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>") != std::string::npos);
+    CHECK(html.find("max-width: 100%") != std::string::npos);
+    CHECK_THROWS_WITH_AS(page.figure_object("/abs/anim.svg", 10, 10), doctest::Contains("relative local path"),
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(page.figure_object("anim.svg", 0, 10), doctest::Contains("must be finite and > 0"),
+                         std::invalid_argument);
+}

@@ -42,7 +42,22 @@ namespace xoptim_viz
         {
             const auto started = std::chrono::steady_clock::now();
             const auto runs = run_all(problem, s, info, start);
-            write_report(runs, info, s, {start(0), start(1)}, out, started);
+            problem_info with_inset = info;
+            if (const auto r = inset_range(runs, info))
+            {
+                const auto& main = info.surfaces[info.main_surface];
+                vector theta = xt::zeros<double>({std::size_t{2}});
+                auto g = viz::sample_grid((*r)[0], 60, (*r)[1], 60, [&](double a, double b) {
+                    theta(0) = a;
+                    theta(1) = b;
+                    return problem.value(theta);
+                });
+                const auto [lo, hi] = std::minmax_element(g.z.begin(), g.z.end());
+                const bool log = *lo > 0.0 && *hi > 1.5 * *lo;
+                with_inset.inset = problem_info::surface{main.id + "_inset", main.label,   std::move(g),
+                                                         map_options(log),   main.optimum, main.optimum_label};
+            }
+            write_report(runs, with_inset, s, {start(0), start(1)}, out, started);
             return exit_ok;
         }
 
@@ -80,14 +95,18 @@ namespace xoptim_viz
                     return p.value(theta);
                 });
             };
-            info.surfaces.push_back({"mse", "MSE", sample(mse_p), map_options(true)});
-            info.surfaces.push_back({"rmse", "RMSE", sample(rmse_p), map_options(true)});
-            info.surfaces.push_back({"mae", "MAE", sample(mae_p), map_options(true)});
+            const auto lad = least_absolute_deviations(mae_p);
+            const viz::point ls_point{ls(0), ls(1)};
+            const viz::point lad_point{lad[0], lad[1]};
+            info.surfaces.push_back({"mse", "MSE", sample(mse_p), map_options(true), ls_point, "least squares"});
+            info.surfaces.push_back({"rmse", "RMSE", sample(rmse_p), map_options(true), ls_point, "least squares"});
+            info.surfaces.push_back(
+                {"mae", "MAE", sample(mae_p), map_options(true), lad_point, "least absolute deviations"});
             if (s.loss == "mae")
             {
-                info.optimum = least_absolute_deviations(mae_p);
+                info.optimum = lad;
                 info.optimum_name = "least absolute deviations";
-                info.optimal_loss = mae_p.value(vector{info.optimum[0], info.optimum[1]});
+                info.optimal_loss = mae_p.value(vector{lad[0], lad[1]});
                 info.main_surface = 2;
             }
             else
@@ -133,7 +152,8 @@ namespace xoptim_viz
                                                    });
                     const auto [lo, hi] = std::minmax_element(g.z.begin(), g.z.end());
                     const bool log = *lo >= 0.0 && *hi > 100.0 * std::max(*lo, 1e-12);
-                    info.surfaces.push_back({std::string(*s.objective), *s.objective, std::move(g), map_options(log)});
+                    info.surfaces.push_back({std::string(*s.objective), *s.objective, std::move(g), map_options(log),
+                                             viz::point{best->x, best->y}, "minimum"});
                     const auto st = f.start();
                     const auto init = s.init.value_or(std::array<double, 2>{st[0], st[1]});
                     return run_and_write(f, info, s, vector{init[0], init[1]}, out);

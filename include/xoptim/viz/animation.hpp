@@ -29,7 +29,24 @@ namespace xoptim::viz
         /// false: positions move smoothly between frames (keyTimes k / (frames - 1));
         /// true: each frame is held for duration_s / frames (calcMode="discrete").
         bool discrete = false;
+        /// Discrete timelines only: how long the last frame stays before the loop starts again
+        /// (rounded to whole frames, at least one when > 0).
+        double hold_s = 0.0;
     };
+
+    /// The frames the last one is held for after its own (discrete timelines).
+    inline std::size_t hold_frames(const timeline& t)
+    {
+        if (!t.discrete || !(t.hold_s > 0.0)) { return 0; }
+        const double n = std::round(t.hold_s * static_cast<double>(t.frames) / t.duration_s);
+        return std::max<std::size_t>(1, static_cast<std::size_t>(std::min(n, 1e6)));
+    }
+
+    /// The length of one loop: the frames, then the hold.
+    inline double loop_s(const timeline& t)
+    {
+        return t.duration_s * static_cast<double>(t.frames + hold_frames(t)) / static_cast<double>(t.frames);
+    }
 
     inline void validate_timeline(const timeline& t)
     {
@@ -42,6 +59,21 @@ namespace xoptim::viz
             throw std::invalid_argument("timeline: duration_s must be finite and > 0, got "
                                         + std::to_string(t.duration_s));
         }
+        if (!(std::isfinite(t.hold_s) && t.hold_s >= 0.0))
+        {
+            throw std::invalid_argument("timeline: hold_s must be finite and >= 0, got " + std::to_string(t.hold_s));
+        }
+        if (t.hold_s > 0.0 && !t.discrete)
+        {
+            throw std::invalid_argument("timeline: hold_s needs discrete frames, got hold_s " + std::to_string(t.hold_s)
+                                        + " with discrete = false");
+        }
+    }
+
+    /// When frame k of a discrete timeline starts, as a fraction of the loop.
+    inline double frame_begin(const timeline& t, std::size_t k)
+    {
+        return static_cast<double>(k) / static_cast<double>(t.frames + hold_frames(t));
     }
 
     /// Which of `points` history entries each frame shows: evenly spread, first
@@ -69,8 +101,8 @@ namespace xoptim::viz
         std::string s;
         for (std::size_t k = 0; k < t.frames; ++k)
         {
-            const double v = t.discrete ? static_cast<double>(k) / static_cast<double>(t.frames)
-                                        : static_cast<double>(k) / static_cast<double>(t.frames - 1);
+            const double v =
+                t.discrete ? frame_begin(t, k) : static_cast<double>(k) / static_cast<double>(t.frames - 1);
             s += k == 0 ? "" : ";";
             s += format_number(v, 6);
         }
@@ -126,12 +158,29 @@ namespace xoptim::viz
             return s;
         }
 
-        inline attrs animate_attrs(const std::string& attribute, const std::string& values, const timeline& t)
+        /// `values` holds one entry per frame. Discrete frames are evenly spaced, so they need no
+        /// keyTimes: the hold repeats the last entry.
+        inline attrs animate_attrs(const std::string& attribute, std::string values, const timeline& t)
         {
+            if (t.discrete)
+            {
+                const std::string last = values.substr(values.rfind(';') + 1);
+                for (std::size_t k = hold_frames(t); k > 0; --k)
+                {
+                    values += ';';
+                    values += last;
+                }
+                return {{"attributeName", attribute},
+                        {"values", values},
+                        {"dur", format_number(loop_s(t), 3) + "s"},
+                        {"begin", "0s"},
+                        {"calcMode", "discrete"},
+                        {"repeatCount", "indefinite"}};
+            }
             return {{"attributeName", attribute},
                     {"values", values},
                     {"keyTimes", key_times(t)},
-                    {"dur", format_number(t.duration_s, 3) + "s"},
+                    {"dur", format_number(loop_s(t), 3) + "s"},
                     {"begin", "0s"},
                     {"calcMode", t.discrete ? "discrete" : "linear"},
                     {"repeatCount", "indefinite"}};
@@ -141,6 +190,64 @@ namespace xoptim::viz
                             const timeline& t)
         {
             svg.element("animate", animate_attrs(attribute, values_string(px), t));
+        }
+
+        /// A mask showing what lies within width / 2 of path `d` (drawn with dashes of length
+        /// dash, i.e. its length + 1) as far as it has grown: dash - offsets[k] in frame k (all
+        /// of it when `grows` is false); returns its id.
+        inline std::string growth_mask(svg_writer& svg, const frame& f, const std::string& d, double dash,
+                                       const std::vector<double>& offsets, const timeline& t, double width, bool grows)
+        {
+            const std::string id = svg.unique_id("reveal");
+            svg.open("mask", {{"id", id},
+                              {"maskUnits", "userSpaceOnUse"},
+                              {"x", f.area.x - width},
+                              {"y", f.area.y - width},
+                              {"width", f.area.width + 2 * width},
+                              {"height", f.area.height + 2 * width}});
+            svg.open("path", {{"d", d},
+                              {"fill", "none"},
+                              {"stroke", "#ffffff"},
+                              {"stroke-width", width},
+                              {"stroke-linecap", "round"},
+                              {"stroke-linejoin", "round"},
+                              {"stroke-dasharray", format_number(dash) + " " + format_number(dash)},
+                              {"stroke-dashoffset", 0}});
+            if (grows) { animate(svg, "stroke-dashoffset", offsets, t); }
+            svg.close();
+            svg.close();
+            return id;
+        }
+
+        /// The drawable points of (x, y) in pixels, in pieces broken where a point cannot be
+        /// drawn, with the length along them up to each entry and in all.
+        struct path_pieces
+        {
+            std::vector<std::vector<point>> runs;
+            std::vector<double> upto;
+            double total = 0.0;
+        };
+
+        inline path_pieces drawn_path(const frame& f, const std::vector<double>& x, const std::vector<double>& y)
+        {
+            path_pieces out{std::vector<std::vector<point>>(1), std::vector<double>(x.size(), 0.0), 0.0};
+            bool prev_ok = false;
+            point prev{};
+            for (std::size_t k = 0; k < x.size(); ++k)
+            {
+                const bool ok = f.accepts(x[k], y[k]);
+                if (ok)
+                {
+                    const point p = f.to_px(x[k], y[k]);
+                    if (prev_ok) { out.total += std::hypot(p.x - prev.x, p.y - prev.y); }
+                    else if (!out.runs.back().empty()) { out.runs.emplace_back(); }
+                    out.runs.back().push_back(p);
+                    prev = p;
+                }
+                prev_ok = ok;
+                out.upto[k] = out.total;
+            }
+            return out;
         }
 
         // Hides the element in frames where `visible` is false (discrete, in step).
@@ -222,31 +329,29 @@ namespace xoptim::viz
         validate_timeline(t);
         detail::check_same_size("x", x, "y", y);
         if (x.empty()) { throw std::invalid_argument("animated_path: x must not be empty, got 0 values"); }
-        // Length along the drawn path up to each history entry.
-        std::vector<double> upto(x.size(), 0.0);
-        std::vector<std::vector<point>> runs(1);
-        double total = 0.0;
-        bool prev_ok = false;
-        point prev{};
-        for (std::size_t k = 0; k < x.size(); ++k)
-        {
-            const bool ok = f.accepts(x[k], y[k]);
-            if (ok)
-            {
-                const point p = f.to_px(x[k], y[k]);
-                if (prev_ok) { total += std::hypot(p.x - prev.x, p.y - prev.y); }
-                else if (!runs.back().empty()) { runs.emplace_back(); }
-                runs.back().push_back(p);
-                prev = p;
-            }
-            prev_ok = ok;
-            upto[k] = total;
-        }
+        const auto [runs, upto, total] = detail::drawn_path(f, x, y);
         if (style.empty()) { style = {{"stroke", "#d55e00"}, {"stroke-width", 2}}; }
         prepend(style, {{"fill", "none"}, {"stroke-linejoin", "round"}, {"stroke-linecap", "round"}});
         const std::string d = path_data(runs);
         if (d.empty()) { return; }
         const double dash = total + 1.0;
+        const bool dashed =
+            std::any_of(style.begin(), style.end(), [](const attr& a) { return a.name == "stroke-dasharray"; });
+        if (dashed)
+        {
+            // The line's own dashes stay: it grows through a mask instead.
+            const auto idx = frame_indices(x.size(), t.frames);
+            std::vector<double> offsets(t.frames);
+            for (std::size_t k = 0; k < t.frames; ++k) { offsets[k] = dash - upto[idx[k]]; }
+            const std::string mask = detail::growth_mask(svg, f, d, dash, offsets, t, 12.0, true);
+            style.insert(style.begin(), attr{"d", d});
+            svg.group({{"clip-path", f.clip}});
+            svg.group({{"mask", "url(#" + mask + ")"}});
+            svg.element("path", style);
+            svg.close();
+            svg.close();
+            return;
+        }
         style.emplace_back("stroke-dasharray", format_number(dash) + " " + format_number(dash));
         style.emplace_back("stroke-dashoffset", 0);
         style.insert(style.begin(), attr{"d", d});
@@ -257,6 +362,46 @@ namespace xoptim::viz
         svg.open("path", style);
         detail::animate(svg, "stroke-dashoffset", offsets, t);
         svg.close();
+        svg.close();
+    }
+
+    /// The points (x[k], y[k]) as dots, each appearing in the frame that reaches it (in step with
+    /// animated_path and animated_marker on the same data); all of them when not animated. The
+    /// dots are revealed by a mask that grows along the path, so a later point lying within
+    /// `radius` of the path drawn so far shows a little early. Points that cannot be drawn are
+    /// left out.
+    inline void animated_points(svg_writer& svg, const frame& f, const std::vector<double>& x,
+                                const std::vector<double>& y, const timeline& t, attrs style = {}, double radius = 2.5)
+    {
+        validate_timeline(t);
+        detail::check_same_size("x", x, "y", y);
+        if (x.empty()) { throw std::invalid_argument("animated_points: x must not be empty, got 0 values"); }
+        if (!(radius > 0.0 && std::isfinite(radius)))
+        {
+            throw std::invalid_argument("animated_points: radius must be finite and > 0, got " + format_number(radius));
+        }
+        const auto [runs, upto, total] = detail::drawn_path(f, x, y);
+        std::string dots;
+        for (const auto& piece : runs)
+        {
+            for (const point& p : piece) { dots += "M" + format_number(p.x) + " " + format_number(p.y) + "h0"; }
+        }
+        if (dots.empty()) { return; }
+        const double dash = total + 1.0;
+        const auto idx = frame_indices(x.size(), t.frames);
+        std::vector<double> offsets(t.frames);
+        for (std::size_t k = 0; k < t.frames; ++k) { offsets[k] = dash - upto[idx[k]]; }
+        // A single point has no length to grow along: the dots themselves are the mask.
+        const std::string reveal = detail::growth_mask(svg, f, total > 0.0 ? path_data(runs) : dots, dash, offsets, t,
+                                                       2 * radius + 2, total > 0.0);
+        if (style.empty()) { style = {{"stroke", "#d55e00"}}; }
+        prepend(style, {{"d", dots},
+                        {"fill", "none"},
+                        {"stroke-width", 2 * radius},
+                        {"stroke-linecap", "round"},
+                        {"mask", "url(#" + reveal + ")"}});
+        svg.group({{"clip-path", f.clip}});
+        svg.element("path", style);
         svg.close();
     }
 
@@ -361,5 +506,110 @@ namespace xoptim::viz
             k = e + 1;
         }
         svg.close();
+    }
+
+    /// Controls for every animation of one picture, drawn in `area` (about 28 px high): a
+    /// play/pause button and a scrub bar over the frames of t (a discrete timeline). A small
+    /// script of the picture's own (it runs where the SVG is a document: opened directly, or in
+    /// an HTML <object>; an <img> does not run it and the animation simply loops) starts
+    /// paused on the last frame, plays once from the start and holds the last frame, and lets a
+    /// click or drag on the bar show any frame. Call it once per picture.
+    inline void animation_controls(svg_writer& svg, box area, const timeline& t)
+    {
+        validate_timeline(t);
+        if (!t.discrete) { throw std::invalid_argument("animation_controls: the timeline must be discrete"); }
+        if (!(area.width >= 80.0 && area.height >= 16.0))
+        {
+            throw std::invalid_argument("animation_controls: area must be at least 80 x 16, got "
+                                        + std::to_string(area.width) + " x " + std::to_string(area.height));
+        }
+        const double r = std::min(area.height / 2.0 - 1.0, 12.0);
+        const double cx = area.x + r + 1.0;
+        const double cy = area.y + area.height / 2.0;
+        const double x0 = cx + r + 12.0;
+        const double x1 = area.right() - 8.0;
+        svg.group({{"class", "controls"},
+                   {"data-frames", t.frames},
+                   {"data-frame-s", t.duration_s / static_cast<double>(t.frames)},
+                   {"data-x0", x0},
+                   {"data-x1", x1},
+                   {"style", "cursor: pointer"}});
+        svg.group({{"class", "play"}});
+        svg.circle(cx, cy, r, {{"fill", "#ffffff"}, {"stroke", "#444444"}, {"stroke-width", 1.2}});
+        svg.path("M" + format_number(cx - 0.35 * r) + " " + format_number(cy - 0.5 * r) + "L"
+                     + format_number(cx + 0.55 * r) + " " + format_number(cy) + "L" + format_number(cx - 0.35 * r) + " "
+                     + format_number(cy + 0.5 * r) + "Z",
+                 {{"class", "play-icon"}, {"fill", "#444444"}});
+        svg.path("M" + format_number(cx - 0.4 * r) + " " + format_number(cy - 0.45 * r) + "h" + format_number(0.28 * r)
+                     + "v" + format_number(0.9 * r) + "h" + format_number(-0.28 * r) + "ZM"
+                     + format_number(cx + 0.12 * r) + " " + format_number(cy - 0.45 * r) + "h" + format_number(0.28 * r)
+                     + "v" + format_number(0.9 * r) + "h" + format_number(-0.28 * r) + "Z",
+                 {{"class", "pause-icon"}, {"fill", "#444444"}, {"visibility", "hidden"}});
+        svg.close();
+        svg.group({{"class", "scrub"}});
+        svg.rect(x0 - 6.0, area.y, x1 - x0 + 12.0, area.height, {{"fill", "#ffffff"}, {"fill-opacity", 0}});
+        svg.line(x0, cy, x1, cy, {{"stroke", "#bbbbbb"}, {"stroke-width", 4}, {"stroke-linecap", "round"}});
+        svg.line(x0, cy, x1, cy,
+                 {{"class", "done"}, {"stroke", "#444444"}, {"stroke-width", 4}, {"stroke-linecap", "round"}});
+        svg.circle(x1, cy, 6.0,
+                   {{"class", "handle"}, {"fill", "#444444"}, {"stroke", "#ffffff"}, {"stroke-width", 1.5}});
+        svg.close();
+        svg.close();
+        svg.raw(R"(<script><![CDATA[
+(function () {
+  var c = document.currentScript && document.currentScript.previousElementSibling;
+  if (!c || c.getAttribute('class') !== 'controls') { return; }
+  var root = c.ownerSVGElement;
+  if (!root || !root.pauseAnimations) { return; }
+  var frames = +c.getAttribute('data-frames'), step = +c.getAttribute('data-frame-s');
+  var x0 = +c.getAttribute('data-x0'), x1 = +c.getAttribute('data-x1');
+  var play = c.querySelector('.play-icon'), pause = c.querySelector('.pause-icon');
+  var done = c.querySelector('.done'), handle = c.querySelector('.handle'), bar = c.querySelector('.scrub');
+  var playing = false, frame = frames - 1;
+  function show(k) {
+    frame = Math.max(0, Math.min(frames - 1, k));
+    root.setCurrentTime((frame + 0.5) * step);
+    draw();
+  }
+  function draw() {
+    var x = x0 + (x1 - x0) * frame / (frames - 1);
+    handle.setAttribute('cx', x);
+    done.setAttribute('x2', x);
+    play.setAttribute('visibility', playing ? 'hidden' : 'visible');
+    pause.setAttribute('visibility', playing ? 'visible' : 'hidden');
+  }
+  function stop() { playing = false; root.pauseAnimations(); draw(); }
+  function tick() {
+    if (!playing) { return; }
+    var k = Math.floor(root.getCurrentTime() / step);
+    if (k >= frames - 1) { stop(); show(frames - 1); return; }
+    frame = k;
+    draw();
+    requestAnimationFrame(tick);
+  }
+  c.querySelector('.play').addEventListener('click', function () {
+    if (playing) { stop(); return; }
+    if (frame >= frames - 1) { show(0); }
+    playing = true;
+    root.unpauseAnimations();
+    draw();
+    requestAnimationFrame(tick);
+  });
+  function at(e) {
+    var p = root.createSVGPoint();
+    p.x = e.clientX; p.y = e.clientY;
+    var q = p.matrixTransform(root.getScreenCTM().inverse());
+    stop();
+    show(Math.round((q.x - x0) / (x1 - x0) * (frames - 1)));
+  }
+  var dragging = false;
+  bar.addEventListener('pointerdown', function (e) { dragging = true; bar.setPointerCapture(e.pointerId); at(e); });
+  bar.addEventListener('pointermove', function (e) { if (dragging) { at(e); } });
+  bar.addEventListener('pointerup', function () { dragging = false; });
+  root.pauseAnimations();
+  show(frames - 1);
+})();
+]]></script>
+)");
     }
 }

@@ -438,6 +438,11 @@ namespace xoptim::viz
         bool filled = true;          ///< fill the bands between levels with viridis
         bool lines = true;           ///< draw the contour lines
         bool colour_bar = true;
+        /// Not empty: the relative path of a picture of the bands and lines (contour_background
+        /// of the same grid and options), shown in the plot area instead of drawing them, so
+        /// that many pictures share one copy. A viewer that loads no files from a picture (an
+        /// HTML <img>) shows the map without it.
+        std::string background;
     };
 
     namespace detail
@@ -540,8 +545,16 @@ namespace xoptim::viz
             {
                 const std::string d = detail::pixel_path(f, contour_lines(g, levels[k]));
                 if (d.empty()) { continue; }
-                if (opt.filled) { svg.path(d, {{"stroke", "#000000"}, {"stroke-opacity", 0.35}}); }
-                else { svg.path(d, {{"stroke", detail::line_colour(k, levels.size()).hex()}}); }
+                if (opt.filled)
+                {
+                    svg.path(
+                        d, {{"stroke", "#000000"}, {"stroke-opacity", 0.35}, {"vector-effect", "non-scaling-stroke"}});
+                }
+                else
+                {
+                    svg.path(d, {{"stroke", detail::line_colour(k, levels.size()).hex()},
+                                 {"vector-effect", "non-scaling-stroke"}});
+                }
             }
             svg.close();
         }
@@ -619,13 +632,46 @@ namespace xoptim::viz
         draw_axes(svg, f, ax);
         contour_options o = opt;
         o.levels = levels;
-        draw_contours(svg, f, g, o);
+        if (opt.background.empty()) { draw_contours(svg, f, g, o); }
+        else
+        {
+            svg.group({{"clip-path", f.clip}, {"class", "contours"}});
+            svg.element("image", {{"href", opt.background},
+                                  {"x", plot.x},
+                                  {"y", plot.y},
+                                  {"width", plot.width},
+                                  {"height", plot.height},
+                                  {"preserveAspectRatio", "none"}});
+            svg.close();
+        }
         svg.rect(plot.x, plot.y, plot.width, plot.height, {{"fill", "none"}, {"stroke", "#444444"}});
         if (opt.colour_bar)
         {
             draw_colour_bar(svg, {plot.right() + 14.0, plot.y, 14.0, plot.height}, levels, opt.filled);
         }
         return f;
+    }
+
+    /// The bands and lines of g's contour map alone, filling a width x height picture that
+    /// stretches to any plot area (preserveAspectRatio="none"; lines keep their width): the
+    /// `background` of draw_contour_map for pictures that share one copy.
+    inline std::string contour_background(const grid& g, const contour_options& opt = {}, double width = 600,
+                                          double height = 450)
+    {
+        validate_grid(g);
+        if (!opt.background.empty())
+        {
+            throw std::invalid_argument("contour_background: opt.background must be empty, got '" + opt.background
+                                        + "'");
+        }
+        svg_writer svg(width, height);
+        axis_options ax;
+        ax.nice = false;
+        ax.grid = false;
+        const frame f =
+            make_frame(svg, {0, 0, width, height}, {g.x.front(), g.x.back()}, {g.y.front(), g.y.back()}, ax);
+        draw_contours(svg, f, g, opt);
+        return svg.str();
     }
 
     /// A contour map of g as a complete SVG document.

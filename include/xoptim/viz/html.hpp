@@ -4,6 +4,7 @@
 // syntax), so an XML parser can check it.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <fstream>
 #include <stdexcept>
@@ -46,14 +47,14 @@ namespace xoptim::viz
         html_page& settings_table(const std::vector<std::pair<std::string, std::string>>& rows,
                                   std::string_view caption = {})
         {
-            m_body += "<table class=\"settings\">\n";
+            m_body += "<div class=\"table-scroll\">\n<table class=\"settings\">\n";
             if (!caption.empty()) { m_body += "<caption>" + xml_escape(caption) + "</caption>\n"; }
             for (const auto& [name, value] : rows)
             {
                 m_body +=
                     "<tr><th scope=\"row\">" + xml_escape(name) + "</th><td>" + xml_escape(value) + "</td></tr>\n";
             }
-            m_body += "</table>\n";
+            m_body += "</table>\n</div>\n";
             return *this;
         }
 
@@ -70,7 +71,7 @@ namespace xoptim::viz
                                                 + std::to_string(rows[r].size()));
                 }
             }
-            m_body += "<table class=\"data\">\n";
+            m_body += "<div class=\"table-scroll\">\n<table class=\"data\">\n";
             if (!caption.empty()) { m_body += "<caption>" + xml_escape(caption) + "</caption>\n"; }
             m_body += "<thead><tr>";
             for (const auto& h : header) { m_body += "<th scope=\"col\">" + xml_escape(h) + "</th>"; }
@@ -81,7 +82,7 @@ namespace xoptim::viz
                 for (const auto& c : row) { m_body += "<td>" + xml_escape(c) + "</td>"; }
                 m_body += "</tr>\n";
             }
-            m_body += "</tbody>\n</table>\n";
+            m_body += "</tbody>\n</table>\n</div>\n";
             return *this;
         }
 
@@ -116,6 +117,28 @@ namespace xoptim::viz
             return *this;
         }
 
+        /// A figure showing a local SVG file as a document of its own (<object>): unlike an <img>,
+        /// its own script runs (e.g. animation controls) and the files it refers to load (e.g. a
+        /// shared background). It scales down to the page's width keeping the aspect ratio
+        /// width : height; without <object> support the caption is shown instead.
+        html_page& figure_object(std::string_view relative_path, double width, double height,
+                                 std::string_view caption = {})
+        {
+            check_relative(relative_path, "figure_object");
+            if (!(width > 0.0 && height > 0.0 && std::isfinite(width) && std::isfinite(height)))
+            {
+                throw std::invalid_argument("html_page::figure_object: width and height must be finite and > 0, got "
+                                            + format_number(width) + " x " + format_number(height));
+            }
+            m_body += "<figure>\n<object data=\"" + xml_escape(relative_path)
+                      + "\" type=\"image/svg+xml\" style=\"width: " + format_number(width)
+                      + "px; aspect-ratio: " + format_number(width) + " / " + format_number(height) + "\">"
+                      + xml_escape(caption) + "</object>\n";
+            add_caption(caption);
+            m_body += "</figure>\n";
+            return *this;
+        }
+
         /// A link to a local file by its path relative to the page.
         html_page& link(std::string_view relative_path, std::string_view text)
         {
@@ -143,7 +166,8 @@ namespace xoptim::viz
         std::string str() const
         {
             std::string s = "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n"
-                            "<meta charset=\"utf-8\"/>\n<title>"
+                            "<meta charset=\"utf-8\"/>\n"
+                            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>"
                             + xml_escape(m_title) + "</title>\n<style>\n" + style() + "</style>\n</head>\n<body>\n"
                             + m_body;
             for (std::size_t k = 0; k < m_open_rows; ++k) { s += "</div>\n"; }
@@ -157,8 +181,12 @@ namespace xoptim::viz
     private:
         static std::string style()
         {
-            return "body { font-family: sans-serif; margin: 1.5em auto; max-width: 1280px; color: #222; }\n"
-                   "figure { display: inline-block; margin: 0.5em; vertical-align: top; }\n"
+            return "body { font-family: sans-serif; margin: 1.5em auto; padding: 0 0.6em; max-width: 1280px; "
+                   "color: #222; }\n"
+                   "figure { display: inline-block; margin: 0.5em 0; max-width: 100%; vertical-align: top; }\n"
+                   "figure img, figure object, figure svg { display: block; max-width: 100%; height: auto; }\n"
+                   ".row figure { margin-right: 1em; }\n"
+                   ".table-scroll { max-width: 100%; overflow-x: auto; }\n"
                    "figcaption { font-size: 0.9em; color: #555; margin-top: 0.3em; }\n"
                    "table { border-collapse: collapse; margin: 0.8em 0; }\n"
                    "th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; }\n"

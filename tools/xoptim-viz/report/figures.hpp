@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <iterator>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -41,6 +43,7 @@ namespace xoptim_viz::figures
         std::size_t planned = 0;  ///< iterations the run was meant to take; 0: loss.size() - 1
         bool diverged = false;
         std::optional<rgb> colour;  ///< default: the colour cycle by position
+        std::string dash;           ///< stroke-dasharray of its lines; empty: solid
     };
 
     /// A straight line y = intercept + slope x.
@@ -59,6 +62,14 @@ namespace xoptim_viz::figures
         std::string reference_name = "least squares";
         std::string x_label = "x";
         std::string y_label = "y";
+    };
+
+    /// A zoomed view of a map around its optimum, drawn in a corner of the map for the runs that
+    /// end inside it (the whole map shows a bounce of 1 in 40 as a few pixels).
+    struct inset_view
+    {
+        grid g;               ///< the loss sampled over the inset's range (its range is the view)
+        contour_options map;  ///< levels and colours; its title, labels, size and colour bar are ignored
     };
 
     namespace detail
@@ -175,7 +186,11 @@ namespace xoptim_viz::figures
             const auto x = held(r.theta0, n);
             const auto y = held(r.theta1, n);
             animated_path(svg, map, x, y, t, {{"stroke", "#ffffff"}, {"stroke-width", 4.5}, {"stroke-opacity", 0.8}});
-            animated_path(svg, map, x, y, t, {{"stroke", colour.hex()}, {"stroke-width", 2}});
+            attrs line{{"stroke", colour.hex()}, {"stroke-width", t.discrete ? 1.4 : 2.0}};
+            if (!r.dash.empty()) { line.emplace_back("stroke-dasharray", r.dash); }
+            animated_path(svg, map, x, y, t, line);
+            // Discrete frames: every iterate a dot, appearing with its frame.
+            if (t.discrete) { animated_points(svg, map, x, y, t, {{"stroke", colour.hex()}}, 2.4); }
             // The start as a hollow circle.
             if (map.accepts(x.front(), y.front()))
             {
@@ -188,57 +203,138 @@ namespace xoptim_viz::figures
                             5.5);
         }
 
-        /// Text that follows the frames of t: texts[k] belongs to history entry k. One <text>
-        /// per run of frames showing the same text, each with a discrete visibility animation
-        /// of at most three values (switching half-way between frames, as the other animated
-        /// elements move), so the size grows with the frames, not with their square. The
-        /// static picture shows the last text.
+        inline bool inside(const grid& g, double x, double y)
+        {
+            return x >= g.x.front() && x <= g.x.back() && y >= g.y.front() && y <= g.y.back();
+        }
+
+        inline bool ends_inside(const run_history& r, const grid& g)
+        {
+            return inside(g, r.theta0.back(), r.theta1.back());
+        }
+
+        /// Draws the inset in the corner of `map` that hides the fewest of the runs' iterates
+        /// (and never the optimum when another corner does not), outlines its range on the map,
+        /// and draws the runs over it in step with the map.
+        inline void draw_inset(svg_writer& svg, const frame& map, const inset_view& in,
+                               const std::vector<const run_history*>& runs, const std::vector<rgb>& colours,
+                               const timeline& t, std::optional<point> optimum)
+        {
+            const double w = std::min(0.48 * map.area.width, 280.0);
+            const double h = std::min(0.48 * map.area.height, 230.0);
+            const box corners[] = {{map.area.right() - w - 4, map.area.bottom() - h - 4, w, h},
+                                   {map.area.x + 4, map.area.bottom() - h - 4, w, h},
+                                   {map.area.right() - w - 4, map.area.y + 4, w, h},
+                                   {map.area.x + 4, map.area.y + 4, w, h}};
+            const auto covers = [](const box& b, point p) {
+                return p.x >= b.x && p.x <= b.right() && p.y >= b.y && p.y <= b.bottom();
+            };
+            std::size_t best = 0;
+            double best_cost = std::numeric_limits<double>::infinity();
+            for (std::size_t c = 0; c < std::size(corners); ++c)
+            {
+                double cost = 0.0;
+                for (const auto* r : runs)
+                {
+                    for (std::size_t k = 0; k < r->loss.size(); ++k)
+                    {
+                        if (map.accepts(r->theta0[k], r->theta1[k])
+                            && covers(corners[c], map.to_px(r->theta0[k], r->theta1[k])))
+                        {
+                            cost += 1.0;
+                        }
+                    }
+                }
+                if (optimum && map.accepts(optimum->x, optimum->y)
+                    && covers(corners[c], map.to_px(optimum->x, optimum->y)))
+                {
+                    cost += 1e6;
+                }
+                if (cost < best_cost)
+                {
+                    best_cost = cost;
+                    best = c;
+                }
+            }
+            const box b = corners[best];
+            // The inset's range on the map.
+            const point lo = map.to_px(in.g.x.front(), in.g.y.front());
+            const point hi = map.to_px(in.g.x.back(), in.g.y.back());
+            svg.group({{"clip-path", map.clip}, {"class", "inset-range"}});
+            svg.rect(std::min(lo.x, hi.x), std::min(lo.y, hi.y), std::abs(hi.x - lo.x), std::abs(hi.y - lo.y),
+                     {{"fill", "none"}, {"stroke", "#ffffff"}, {"stroke-width", 1.2}, {"stroke-dasharray", "3,2"}});
+            svg.close();
+            svg.group({{"class", "inset"}});
+            svg.rect(b.x, b.y, b.width, b.height, {{"fill", "#ffffff"}, {"stroke", "#444444"}, {"fill-opacity", 0.95}});
+            contour_options co = in.map;
+            co.title.clear();
+            co.x_label.clear();
+            co.y_label.clear();
+            co.colour_bar = false;
+            const frame f = draw_contour_map(svg, {b.x, b.y, b.width, b.height}, in.g, co);
+            if (optimum) { optimum_mark(svg, f, *optimum, ""); }
+            for (std::size_t i = 0; i < runs.size(); ++i) { run_path(svg, f, *runs[i], t, colours[i]); }
+            svg.close();
+        }
+
+        /// Text that follows the frames of t: texts[k] belongs to history entry k. The distinct
+        /// texts (consecutive repeats merged) stand in a column behind a one-line window, and
+        /// one discrete translation per frame brings the current one into it, so the size grows
+        /// with the texts, not with texts x frames. The static picture shows the last text.
         inline void frame_caption(svg_writer& svg, double x, double y, const std::vector<std::string>& texts,
-                                  const timeline& t, const attrs& style)
+                                  const timeline& t, const attrs& style, double line_height = 20.0)
         {
             validate_timeline(t);
             if (texts.empty()) { throw std::invalid_argument("frame_caption: texts must not be empty, got 0 texts"); }
             const auto idx = frame_indices(texts.size(), t.frames);
-            const double frames = static_cast<double>(t.frames);
-            const auto begins = [&](std::size_t k) {
-                return t.discrete ? static_cast<double>(k) / frames : (static_cast<double>(k) - 0.5) / (frames - 1.0);
-            };
-            svg.group(style);
-            std::size_t k = 0;
-            while (k < t.frames)
+            std::vector<std::size_t> row(t.frames);
+            std::vector<const std::string*> rows;
+            for (std::size_t k = 0; k < t.frames; ++k)
             {
-                std::size_t e = k;
-                while (e + 1 < t.frames && texts[idx[e + 1]] == texts[idx[k]]) { ++e; }
-                const bool first = k == 0;
-                const bool last = e + 1 == t.frames;
-                svg.open("text", {{"x", x}, {"y", y}, {"visibility", last ? "visible" : "hidden"}});
-                svg.raw(xml_escape(texts[idx[k]]) + "\n");
-                if (!(first && last))
-                {
-                    std::string values = first ? "visible" : "hidden;visible";
-                    std::string times = "0";
-                    if (!first)
-                    {
-                        times += ';';
-                        times += xoptim::viz::format_number(begins(k), 6);
-                    }
-                    if (!last)
-                    {
-                        values += ";hidden";
-                        times += ';';
-                        times += xoptim::viz::format_number(begins(e + 1), 6);
-                    }
-                    svg.element("animate", {{"attributeName", "visibility"},
-                                            {"values", values},
-                                            {"keyTimes", times},
-                                            {"dur", xoptim::viz::format_number(t.duration_s, 3) + "s"},
-                                            {"begin", "0s"},
-                                            {"calcMode", "discrete"},
-                                            {"repeatCount", "indefinite"}});
-                }
-                svg.close();
-                k = e + 1;
+                if (rows.empty() || *rows.back() != texts[idx[k]]) { rows.push_back(&texts[idx[k]]); }
+                row[k] = rows.size() - 1;
             }
+            const std::string window = svg.clip_rect(0, y - 0.8 * line_height, svg.width(), line_height);
+            const auto shift = [&](std::size_t r) {
+                return "0 " + xoptim::viz::format_number(-static_cast<double>(r) * line_height, 2);
+            };
+            svg.group({{"clip-path", window}});
+            svg.open("g", {{"transform", "translate(" + shift(rows.size() - 1) + ")"}});
+            if (rows.size() > 1)
+            {
+                std::string values;
+                for (std::size_t k = 0; k < t.frames; ++k)
+                {
+                    values += k == 0 ? "" : ";";
+                    values += shift(row[k]);
+                }
+                for (std::size_t h = t.discrete ? hold_frames(t) : 0; h > 0; --h) { values += ";" + shift(row.back()); }
+                attrs a{{"attributeName", "transform"}, {"type", "translate"}, {"values", values}};
+                if (!t.discrete)
+                {
+                    // Switch half-way between frames, as the smoothly moving elements pass them.
+                    std::string times = "0";
+                    for (std::size_t k = 1; k < t.frames; ++k)
+                    {
+                        times += ';';
+                        times += xoptim::viz::format_number(
+                            (static_cast<double>(k) - 0.5) / static_cast<double>(t.frames - 1), 6);
+                    }
+                    a.emplace_back("keyTimes", times);
+                }
+                a.emplace_back("dur", xoptim::viz::format_number(loop_s(t), 3) + "s");
+                a.emplace_back("begin", "0s");
+                a.emplace_back("calcMode", "discrete");
+                a.emplace_back("repeatCount", "indefinite");
+                svg.element("animateTransform", a);
+            }
+            svg.group(style);
+            for (std::size_t r = 0; r < rows.size(); ++r)
+            {
+                svg.text(x, y + static_cast<double>(r) * line_height, *rows[r]);
+            }
+            svg.close();
+            svg.close();
             svg.close();
         }
 
@@ -246,6 +342,7 @@ namespace xoptim_viz::figures
         {
             series s = iteration_series(run_label(r), values);
             s.colour = run_colour(r, i);
+            s.dash = r.dash;
             return s;
         }
     }
@@ -354,7 +451,21 @@ namespace xoptim_viz::figures
         timeline time{50, 10.0, false};
         std::optional<point> optimum;
         std::string optimum_label = "optimum";
+        bool controls = true;             ///< a discrete timeline gets play/pause and a scrub bar at the bottom
+        std::optional<inset_view> inset;  ///< drawn when a run ends inside it
     };
+
+    namespace detail
+    {
+        constexpr double controls_height = 34.0;
+
+        inline bool has_controls(const timeline& t, bool wanted) { return wanted && t.discrete; }
+
+        inline void bottom_controls(svg_writer& svg, double width, double height, const timeline& t)
+        {
+            animation_controls(svg, {12.0, height - controls_height + 4.0, std::min(width - 24.0, 520.0), 26.0}, t);
+        }
+    }
 
     /// Every run's path over one contour map, growing together, with a legend at the right.
     inline std::string paths_figure(const std::vector<run_history>& runs, const grid& g, const paths_options& opt = {})
@@ -363,7 +474,7 @@ namespace xoptim_viz::figures
         std::vector<legend_entry> entries;
         for (std::size_t i = 0; i < runs.size(); ++i)
         {
-            entries.push_back({detail::run_label(runs[i]), detail::run_colour(runs[i], i), "", true, false});
+            entries.push_back({detail::run_label(runs[i]), detail::run_colour(runs[i], i), runs[i].dash, true, false});
         }
         const auto [lw, lh] = legend_size(entries);
         svg_writer svg(opt.width, opt.height);
@@ -373,14 +484,31 @@ namespace xoptim_viz::figures
         co.x_label = opt.x_label;
         co.y_label = opt.y_label;
         const double legend_room = entries.empty() ? 0.0 : lw + 16.0;
-        const frame map = draw_contour_map(svg, {0, 0, opt.width - legend_room, opt.height}, g, co);
+        const bool controls = detail::has_controls(opt.time, opt.controls);
+        const double map_height = opt.height - (controls ? detail::controls_height : 0.0);
+        const frame map = draw_contour_map(svg, {0, 0, opt.width - legend_room, map_height}, g, co);
         for (std::size_t i = 0; i < runs.size(); ++i)
         {
             detail::run_path(svg, map, runs[i], opt.time, detail::run_colour(runs[i], i));
         }
         if (opt.optimum) { detail::optimum_mark(svg, map, *opt.optimum, opt.optimum_label); }
+        if (opt.inset)
+        {
+            std::vector<const run_history*> near;
+            std::vector<rgb> colours;
+            for (std::size_t i = 0; i < runs.size(); ++i)
+            {
+                if (detail::ends_inside(runs[i], opt.inset->g))
+                {
+                    near.push_back(&runs[i]);
+                    colours.push_back(detail::run_colour(runs[i], i));
+                }
+            }
+            if (!near.empty()) { detail::draw_inset(svg, map, *opt.inset, near, colours, opt.time, opt.optimum); }
+        }
         draw_legend(svg, opt.width - legend_room + 4.0, map.area.y, entries);
         (void)lh;
+        if (controls) { detail::bottom_controls(svg, opt.width, opt.height, opt.time); }
         return svg.str();
     }
 
@@ -399,6 +527,8 @@ namespace xoptim_viz::figures
         std::optional<point> optimum;
         std::string optimum_label = "optimum";
         bool log_loss = false;
+        bool controls = true;             ///< a discrete timeline gets play/pause and a scrub bar at the bottom
+        std::optional<inset_view> inset;  ///< drawn when the run ends inside it
     };
 
     /// One run in four panels, all moving in step: the data with the line fitted so far (only
@@ -448,7 +578,8 @@ namespace xoptim_viz::figures
 
         const double top = 66.0;
         const double half_w = opt.width / 2;
-        const double row_h = (opt.height - top) / 2;
+        const bool controls = detail::has_controls(t, opt.controls);
+        const double row_h = (opt.height - top - (controls ? detail::controls_height : 0.0)) / 2;
         const box top_left{0, top, half_w, row_h};
         const box top_right{half_w, top, half_w, row_h};
         const box bottom_left{0, top + row_h, half_w, row_h};
@@ -506,6 +637,10 @@ namespace xoptim_viz::figures
             const frame map = draw_contour_map(svg, data != nullptr ? top_right : top_left, g, co);
             if (opt.optimum) { detail::optimum_mark(svg, map, *opt.optimum, opt.optimum_label); }
             detail::run_path(svg, map, run, t, colour);
+            if (opt.inset && detail::ends_inside(run, opt.inset->g))
+            {
+                detail::draw_inset(svg, map, *opt.inset, {&run}, {colour}, t, opt.optimum);
+            }
         }
 
         // The loss against the iteration.
@@ -548,6 +683,7 @@ namespace xoptim_viz::figures
             const frame pf = draw_chart(svg, data != nullptr ? bottom_left : bottom_wide, {a, b}, co);
             animated_cursor(svg, pf, cursor, t);
         }
+        if (controls) { detail::bottom_controls(svg, opt.width, opt.height, t); }
         return svg.str();
     }
 }

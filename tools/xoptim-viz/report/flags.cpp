@@ -17,7 +17,7 @@ namespace xoptim_viz::report
         constexpr std::string_view usage =
             "xoptim-viz report [--out DIR] [--lr X,Y,...] [--iterations N] [--loss mse|rmse|mae]\n"
             "                         [--init A,B] [--optimizers NAME,...] [--frames N]\n"
-            "                         [--objective NAME] [--linear-scale] [--batch-size B] [--seed N]\n"
+            "                         [--objective NAME] [--linear-scale] [--embed-maps] [--batch-size B] [--seed N]\n"
             "                         [--weight-decay X] [--momentum X] [--beta2 X] [--eps X] [--grid N]";
 
         constexpr std::string_view description =
@@ -51,6 +51,8 @@ namespace xoptim_viz::report
             {"--optimizers", "NAME,...", "the runs: variants, seed (all of them, the default), library optimizers"},
             {"--frames", "N", "animation frames (default iterations + 1, at most 201)"},
             {"--objective", "NAME", "a 2-D test function instead of the regression"},
+            {"--embed-maps", "",
+             "every figure carries its own contour map, to show in an <img> (default: one shared file per map)"},
             {"--linear-scale", "", "draw the loss per iteration on a linear scale (default: log)"},
             {"--log-scale", "", "draw the loss per iteration on a log scale (the default)"},
             {"--batch-size", "B", "batch size of minibatch_sgd (default 10)"},
@@ -186,6 +188,7 @@ namespace xoptim_viz::report
             throw usage_error("--linear-scale and --log-scale: choose one");
         }
         s.log_scale = !given.has("--linear-scale");
+        s.embed_maps = given.has("--embed-maps");
         if (const auto v = given.get("--batch-size"))
         {
             s.batch_size = parse_unsigned("--batch-size", *v);

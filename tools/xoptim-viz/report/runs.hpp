@@ -2,6 +2,7 @@
 // The report's runs: what it knows about the problem, one run of one variant at one rate, and
 // the numbers measured on it (first within 1% of the optimal loss, settled, rises).
 
+#include <array>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -35,9 +36,12 @@ namespace xoptim_viz::report
             std::string label;  ///< "MSE"
             xoptim::viz::grid g;
             xoptim::viz::contour_options map;
+            xoptim::viz::point optimum;  ///< this loss's own optimum, marked on its map
+            std::string optimum_label;   ///< "least squares", "least absolute deviations", "minimum"
         };
         std::vector<surface> surfaces;
         std::size_t main_surface = 0;  ///< the one the runs minimise
+        std::optional<surface> inset;  ///< the main surface zoomed around the optimum (inset_range)
     };
 
     /// One run and its numbers.
@@ -53,13 +57,43 @@ namespace xoptim_viz::report
         std::optional<std::size_t> settled;  ///< from this iteration on it stays within 1%
         std::size_t increases = 0;           ///< iterations whose loss rose (by > 1e-6 of the gap)
         double largest_rise = 0.0;           ///< the largest rise, as a fraction of the initial gap
+        double tail_swing = 0.0;             ///< max - min of the loss over the last quarter, as a fraction of the gap
+        std::size_t tail_rises = 0;          ///< rises among the last quarter's iterations
+        std::size_t tail_length = 0;         ///< iterations in the last quarter
+        double tail_step = 0.0;  ///< mean step length over the last quarter, as a fraction of the start's distance
     };
+
+    /// How a run ends, separating a small wobble from a limit cycle.
+    enum class settling
+    {
+        settled,           ///< within 1% of the optimal loss from some iteration to the end
+        at_rest,           ///< its steps have vanished short of that (e.g. weight decay moves its fixed point)
+        wobble,            ///< small steps (< 1% of the start's distance) and loss moves (<= 1% of the gap)
+        limit_cycle,       ///< steps of 1% of the start's distance or more that no longer bring the loss down
+        still_descending,  ///< its loss still falls by more than 1% of the gap over the last quarter
+        diverged,
+    };
+
+    settling settling_of(const run_summary& r);
+
+    /// "settled", "wobble", "limit cycle", "still descending", "diverged" (summary.csv).
+    std::string settling_name(settling s);
+
+    /// For people: "from 42", "wobble", "limit cycle (steps 3.1% of the start's distance)", ...
+    std::string settling_text(const run_summary& r);
 
     /// The distance from (a, b) to the optimum (to the nearest of several minima).
     double distance_to(const problem_info& info, double a, double b);
 
     /// Fills r's numbers from its history.
     void measure(run_summary& r, const problem_info& info);
+
+    /// The range of an inset around the optimum, when some runs end near it (within 10% of the
+    /// map's span): centred on the optimum, 1.3 times as wide as the farthest of those runs'
+    /// last quarter of iterates, at least 1% of the map; none when it would cover more than a
+    /// quarter of the map, or no run ends near the optimum.
+    std::optional<std::array<xoptim::viz::range, 2>> inset_range(const std::vector<run_summary>& runs,
+                                                                 const problem_info& info);
 
     /// Contour levels for a map: 14 of them, spaced in log or linearly.
     xoptim::viz::contour_options map_options(bool log);
@@ -92,6 +126,7 @@ namespace xoptim_viz::report
         h.planned = s.iterations;
         h.diverged = result.reason == xoptim::stop_reason::diverged;
         h.colour = variant_colour(v);
+        h.dash = std::string(variant_dash(v));
         for (const auto& rec : result.history)
         {
             h.theta0.push_back(rec.theta(0));

@@ -35,5 +35,6 @@ namespace xoptim_viz::report
         double beta2 = 0.99;
         double eps = 1e-6;
         std::size_t grid_points = 100;
+        bool embed_maps = false;  ///< every picture carries its own contour map (for <img>)
     };
 }

@@ -24,7 +24,10 @@ namespace xoptim_viz::report
                 "largest_rise",
                 "diverged",
                 "final_theta0",
-                "final_theta1"};
+                "final_theta1",
+                "final_swing",
+                "final_step",
+                "settling"};
     }
 
     std::vector<std::string> summary_row(const run_summary& r, const problem_info& info)
@@ -43,7 +46,10 @@ namespace xoptim_viz::report
                 viz::format_full(r.largest_rise),
                 r.history.diverged ? "true" : "false",
                 viz::format_full(r.history.theta0.back()),
-                viz::format_full(r.history.theta1.back())};
+                viz::format_full(r.history.theta1.back()),
+                viz::format_full(r.tail_swing),
+                viz::format_full(r.tail_step),
+                settling_name(settling_of(r))};
     }
 
     std::vector<std::string> table_row(const run_summary& r)
@@ -52,13 +58,13 @@ namespace xoptim_viz::report
                 human(r.final_loss),
                 human(r.distance),
                 optional_count(r.reached),
-                r.settled ? std::to_string(*r.settled) : "no",
+                settling_text(r),
                 std::to_string(r.increases),
                 r.history.diverged ? "yes, after " + std::to_string(r.history.loss.size() - 1) : "no"};
     }
 
     const std::vector<std::string> table_header{
-        "optimizer",  "final loss", "distance to optimum", "first within 1%", "settled within 1% from",
+        "optimizer",  "final loss", "distance to optimum", "first within 1%", "settled (or how it ends)",
         "loss rises", "diverged"};
 
     std::vector<std::pair<std::string, std::string>>
@@ -122,7 +128,11 @@ namespace xoptim_viz::report
            << " optimum; the first iteration whose loss is within 1% of the optimal loss"
            << " (for an optimal loss of 0: within 1% of the starting gap); the iteration from which it stays"
               " there to the end; the number of iterations whose loss rose (by more than 1e-6 of the starting gap);"
-              " and whether the run diverged.\n";
+              " and whether the run diverged. Settled: from which iteration it stays within 1% of the optimal loss;"
+              " otherwise how it moves over the last quarter of the iterations: at rest short of it (its steps have"
+              " vanished, e.g. where weight decay moves its fixed point), a wobble (steps under 1% of the start's"
+              " distance to the optimum and loss moves of at most 1% of the starting gap), a limit cycle (steps"
+              " of 1% or more that no longer bring the loss down) or still descending.\n";
         for (double lr : s.lrs)
         {
             md << "\n## lr = " << human(lr) << "\n\n| " << table_header[0];

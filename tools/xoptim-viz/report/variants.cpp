@@ -65,6 +65,14 @@ namespace xoptim_viz::report
                                  : library_colours[(v - variant_count) % std::size(library_colours)];
     }
 
+    std::string_view variant_dash(std::size_t v)
+    {
+        // The library's optimizers: solid, then dashed, then dotted as the colours come round again.
+        constexpr std::string_view library_dashes[] = {"", "6,3", "2,2"};
+        return v < variant_count ? variants[v].dash
+                                 : library_dashes[(v - variant_count) / std::size(library_colours) % 3];
+    }
+
     any_optimizer make_variant(std::size_t v, double lr, const settings& s)
     {
         using namespace xoptim;

@@ -19,21 +19,27 @@ namespace xoptim_viz::report
         std::string_view label;
         std::string_view formula;
         xoptim::viz::rgb colour;  ///< the same in every figure; visible on white and on viridis
+        std::string_view dash;    ///< its lines' stroke-dasharray (empty: solid), so none hides another
     };
 
     /// The notebook's variants, in the report's order.
     inline constexpr variant_info variants[] = {
-        {"sgd", "sgd", "w -= lr g", {0x56, 0xb4, 0xe9}},
-        {"sgd_wd", "sgd + wd", "w -= lr (g + wd w)  (w *= 1 - lr wd, then the step)", {0x00, 0x72, 0xb2}},
-        {"sgd_wd_momentum", "sgd + wd + momentum", "b = mu b + g; w -= lr (b + wd w)", {0x00, 0x9e, 0x73}},
-        {"sgd_wd_ewma", "sgd + wd + EWMA momentum", "b = mu b + (1 - mu) g; w -= lr (b + wd w)", {0xcc, 0x79, 0xa7}},
+        {"sgd", "sgd", "w -= lr g", {0x56, 0xb4, 0xe9}, ""},
+        {"sgd_wd", "sgd + wd", "w -= lr (g + wd w)  (w *= 1 - lr wd, then the step)", {0x00, 0x72, 0xb2}, ""},
+        {"sgd_wd_momentum", "sgd + wd + momentum", "b = mu b + g; w -= lr (b + wd w)", {0x00, 0x9e, 0x73}, ""},
+        {"sgd_wd_ewma",
+         "sgd + wd + EWMA momentum",
+         "b = mu b + (1 - mu) g; w -= lr (b + wd w)",
+         {0xcc, 0x79, 0xa7},
+         ""},
         {"sgd_wd_debiased",
          "sgd + wd + debiased EWMA",
          "b as EWMA; w -= lr (b / (1 - mu^t) + wd w)",
-         {0xe6, 0x9f, 0x00}},
-        {"adam", "Adam + wd", "Adam's direction (beta1 = mu), then decoupled decay", {0x00, 0x00, 0x00}},
-        {"lamb", "LAMB", "Adam's direction + wd w, scaled by ||w|| / ||u|| capped at 10", {0xd5, 0x5e, 0x00}},
-        {"minibatch_sgd", "mini-batch sgd", "w -= lr g_batch, shuffled batches", {0x88, 0x88, 0x88}},
+         {0x88, 0x22, 0x55},
+         "2,3"},
+        {"adam", "Adam + wd", "Adam's direction (beta1 = mu), then decoupled decay", {0x00, 0x00, 0x00}, ""},
+        {"lamb", "LAMB", "Adam's direction + wd w, scaled by ||w|| / ||u|| capped at 10", {0xd5, 0x5e, 0x00}, ""},
+        {"minibatch_sgd", "mini-batch sgd", "w -= lr g_batch, shuffled batches", {0x88, 0x88, 0x88}, "7,4"},
     };
     inline constexpr std::size_t variant_count = std::size(variants);
     inline constexpr std::size_t sgd_index = 0;
@@ -49,6 +55,7 @@ namespace xoptim_viz::report
     std::string_view variant_id(std::size_t v);
     std::string_view variant_label(std::size_t v);
     xoptim::viz::rgb variant_colour(std::size_t v);
+    std::string_view variant_dash(std::size_t v);
 
     /// The optimizer of run index v at rate lr with the report's hyperparameters.
     any_optimizer make_variant(std::size_t v, double lr, const settings& s);

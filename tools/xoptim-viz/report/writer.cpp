@@ -50,8 +50,22 @@ namespace xoptim_viz::report
             viz::timeline t;
             t.frames = std::max<std::size_t>(frames, 2);
             t.duration_s = std::clamp(0.1 * static_cast<double>(t.frames), 4.0, 16.0);
+            // Iterates one by one, no gliding between them; the last one stays a moment.
+            t.discrete = true;
+            t.hold_s = 1.5;
             return t;
         }
+
+        /// The shared contour background of a surface ("" when every picture embeds its map).
+        std::string background_of(const settings& s, const problem_info::surface& sf)
+        {
+            return s.embed_maps ? std::string() : "map_" + sf.id + ".svg";
+        }
+
+        constexpr double paths_width = 900;
+        constexpr double paths_height = 634;
+        constexpr double run_width = 1100;
+        constexpr double run_height = 854;
 
         /// What every section draws with.
         struct context
@@ -65,6 +79,15 @@ namespace xoptim_viz::report
             file_writer& w;
             viz::html_page& page;
         };
+
+        /// The inset of the figures, drawn from its shared background unless maps are embedded.
+        std::optional<figures::inset_view> inset_of(const context& c)
+        {
+            if (!c.info.inset) { return std::nullopt; }
+            figures::inset_view in{c.info.inset->g, c.info.inset->map};
+            in.map.background = background_of(c.s, *c.info.inset);
+            return in;
+        }
 
         void introduction(const context& c, const std::vector<double>& start, const std::vector<std::string>& verdict)
         {
@@ -143,6 +166,8 @@ namespace xoptim_viz::report
                 so.height = 460;
                 c.w.file("surface_" + sf.id + ".svg", viz::surface_plot(sf.g, so));
                 viz::contour_options co = sf.map;
+                if (!c.s.embed_maps) { c.w.file(background_of(c.s, sf), viz::contour_background(sf.g, sf.map)); }
+                co.background = background_of(c.s, sf);
                 co.title = sf.label + " contours";
                 co.x_label = "theta0";
                 co.y_label = "theta1";
@@ -151,14 +176,16 @@ namespace xoptim_viz::report
                 viz::svg_writer svg(co.width, co.height);
                 svg.rect(0, 0, co.width, co.height, {{"fill", "#ffffff"}});
                 const auto f = viz::draw_contour_map(svg, {0, 0, co.width, co.height}, sf.g, co);
-                figures::detail::optimum_mark(svg, f, c.optimum, c.optimum_label);
+                figures::detail::optimum_mark(svg, f, sf.optimum, sf.optimum_label);
                 c.w.file("contour_" + sf.id + ".svg", svg.str());
                 c.page.begin_row();
                 c.page.figure_file("surface_" + sf.id + ".svg", sf.label + ": shaded surface");
-                c.page.figure_file("contour_" + sf.id + ".svg",
-                                   sf.label + ": contour map"
-                                       + (sf.map.spacing == viz::level_spacing::log ? " (levels spaced in log)" : "")
-                                       + "; the cross marks the " + c.optimum_label);
+                const std::string caption =
+                    sf.label + ": contour map"
+                    + (sf.map.spacing == viz::level_spacing::log ? " (levels spaced in log)" : "")
+                    + "; the cross marks the " + sf.optimum_label + " optimum";
+                if (co.background.empty()) { c.page.figure_file("contour_" + sf.id + ".svg", caption); }
+                else { c.page.figure_object("contour_" + sf.id + ".svg", co.width, co.height, caption); }
                 c.page.end_row();
             }
             c.page.paragraph("The grid values are in surfaces.csv.");
@@ -206,7 +233,11 @@ namespace xoptim_viz::report
             figures::paths_options po;
             po.title = "All paths over the " + info.loss_label + ", lr = " + human(lr);
             po.map = main.map;
+            po.map.background = background_of(s, main);
+            po.width = paths_width;
+            po.height = paths_height;
             po.time = c.t;
+            po.inset = inset_of(c);
             po.optimum = c.optimum;
             po.optimum_label = c.optimum_label;
             c.w.file("paths_" + tag + ".svg", figures::paths_figure(histories, main.g, po));
@@ -225,8 +256,9 @@ namespace xoptim_viz::report
             }
             c.page.begin_row();
             c.page.figure_file("loss_" + tag + ".svg", "The loss per iteration (loss_" + tag + ".csv)");
-            c.page.figure_file("paths_" + tag + ".svg", "Every path over the contour map of the " + info.loss_label
-                                                            + ", animated (paths_" + tag + ".csv)");
+            c.page.figure_object("paths_" + tag + ".svg", paths_width, paths_height,
+                                 "Every path over the contour map of the " + info.loss_label + ", one dot per iterate"
+                                     + " (play, pause or drag the bar; paths_" + tag + ".csv)");
             c.page.end_row();
             std::vector<std::vector<std::string>> rows;
             for (const auto* r : these) { rows.push_back(table_row(*r)); }
@@ -239,7 +271,11 @@ namespace xoptim_viz::report
                 figures::run_figure_options fo;
                 fo.title = r->history.name + ", lr = " + human(lr);
                 fo.time = c.t;
+                fo.inset = inset_of(c);
                 fo.map = main.map;
+                fo.map.background = background_of(s, main);
+                fo.width = run_width;
+                fo.height = run_height;
                 fo.optimum = c.optimum;
                 fo.optimum_label = c.optimum_label;
                 fo.loss_label = info.loss_label;
@@ -250,9 +286,10 @@ namespace xoptim_viz::report
                          viz::columns_csv({"iteration", "theta0", "theta1", "loss"},
                                           {figures::detail::counting(r->history.loss.size()), r->history.theta0,
                                            r->history.theta1, r->history.loss}));
-                c.page.figure_file("anim_" + tag + "_" + id + ".svg", r->history.name + " at lr " + human(lr)
-                                                                          + (r->history.diverged ? " (diverged)" : "")
-                                                                          + " (history_" + tag + "_" + id + ".csv)");
+                c.page.figure_object("anim_" + tag + "_" + id + ".svg", run_width, run_height,
+                                     r->history.name + " at lr " + human(lr)
+                                         + (r->history.diverged ? " (diverged)" : "") + " (history_" + tag + "_" + id
+                                         + ".csv)");
             }
         }
 
@@ -302,6 +339,10 @@ namespace xoptim_viz::report
         introduction(c, start, verdict);
         if (info.data) { data_section(c); }
         surfaces_section(c);
+        if (info.inset && !s.embed_maps)
+        {
+            w.file(background_of(s, *info.inset), viz::contour_background(info.inset->g, info.inset->map));
+        }
         for (double lr : s.lrs) { rate_section(c, lr); }
         summary_section(c, start, verdict);
         if (!explore_page().empty()) { w.file("explore.html", explore_page()); }
