@@ -1,12 +1,14 @@
 // The explorer page in Debian's Chromium, driven by Playwright (playwright-core, no browser of its
 // own): it loads from disk with no console error; moving a slider and dragging the start point
 // change the drawn paths; window.xoptim.run(settings) equals `xoptim-viz fit` with the same flags
-// to the last bit; play and pause step the iterations; the layout fits 390 and 1400 px.
+// to the last bit; play and pause step the iterations; the layout fits 390 and 1400 px. It requests
+// nothing but the page (the .wasm is inside it), stays within 1 MiB, and without
+// DecompressionStream says so in one line.
 //
 // usage: node explore.test.mjs <explore.html> <xoptim-viz> <output dir>
 // Exits 77 (skipped) when Chromium or playwright-core is missing.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -61,20 +63,51 @@ function sameBits(a, b) {
   return '';
 }
 
+// The report folder that copies the page has a budget of 1.5 MB in all (docs/performance.md).
+const pageBytes = statSync(pagePath).size;
+console.log(`explore.html: ${pageBytes} bytes`);
+check(pageBytes <= 1024 * 1024, `explore.html is ${pageBytes} bytes, more than 1 MiB`);
+
 const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
 const problems = [];
+const pageUrl = pathToFileURL(path.resolve(pagePath)).href;
 async function open(width, height) {
   const page = await browser.newPage({ viewport: { width, height } });
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`${width}px console ${m.type()}: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push(`${width}px page error: ${e.message}`));
-  page.on('request', (r) => { if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) problems.push(`request to ${r.url()}`); });
-  await page.goto(pathToFileURL(path.resolve(pagePath)).href);
-  await page.waitForFunction(() => window.xoptim && window.xoptim.loaded, null, { timeout: 60000 });
-  return page;
+  // The page itself and nothing else: no network, and no .wasm beside it (the page holds it).
+  page.on('request', (r) => { if (r.url() !== pageUrl) problems.push(`${width}px request to ${r.url()}`); });
+  const t0 = Date.now();
+  await page.goto(pageUrl);
+  await page.waitForFunction(() => window.xoptim && (window.xoptim.loaded || window.xoptim.error), null, { timeout: 60000 });
+  const error = await page.evaluate(() => window.xoptim.error);
+  if (error) throw new Error(`${width}px: the page did not load: ${error}; ${problems.join('; ')}`);
+  return Object.assign(page, { loadMs: Date.now() - t0 });
 }
 
 try {
   const page = await open(1400, 1000);
+  console.log(`loaded in ${page.loadMs} ms (the page read, its WebAssembly unpacked and compiled, the first map and runs drawn)`);
+
+  // ---- a browser without DecompressionStream gets one line saying so, not an empty page ---------
+  {
+    const old = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const errors = [];
+    old.on('pageerror', (e) => errors.push(e.message));
+    await old.addInitScript(() => { delete window.DecompressionStream; });
+    await old.goto(pageUrl);
+    await old.waitForFunction(() => window.xoptim && window.xoptim.error, null, { timeout: 60000 });
+    const shown = await old.evaluate(async () => {
+      const line = document.getElementById('load-error');
+      const rejected = await window.xoptim.ready.then(() => '', (e) => e.message);
+      return { text: line.textContent, visible: !line.hidden && line.getBoundingClientRect().height > 0, rejected, loaded: window.xoptim.loaded };
+    });
+    check(shown.visible && /DecompressionStream/.test(shown.text) && !shown.text.includes('\n'),
+      `without DecompressionStream the page shows one line saying so: ${JSON.stringify(shown.text)}`);
+    check(shown.rejected === shown.text && !shown.loaded, 'without DecompressionStream window.xoptim.ready rejects with that line');
+    check(errors.length === 0, 'without DecompressionStream no page error: ' + errors.join('; '));
+    await old.close();
+  }
 
   // ---- window.xoptim.run against xoptim-viz fit -----------------------------------------------
   const names = await page.evaluate(() => window.xoptim.optimizers());

@@ -1,17 +1,30 @@
 #!/usr/bin/env python3
-"""Assembles the explorer page: explore.html with explore.css, the WebAssembly module's script and
-explore.js inlined, so that the one file works opened from disk; then explore_page.cpp, which
-compiles the page into xoptim-viz.
+"""Assembles the explorer page: explore.html with explore.css, the WebAssembly module's script,
+its .wasm and explore.js inlined, so that the one file works opened from disk; then
+explore_page.cpp, which compiles the page into xoptim-viz.
 
-usage: assemble.py explore.html explore.css explore.js xoptim_module.js out.html out.cpp
+The .wasm goes in gzipped (level 9, no file name, mtime 0: the same .wasm, the same bytes) and
+base64-encoded, in a <script type="application/gzip"> element that the browser does not run;
+explore.js decompresses it with DecompressionStream and hands it to the module as wasmBinary.
+
+usage: assemble.py explore.html explore.css explore.js xoptim_module.js xoptim_module.wasm
+                   out.html out.cpp
 """
+import base64
+import gzip
 import sys
 
 
-def main(html, css, script, module, out_html, out_cpp):
+def main(html, css, script, module, wasm, out_html, out_cpp):
     def read(path):
         with open(path, encoding="utf-8") as f:
             return f.read()
+
+    with open(wasm, "rb") as f:
+        binary = f.read()
+    if binary[:4] != b"\0asm":
+        sys.exit(f"assemble.py: {wasm} is not a WebAssembly module")
+    packed = base64.b64encode(gzip.compress(binary, compresslevel=9, mtime=0)).decode("ascii")
 
     page = read(html)
     parts = {
@@ -25,6 +38,11 @@ def main(html, css, script, module, out_html, out_cpp):
         if "</script" in text[8:-9]:
             sys.exit(f"assemble.py: {marker} holds </script, which would end the page's script early")
         page = page.replace(marker, text)
+    # Last, so that no marker is looked for in the base64 text (which holds no '<').
+    marker = "<!-- xoptim:wasm -->"
+    if page.count(marker) != 1:
+        sys.exit(f"assemble.py: {html} must hold {marker} once")
+    page = page.replace(marker, '<script id="xoptim-wasm" type="application/gzip">' + packed + "</script>")
     with open(out_html, "w", encoding="utf-8") as f:
         f.write(page)
 
@@ -46,6 +64,6 @@ def main(html, css, script, module, out_html, out_cpp):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 7:
+    if len(sys.argv) != 8:
         sys.exit(__doc__)
     main(*sys.argv[1:])

@@ -473,9 +473,9 @@
     }
   }
 
-  let resolveReady;
+  let resolveReady, rejectReady;
   const api = {
-    ready: new Promise((resolve) => { resolveReady = resolve; }),
+    ready: new Promise((resolve, reject) => { resolveReady = resolve; rejectReady = reject; }),
     loaded: false,
     run,
     fitArgs: (settings) => fitArgs(settings),
@@ -484,10 +484,29 @@
     objectives: () => Object.keys(objectives),
     lastRecompute: null,
     recomputes: 0,
+    error: null,
   };
+  // A page that cannot load says so in the page: no unhandled rejection when nobody awaits ready.
+  api.ready.catch(() => {});
   window.xoptim = api;
 
-  xoptimModule().then((module) => {
+  // The module's .wasm is in the page, gzipped and base64-encoded (assemble.py): decompressed here
+  // and given to the module as wasmBinary, so the module fetches nothing (the page works from
+  // file://, where a fetch would fail).
+  async function wasmBinary() {
+    if (typeof DecompressionStream !== 'function') {
+      throw new Error('This browser has no DecompressionStream, which the explorer needs to unpack its ' +
+        'WebAssembly: open the page in Chrome 95, Firefox 113, Safari 16.4 or newer.');
+    }
+    const text = el('xoptim-wasm').textContent;
+    const bytes = atob(text);
+    const packed = new Uint8Array(bytes.length);
+    for (let i = 0; i < bytes.length; ++i) packed[i] = bytes.charCodeAt(i);
+    const stream = new Blob([packed]).stream().pipeThrough(new DecompressionStream('gzip'));
+    return new Response(stream).arrayBuffer();
+  }
+
+  wasmBinary().then((binary) => xoptimModule({ wasmBinary: binary })).then((module) => {
     M = module;
     readTables();
     state.init = defaultStart();
@@ -496,5 +515,12 @@
     recompute();
     api.loaded = true;
     resolveReady(api);
+  }).catch((e) => {
+    // One line at the top of the page instead of an empty one; window.xoptim.ready rejects.
+    const line = el('load-error');
+    line.textContent = e && e.message ? e.message : String(e);
+    line.hidden = false;
+    api.error = line.textContent;
+    rejectReady(e);
   });
 })();
