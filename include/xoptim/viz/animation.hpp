@@ -384,7 +384,14 @@ namespace xoptim::viz
         std::string dots;
         for (const auto& piece : runs)
         {
-            for (const point& p : piece) { dots += "M" + format_number(p.x) + " " + format_number(p.y) + "h0"; }
+            for (const point& p : piece)
+            {
+                dots += 'M';
+                dots += format_number(p.x);
+                dots += ' ';
+                dots += format_number(p.y);
+                dots += "h0";
+            }
         }
         if (dots.empty()) { return; }
         const double dash = total + 1.0;

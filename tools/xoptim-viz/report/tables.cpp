@@ -86,7 +86,8 @@ namespace xoptim_viz::report
             {"problem", info.name},
             {"loss minimised", info.loss_label},
             {"iterations", std::to_string(s.iterations) + (s.objective ? "" : " (full batch, except mini-batch sgd)")},
-            {"start (theta0, theta1)", "(" + human(start[0]) + ", " + human(start[1]) + ")"},
+            // (std::string("(") + ...: GCC 12 at -O2 warns falsely (-Wrestrict) on "(" + std::string&&.)
+            {"start (theta0, theta1)", std::string("(") + human(start[0]) + ", " + human(start[1]) + ")"},
             {"learning rates", lrs},
             {"optimizers", opts},
             {"weight decay", human(s.weight_decay) + " (decoupled: w *= 1 - lr wd)"},
