@@ -11,6 +11,7 @@ XOPTIM_PACKAGES=(
   xtl-dev
   libxxhash-dev
   doctest-dev
+  libcli11-dev
   libbenchmark-dev
   libxml2-utils
   dpkg-dev
