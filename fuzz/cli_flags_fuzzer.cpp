@@ -1,4 +1,4 @@
-// libFuzzer target for xoptim-viz's flag parser and its optimizer table (clang
+// libFuzzer target for xoptim-viz's flag parsing (CLI11, command_line.hpp) and its optimizer table (clang
 // -fsanitize=fuzzer,address,undefined; built with tools/xoptim-viz/optimizer_table.cpp).
 //
 // The first byte of an input picks a named optimizer; the rest, split at newlines, is the
@@ -6,6 +6,7 @@
 // An optimizer that is built must take a step on two parameters; a step that throws must
 // leave the parameters bit for bit as they were.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -13,6 +14,8 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "command_line.hpp"
+#include "hyperparameter_flags.hpp"
 #include "optimizer_table.hpp"
 
 namespace
@@ -45,10 +48,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     xoptim_viz::any_optimizer opt;
     try
     {
-        const auto given = xoptim_viz::parse_flags(args, xoptim_viz::hyperparameter_flags());
-        for (const auto& n : given.names())
+        xoptim_viz::hyperparameter_values given;
+        xoptim_viz::command_line line("", "");
+        xoptim_viz::add_hyperparameter_flags(line, given);
+        line.parse(args);
+        const auto flags = xoptim_viz::hyperparameter_flags();
+        for (const auto& entry : given)
         {
-            if (xoptim_viz::find_flag(xoptim_viz::hyperparameter_flags(), n) == nullptr) { __builtin_trap(); }
+            // Not a structured binding: clang 14 does not capture one in a lambda.
+            if (std::none_of(flags.begin(), flags.end(), [&](const auto& f) { return f.name == entry.first; }))
+            {
+                __builtin_trap();
+            }
         }
         opt = xoptim_viz::make_optimizer(name, given);
     }

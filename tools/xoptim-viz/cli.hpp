@@ -1,11 +1,10 @@
 #pragma once
-// Shared command-line plumbing for the xoptim-viz subcommands: flag tables, parsing, strict
-// number parsing and help text. Bad input raises usage_error; a subcommand turns it into one
-// line on standard error and exit status 2.
+// Shared plumbing for the xoptim-viz subcommands: exit statuses, checked standard output, strict
+// number parsing. Bad input raises usage_error; a subcommand turns it into one line on standard
+// error and exit status 2. The flags themselves are parsed by CLI11 (command_line.hpp).
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
@@ -13,10 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <map>
-#include <optional>
 #include <ostream>
-#include <span>
 #include <stdexcept>
 #include <streambuf>
 #include <string>
@@ -111,50 +107,14 @@ namespace xoptim_viz
         using std::runtime_error::runtime_error;
     };
 
-    /// One flag: its name with dashes ("--lr"), the name of its value ("X"; empty for a switch)
-    /// and a line of help.
+    /// One flag of a table (the optimizers' hyperparameter flags, the explorer's map): its name
+    /// with dashes ("--lr"), the name of its value ("X"; empty for a switch) and a line of help.
     struct flag
     {
         std::string_view name;
         std::string_view value;
         std::string_view help;
     };
-
-    /// The flags found on a command line: a switch maps to "", a flag with a value to its value.
-    class parsed_flags
-    {
-    public:
-        bool has(std::string_view name) const { return m_values.count(std::string(name)) != 0; }
-
-        std::optional<std::string> get(std::string_view name) const
-        {
-            const auto it = m_values.find(std::string(name));
-            if (it == m_values.end()) { return std::nullopt; }
-            return it->second;
-        }
-
-        /// The flags given, in name order.
-        std::vector<std::string> names() const
-        {
-            std::vector<std::string> out;
-            for (const auto& [name, value] : m_values) { out.push_back(name); }
-            return out;
-        }
-
-        void set(std::string name, std::string value) { m_values[std::move(name)] = std::move(value); }
-
-    private:
-        std::map<std::string, std::string> m_values;
-    };
-
-    inline const flag* find_flag(std::span<const flag> flags, std::string_view name)
-    {
-        for (const auto& f : flags)
-        {
-            if (f.name == name) { return &f; }
-        }
-        return nullptr;
-    }
 
     /// "a, b, c" from a list of names.
     template <class Names>
@@ -165,45 +125,6 @@ namespace xoptim_viz
         {
             if (!out.empty()) { out += separator; }
             out += std::string_view(n);
-        }
-        return out;
-    }
-
-    /// Parses `--name value`, `--name=value` and `--switch`. Unknown flags, missing values, values
-    /// given to switches, repeated flags and positional arguments are usage errors.
-    inline parsed_flags parse_flags(std::span<const std::string> args, std::span<const flag> flags)
-    {
-        parsed_flags out;
-        for (std::size_t i = 0; i < args.size(); ++i)
-        {
-            std::string_view arg = args[i];
-            if (arg.size() < 3 || arg.substr(0, 2) != "--")
-            {
-                throw usage_error("unexpected argument '" + std::string(arg) + "' (see --help)");
-            }
-            std::optional<std::string> inline_value;
-            if (const auto eq = arg.find('='); eq != std::string_view::npos)
-            {
-                inline_value = std::string(arg.substr(eq + 1));
-                arg = arg.substr(0, eq);
-            }
-            const flag* f = find_flag(flags, arg);
-            if (f == nullptr) { throw usage_error("unknown flag '" + std::string(arg) + "' (see --help)"); }
-            if (out.has(arg)) { throw usage_error(std::string(arg) + " is given more than once"); }
-            if (f->value.empty())
-            {
-                if (inline_value) { throw usage_error(std::string(arg) + " takes no value"); }
-                out.set(std::string(arg), "");
-            }
-            else if (inline_value) { out.set(std::string(arg), *inline_value); }
-            else
-            {
-                if (i + 1 >= args.size())
-                {
-                    throw usage_error(std::string(arg) + " needs a value (" + std::string(f->value) + ")");
-                }
-                out.set(std::string(arg), args[++i]);
-            }
         }
         return out;
     }
@@ -247,34 +168,20 @@ namespace xoptim_viz
         }
     }
 
-    /// Help text: the usage line(s), a description, then one line per flag.
-    inline void print_help(std::ostream& out, std::string_view usage, std::string_view description,
-                           std::span<const flag> flags)
-    {
-        out << "usage: " << usage << "\n\n" << description << "\n\nflags:\n";
-        std::size_t width = 0;
-        for (const auto& f : flags)
-        {
-            width = std::max(width, f.name.size() + (f.value.empty() ? 0 : f.value.size() + 1));
-        }
-        for (const auto& f : flags)
-        {
-            std::string left(f.name);
-            if (!f.value.empty())
-            {
-                left += " ";
-                left += f.value;
-            }
-            out << "  " << left << std::string(width - left.size() + 2, ' ') << f.help << "\n";
-        }
-    }
-
     /// "%.17g": enough digits to read every double back exactly.
     inline std::string format_number(double v)
     {
         char buf[32];
         std::snprintf(buf, sizeof buf, "%.17g", v);
         return buf;
+    }
+
+    /// The shortest text that reads back as the same double ("0.9", not "0.90000000000000002").
+    inline std::string shortest_number(double v)
+    {
+        char buf[32];
+        const auto end = xoptim::detail::double_to_chars(buf, buf + sizeof buf, v).ptr;
+        return std::string(buf, end);
     }
 
 }  // namespace xoptim_viz

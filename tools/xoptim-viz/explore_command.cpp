@@ -2,24 +2,25 @@
 // WebAssembly inside it) where a reader races the optimizers on a loss map, live.
 
 #include <filesystem>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <stdexcept>
 #include <string>
-#include <string_view>
 
 #include <xoptim/viz/file.hpp>
 
 #include "cli.hpp"
+#include "command_line.hpp"
 #include "explore_page.hpp"
 
 namespace xoptim_viz
 {
     namespace
     {
-        constexpr std::string_view usage = "xoptim-viz explore --out DIR";
+        constexpr const char* usage = "xoptim-viz explore --out DIR";
 
-        constexpr std::string_view description =
+        constexpr const char* description =
             "Writes DIR/explore.html: one page that works opened straight from disk (no server, no\n"
             "network). It holds the library itself compiled to WebAssembly, and runs `xoptim-viz fit`\n"
             "in the browser on every change: pick the optimizers to race on one loss map, set the\n"
@@ -32,26 +33,24 @@ namespace xoptim_viz
             "Exit status: 0 written; 2 bad input; 1 the page could not be written, or this\n"
             "xoptim-viz was built without it (it needs em++: Debian's emscripten).";
 
-        const flag explore_flags[] = {
-            {"--out", "DIR", "the folder to write explore.html into (required)"},
-            {"--help", "", "this help"},
-        };
     }  // namespace
 
     int explore_command(std::span<const std::string> args, std::ostream& out, std::ostream& err)
     {
         try
         {
+            std::optional<std::string> dir;
+            command_line line(usage, description);
+            line.add_text("--out", dir, "DIR", "the folder to write explore.html into (required)");
             for (const auto& a : args)
             {
                 if (a == "--help")
                 {
-                    print_help(out, usage, description, explore_flags);
+                    line.print_help(out);
                     return exit_ok;
                 }
             }
-            const parsed_flags given = parse_flags(args, explore_flags);
-            const auto dir = given.get("--out");
+            line.parse(args);
             if (!dir) { throw usage_error("--out DIR is required"); }
             if (dir->empty()) { throw usage_error("--out: an empty path"); }
             if (explore_page().empty())

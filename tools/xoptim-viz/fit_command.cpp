@@ -24,7 +24,9 @@
 #include <xoptim/problems/test_functions.hpp>
 
 #include "cli.hpp"
+#include "command_line.hpp"
 #include "distributed.hpp"
+#include "hyperparameter_flags.hpp"
 #include "lbfgs_fit.hpp"
 #include "optimizer_table.hpp"
 #include "seed_data_flags.hpp"
@@ -41,68 +43,114 @@ namespace xoptim_viz
             "                      [--batch-size B] [--init A,B] [--checkpoint FILE] [--resume FILE]\n"
             "                      [the optimizer's hyperparameter flags, listed below]";
 
-        constexpr std::string_view description =
-            "Runs one optimizer and writes its trajectory as CSV to standard output: a header\n"
-            "step,theta0,theta1,...,loss, then row 0 (the start) and one row per step (the parameters\n"
-            "after that step and the loss there), numbers with 17 significant digits.\n"
-            "\n"
-            "The problem is a linear regression y ~ theta0 + theta1 x1 + ... (full batch unless\n"
-            "--batch-size) on --data or on the seed's data set (100 points, y = 3 + 5x + U(0, 1)), the\n"
-            "default; or, with --outputs K, a multi-output regression Y ~ [1 X] W whose parameters are\n"
-            "the (inputs + 1) x K matrix W (theta0,theta1,... its entries row by row: row 0 the\n"
-            "intercepts), on --data (its last K columns the targets) or on a generated set (100 points,\n"
-            "--features D inputs, y = [1 x] W* + U(0, 1), W* ~ U(-5, 5)); muon and shampoo step W as\n"
-            "a matrix, the others elementwise; or, with --objective, a 2-D test function (theta is the\n"
-            "point, loss its value).\n"
-            "\n"
-            "Hyperparameter flags have PyTorch's names, meanings and defaults; a flag the optimizer\n"
-            "does not take is an error, and a switch that is on by default is turned off by\n"
-            "--no-<name> (--no-trust-ratio). Exit status: 0 done; 2 bad input (one line on standard\n"
-            "error, nothing on standard output); 3 diverged (a non-finite loss, or one that grew 1e6\n"
-            "times: the rows before it are written and the reason goes to standard error); 1 other\n"
-            "errors.\n"
-            "\n"
-            "--checkpoint FILE saves the optimizer's state and theta after the last step (atomically:\n"
-            "an existing FILE is replaced only by a complete checkpoint) with the problem, optimizer and\n"
-            "parameter count it was made on. --resume FILE starts from one, made with the same optimizer\n"
-            "and hyperparameter flags on the same problem, which it checks (and the same --batch-size and\n"
-            "--seed for mini-batches): --epochs N then takes N more epochs (N more\n"
-            "steps in full batch), the step numbers and the mini-batch order continue, and the rows\n"
-            "equal those of an uninterrupted run. A bad or mismatched FILE is bad input (status 2).";
-
-        const flag problem_flags[] = {
-            {"--data", "FILE", "CSV data set: a header, numeric columns, y last"},
-            {"--seed-data", "", "the seed's data set (the default)"},
-            {"--seed", "N", "seed of the generated data and of the mini-batch shuffle (default 0)"},
-            {"--points", "N", "points of the seed's data set (default 100)"},
-            {"--noise", "X", "the seed's data set's noise: y = 3 + 5x + U(0, X) (default 1)"},
-            {"--objective", "NAME", "a 2-D test function instead of the regression"},
-            {"--outputs", "K", "a multi-output regression: K targets, W is (inputs + 1) x K"},
-            {"--features", "D", "inputs of the generated multi-output data (default 8)"},
-            {"--loss", "NAME", "regression loss: mse (default), rmse, mae, huber (delta 1)"},
-            {"--optimizer", "NAME", "the optimizer (required)"},
-            {"--epochs", "N", "passes over the data (default 100; full batch: one step each)"},
-            {"--batch-size", "B", "mini-batch size (default: the whole data set)"},
-            {"--init", "A,B,...", "start: theta0,theta1,... (default 0s, or the function's start)"},
-            {"--checkpoint", "FILE", "save the optimizer state and theta here after the last step"},
-            {"--resume", "FILE", "start from this checkpoint; step numbers continue"},
-            {"--help", "", "this help"},
-        };
+        /// fit's description, with the seed's and the generated data sets as the library makes them.
+        std::string description()
+        {
+            const xoptim::multi_output_data_options m;
+            return "Runs one optimizer and writes its trajectory as CSV to standard output: a header\n"
+                   "step,theta0,theta1,...,loss, then row 0 (the start) and one row per step (the parameters\n"
+                   "after that step and the loss there), numbers with 17 significant digits.\n"
+                   "\n"
+                   "The problem is a linear regression y ~ theta0 + theta1 x1 + ... (full batch unless\n"
+                   "--batch-size) on --data or on the seed's data set ("
+                   + seed_data_summary()
+                   + "), the\n"
+                     "default; or, with --outputs K, a multi-output regression Y ~ [1 X] W whose parameters are\n"
+                     "the (inputs + 1) x K matrix W (theta0,theta1,... its entries row by row: row 0 the\n"
+                     "intercepts), on --data (its last K columns the targets) or on a generated set ("
+                   + std::to_string(m.size) + " points,\n--features D inputs, y = [1 x] W* + U(0, "
+                   + shortest_number(m.noise) + "), W* ~ U(-" + shortest_number(m.scale) + ", "
+                   + shortest_number(m.scale)
+                   + ")); muon and shampoo step W as\n"
+                     "a matrix, the others elementwise; or, with --objective, a 2-D test function (theta is the\n"
+                     "point, loss its value).\n"
+                     "\n"
+                     "Flags are `--name value` or `--name=value`. Hyperparameter flags have PyTorch's names,\n"
+                     "meanings and defaults (each optimizer's are listed below); a flag the optimizer does not\n"
+                     "take is an error, and a switch that is on by default is turned off by --no-<name>\n"
+                     "(--no-trust-ratio). Exit status: 0 done; 2 bad input (one line on standard error, nothing\n"
+                     "on standard output); 3 diverged (a non-finite loss, or one that grew 1e6 times: the rows\n"
+                     "before it are written and the reason goes to standard error); 1 other errors.\n"
+                     "\n"
+                     "--checkpoint FILE saves the optimizer's state and theta after the last step (atomically:\n"
+                     "an existing FILE is replaced only by a complete checkpoint) with the problem, optimizer and\n"
+                     "parameter count it was made on. --resume FILE starts from one, made with the same optimizer\n"
+                     "and hyperparameter flags on the same problem, which it checks (and the same --batch-size and\n"
+                     "--seed for mini-batches): --epochs N then takes N more epochs (N more\n"
+                     "steps in full batch), the step numbers and the mini-batch order continue, and the rows\n"
+                     "equal those of an uninterrupted run. A bad or mismatched FILE is bad input (status 2).";
+        }
 
         constexpr std::string_view loss_names[] = {"mse", "rmse", "mae", "huber"};
 
-        std::vector<flag> all_flags()
+        /// What fit's flags fill. Each member's value here is its flag's default, shown in --help.
+        struct fit_flags
         {
-            std::vector<flag> flags(std::begin(problem_flags), std::end(problem_flags));
-            const auto hyper = hyperparameter_flags();
-            flags.insert(flags.end() - 1, hyper.begin(), hyper.end());
-            flags.insert(flags.end() - 1, std::begin(lbfgs_flags), std::end(lbfgs_flags));
-            return flags;
+            std::optional<std::string> data;        ///< --data FILE
+            std::optional<std::string> objective;   ///< --objective NAME
+            std::optional<std::string> optimizer;   ///< --optimizer NAME
+            std::optional<std::string> checkpoint;  ///< --checkpoint FILE
+            std::optional<std::string> resume;      ///< --resume FILE
+            std::optional<std::size_t> outputs;     ///< --outputs K
+            std::string loss = "mse";
+            std::vector<double> init;                     ///< --init, when given
+            xoptim::fit_options options;                  ///< --epochs, --batch-size, --seed
+            xoptim::seed_data_options seed_data;          ///< --points, --noise
+            xoptim::multi_output_data_options generated;  ///< --features
+            xoptim::lbfgs_options lbfgs;                  ///< lbfgs's own flags
+            hyperparameter_values hyperparameters;        ///< the hyperparameter flags given
+        };
+
+        /// Every flag of fit, bound to `f`.
+        void add_fit_flags(command_line& line, fit_flags& f)
+        {
+            const auto at_least_one = [](const std::string& name) {
+                return [name](std::size_t v, const std::string&) {
+                    if (v == 0) { throw usage_error(name + ": must be at least 1, got 0"); }
+                };
+            };
+            line.add_text("--data", f.data, "FILE", "CSV data set: a header, numeric columns, y last");
+            line.add_switch("--seed-data", "the seed's data set (the default)");
+            line.add_count("--seed", f.options.seed, "N", "seed of the generated data and of the mini-batch shuffle");
+            add_seed_data_flags(line, f.seed_data);
+            line.add_text("--objective", f.objective, "NAME", "a 2-D test function instead of the regression");
+            line.add_value("--outputs", "K", "a multi-output regression: K targets, W is (inputs + 1) x K",
+                           [&f](const std::string& text) {
+                               const std::uint64_t k = parse_unsigned("--outputs", text);
+                               if (k == 0) { throw usage_error("--outputs: must be at least 1, got 0"); }
+                               f.outputs = static_cast<std::size_t>(k);
+                           });
+            line.add_count<std::size_t>("--features", f.generated.features, "D",
+                                        "inputs of the generated multi-output data", at_least_one("--features"));
+            line.add_value(
+                "--loss", "NAME", "regression loss: " + join(loss_names) + " (huber: delta 1)",
+                [&f](const std::string& text) {
+                    if (std::find(std::begin(loss_names), std::end(loss_names), text) == std::end(loss_names))
+                    {
+                        throw usage_error("unknown loss '" + text + "' (choose from: " + join(loss_names) + ")");
+                    }
+                    f.loss = text;
+                },
+                f.loss);
+            line.add_text("--optimizer", f.optimizer, "NAME", "the optimizer (required)");
+            line.add_count("--epochs", f.options.epochs, "N", "passes over the data (full batch: one step each)");
+            line.add_count<std::size_t>("--batch-size", f.options.batch_size, "B", "mini-batch size",
+                                        at_least_one("--batch-size"), "the whole data set");
+            line.add_numbers("--init", f.init, "A,B,...", "start: theta0,theta1,...", {},
+                             "0s, or the function's start");
+            line.add_text("--checkpoint", f.checkpoint, "FILE",
+                          "save the optimizer state and theta here after the last step");
+            line.add_text("--resume", f.resume, "FILE", "start from this checkpoint; step numbers continue");
+            add_hyperparameter_flags(line, f.hyperparameters);
+            add_lbfgs_flags(line, f.lbfgs);
         }
 
         void print_fit_help(std::ostream& out)
         {
-            print_help(out, usage, description, all_flags());
+            fit_flags defaults;
+            command_line line(std::string(usage), description());
+            add_fit_flags(line, defaults);
+            line.print_help(out);
             out << "\noptimizers (the flags each takes, with their defaults):\n";
             for (const auto name : optimizer_names())
             {
@@ -110,13 +158,12 @@ namespace xoptim_viz
                     << "\n";
             }
             out << "  lbfgs: L-BFGS (torch.optim.LBFGS); each row is one step(closure) of up to --max-iter\n"
-                   "      iterations, with func_evals,n_iter columns; full batch only\n"
-                   "      --lr 1 --max-iter 20 --max-eval 25 --tolerance-grad 1e-07 --tolerance-change 1e-09\n"
-                   "      --history-size 100 [--line-search strong_wolfe]\n";
+                   "      iterations, with func_evals,n_iter columns; full batch only\n      "
+                << lbfgs_defaults() << "\n";
             out << "\nobjectives (--objective): " << join(xoptim::test_function_names) << "\n"
                 << "\nexamples:\n"
                    "  xoptim-viz fit --optimizer sgd --lr 0.1 --loss mse --init -10,-20\n"
-                   "  xoptim-viz fit --seed-data --seed 7 --optimizer adam --lr 0.1 --loss rmse\n"
+                   "  xoptim-viz fit --seed-data --seed 7 --optimizer adam --lr=0.1 --loss rmse\n"
                    "  xoptim-viz fit --data points.csv --optimizer lamb --lr 0.1 --batch-size 10\n"
                    "  xoptim-viz fit --outputs 4 --optimizer muon --lr 0.02 --weight-decay 0 --epochs 200\n"
                    "  xoptim-viz fit --data targets.csv --outputs 2 --optimizer shampoo --lr 0.1\n"
@@ -187,14 +234,14 @@ namespace xoptim_viz
 
         /// The flags that decide the run, for the ranks to compare: all but the paths, which may
         /// differ between hosts (the data and the resumed state are compared by content instead).
-        settings_list run_flags(const parsed_flags& given)
+        settings_list run_flags(const command_line& line)
         {
             settings_list out;
-            for (const auto& name : given.names())
+            for (auto& [name, text] : line.given())
             {
                 if (name != "--data" && name != "--checkpoint" && name != "--resume")
                 {
-                    out.emplace_back(name, *given.get(name));
+                    out.emplace_back(std::move(name), std::move(text));
                 }
             }
             return out;
@@ -264,11 +311,10 @@ namespace xoptim_viz
         }
 
         /// The start: --init when given (with exactly `count` values), else `fallback`.
-        vector read_init(const parsed_flags& given, std::size_t count, const vector& fallback)
+        vector read_init(const command_line& line, const fit_flags& f, std::size_t count, const vector& fallback)
         {
-            const auto text = given.get("--init");
-            if (!text) { return fallback; }
-            const auto values = parse_list("--init", *text);
+            if (!line.has("--init")) { return fallback; }
+            const auto& values = f.init;
             if (values.size() != count)
             {
                 throw usage_error("--init: " + std::to_string(values.size()) + " values for " + std::to_string(count)
@@ -288,13 +334,14 @@ namespace xoptim_viz
                      "regression, whose parameters are a matrix W";
         }
 
-        int fit_objective(const parsed_flags& given, run_settings& s, std::ostream& out, std::ostream& err)
+        int fit_objective(const command_line& line, const fit_flags& f, run_settings& s, std::ostream& out,
+                          std::ostream& err)
         {
-            const std::string name = *given.get("--objective");
+            const std::string name = *f.objective;
             for (const auto other : {"--data", "--seed-data", "--seed", "--points", "--noise", "--loss", "--batch-size",
                                      "--outputs", "--features"})
             {
-                if (given.has(other)) { throw usage_error(std::string(other) + " does not apply with --objective"); }
+                if (line.has(other)) { throw usage_error(std::string(other) + " does not apply with --objective"); }
             }
             if (s.optimizer.is_matrix())
             {
@@ -307,23 +354,13 @@ namespace xoptim_viz
                                   + ")");
             }
             return std::visit(
-                [&](const auto& f) {
-                    const auto start = f.start();
-                    s.theta = read_init(given, 2, vector{start[0], start[1]});
+                [&](const auto& fn) {
+                    const auto start = fn.start();
+                    s.theta = read_init(line, f, 2, vector{start[0], start[1]});
                     s.made_on = fit_identity("objective " + name, s.optimizer_name, s.theta.size());
-                    return run(f, s, out, err);
+                    return run(fn, s, out, err);
                 },
                 *function);
-        }
-
-        std::string checked_loss(const parsed_flags& given)
-        {
-            const std::string loss = given.get("--loss").value_or("mse");
-            if (std::find(std::begin(loss_names), std::end(loss_names), loss) == std::end(loss_names))
-            {
-                throw usage_error("unknown loss '" + loss + "' (choose from: " + join(loss_names) + ")");
-            }
-            return loss;
         }
 
         xoptim::dataset read_data(const std::string& file)
@@ -349,29 +386,29 @@ namespace xoptim_viz
         }
 
         /// --outputs K: the multi-output regression, on --data or on generated data.
-        int fit_multi_output(const parsed_flags& given, run_settings& s, std::ostream& out, std::ostream& err)
+        int fit_multi_output(const command_line& line, const fit_flags& f, run_settings& s, std::ostream& out,
+                             std::ostream& err)
         {
-            const std::size_t k = parse_unsigned("--outputs", *given.get("--outputs"));
-            if (k == 0) { throw usage_error("--outputs: must be at least 1, got 0"); }
-            if (given.has("--seed-data"))
+            const std::size_t k = *f.outputs;
+            if (line.has("--seed-data"))
             {
                 throw usage_error("--seed-data is the seed's one-output line; with --outputs the data is --data "
                                   "FILE or the generated multi-output set (--features D)");
             }
             for (const auto other : {"--points", "--noise"})
             {
-                if (given.has(other))
+                if (line.has(other))
                 {
                     throw usage_error(std::string(other)
                                       + " applies to the seed's one-output data set, not with --outputs");
                 }
             }
-            const std::string loss = checked_loss(given);
+            const std::string& loss = f.loss;
             xoptim::multi_output_dataset data;
             std::string source;
-            if (const auto file = given.get("--data"))
+            if (const auto& file = f.data)
             {
-                if (given.has("--features"))
+                if (line.has("--features"))
                 {
                     throw usage_error("--features applies to the generated data only (--data has its own columns)");
                 }
@@ -390,13 +427,8 @@ namespace xoptim_viz
             }
             else
             {
-                xoptim::multi_output_data_options o;
+                xoptim::multi_output_data_options o = f.generated;
                 o.outputs = k;
-                if (const auto d = given.get("--features"))
-                {
-                    o.features = parse_unsigned("--features", *d);
-                    if (o.features == 0) { throw usage_error("--features: must be at least 1, got 0"); }
-                }
                 if (o.features > 4096 || k > 4096)
                 {
                     throw usage_error("--features and --outputs: at most 4096 each for the generated data, got "
@@ -413,7 +445,7 @@ namespace xoptim_viz
                                                         + targets);
             const std::size_t rows = data.features() + 1;
             const std::size_t dim = rows * k;
-            s.theta = read_init(given, dim, xt::zeros<double>({dim}));
+            s.theta = read_init(line, f, dim, xt::zeros<double>({dim}));
             s.made_on = fit_identity("multi-output linear regression on " + std::to_string(data.size()) + " rows of "
                                          + std::to_string(data.features()) + " inputs and " + std::to_string(k)
                                          + " outputs, digests " + inputs + " " + targets + "; loss " + loss,
@@ -433,32 +465,33 @@ namespace xoptim_viz
             });
         }
 
-        int fit_regression(const parsed_flags& given, run_settings& s, std::ostream& out, std::ostream& err)
+        int fit_regression(const command_line& line, const fit_flags& f, run_settings& s, std::ostream& out,
+                           std::ostream& err)
         {
-            if (given.has("--data") && given.has("--seed-data"))
+            if (line.has("--data") && line.has("--seed-data"))
             {
                 throw usage_error("--data and --seed-data exclude each other");
             }
-            if (given.has("--outputs")) { return fit_multi_output(given, s, out, err); }
-            if (given.has("--features"))
+            if (f.outputs) { return fit_multi_output(line, f, s, out, err); }
+            if (line.has("--features"))
             {
                 throw usage_error("--features applies with --outputs (the generated multi-output data)");
             }
             if (s.optimizer.is_matrix()) { throw usage_error(needs_matrix(s.optimizer_name)); }
-            const std::string loss = checked_loss(given);
+            const std::string& loss = f.loss;
             xoptim::dataset data;
-            if (const auto file = given.get("--data"))
+            if (const auto& file = f.data)
             {
                 for (const auto other : {"--points", "--noise"})
                 {
-                    if (given.has(other))
+                    if (line.has(other))
                     {
                         throw usage_error(std::string(other) + " applies to the seed's data set, not with --data");
                     }
                 }
                 data = read_data(*file);
             }
-            else { data = xoptim::seed_data(s.options.seed, seed_data_flags(given)); }
+            else { data = xoptim::seed_data(s.options.seed, f.seed_data); }
             // What the ranks compare: one host's file may differ from another's of the same name.
             const std::string inputs = digest(data.x.data(), data.x.size() * sizeof(double));
             const std::string targets = digest(data.y.data(), data.y.size() * sizeof(double));
@@ -466,7 +499,7 @@ namespace xoptim_viz
                                                         + std::to_string(data.features() + 1) + " columns, digests "
                                                         + inputs + " " + targets);
             const std::size_t dim = data.features() + 1;
-            s.theta = read_init(given, dim, xt::zeros<double>({dim}));
+            s.theta = read_init(line, f, dim, xt::zeros<double>({dim}));
             s.made_on =
                 fit_identity("linear regression on " + std::to_string(data.size()) + " rows of " + std::to_string(dim)
                                  + " columns, digests " + inputs + " " + targets + "; loss " + loss,
@@ -506,41 +539,37 @@ namespace xoptim_viz
                     return exit_ok;
                 }
             }
-            const auto flags = all_flags();
-            const parsed_flags given = parse_flags(args, flags);
+            fit_flags f;
+            command_line line(std::string(usage), description());
+            add_fit_flags(line, f);
+            line.parse(args);
 
-            const auto optimizer = given.get("--optimizer");
-            if (!optimizer)
+            if (!f.optimizer)
             {
                 throw usage_error("--optimizer is required (choose from: " + join(optimizer_names()) + ", lbfgs" + ")");
             }
             run_settings s;
             s.gate = &gate;
-            s.optimizer_name = *optimizer;
-            s.settings = run_flags(given);
-            if (*optimizer == "lbfgs")
+            s.optimizer_name = *f.optimizer;
+            s.settings = run_flags(line);
+            if (s.optimizer_name == "lbfgs")
             {
-                if (given.has("--batch-size"))
+                if (line.has("--batch-size"))
                 {
                     throw usage_error("--batch-size does not apply to lbfgs (each step evaluates the whole data set)");
                 }
-                s.lbfgs.emplace(lbfgs_run{make_lbfgs(given), 100, std::nullopt, std::nullopt, true});
+                s.lbfgs.emplace(
+                    lbfgs_run{make_lbfgs(line, f.lbfgs, f.hyperparameters), 100, std::nullopt, std::nullopt, true});
             }
             else
             {
-                reject_lbfgs_flags(*optimizer, given);
-                s.optimizer = make_optimizer(*optimizer, given);
+                reject_lbfgs_flags(s.optimizer_name, line);
+                s.optimizer = make_optimizer(s.optimizer_name, f.hyperparameters);
             }
-            if (const auto epochs = given.get("--epochs")) { s.options.epochs = parse_unsigned("--epochs", *epochs); }
-            if (const auto batch = given.get("--batch-size"))
-            {
-                s.options.batch_size = parse_unsigned("--batch-size", *batch);
-                if (s.options.batch_size == 0) { throw usage_error("--batch-size: must be at least 1, got 0"); }
-            }
-            if (const auto seed = given.get("--seed")) { s.options.seed = parse_unsigned("--seed", *seed); }
+            s.options = f.options;
             s.options.keep_history = false;
-            s.checkpoint = given.get("--checkpoint");
-            s.resume = given.get("--resume");
+            s.checkpoint = f.checkpoint;
+            s.resume = f.resume;
             s.writes_files = &out == &all_out;
             if (s.lbfgs)
             {
@@ -551,14 +580,14 @@ namespace xoptim_viz
             }
             if (s.resume)
             {
-                if (given.has("--init"))
+                if (line.has("--init"))
                 {
                     throw usage_error("--init does not apply with --resume (the checkpoint holds theta)");
                 }
             }
 
-            if (given.has("--objective")) { return fit_objective(given, s, out, err); }
-            return fit_regression(given, s, out, err);
+            if (f.objective) { return fit_objective(line, f, s, out, err); }
+            return fit_regression(line, f, s, out, err);
         }
         catch (const usage_error& e)
         {

@@ -10,6 +10,7 @@
 #include <limits>
 #include <optional>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -20,69 +21,81 @@
 #include <xoptim/problems/objective.hpp>
 
 #include "cli.hpp"
+#include "command_line.hpp"
+#include "hyperparameter_flags.hpp"
 #include "optimizer_table.hpp"
 
 namespace xoptim_viz
 {
 
-    /// The flags only lbfgs takes, torch's argument names with '-' (it also takes --lr).
-    inline constexpr flag lbfgs_flags[] = {
-        {"--max-iter", "N", "iterations per step (default 20) (lbfgs)"},
-        {"--max-eval", "N", "closure evaluations per step (default max_iter * 5 / 4) (lbfgs)"},
-        {"--tolerance-grad", "X", "a step ends when max |gradient| <= X (default 1e-07) (lbfgs)"},
-        {"--tolerance-change", "X", "a step ends when the loss or the step changes less (default 1e-09) (lbfgs)"},
-        {"--history-size", "N", "pairs (s, y) kept (default 100) (lbfgs)"},
-        {"--line-search", "NAME", "strong_wolfe, or none (the default: fixed steps of lr) (lbfgs)"},
-    };
+    /// The group of lbfgs's own flags on a command line.
+    inline constexpr const char* lbfgs_group = "lbfgs";
+
+    /// The flags only lbfgs takes, torch's argument names with '-' (it also takes --lr), bound to
+    /// `o`: its values (torch's defaults, xoptim::lbfgs_options) are the defaults --help shows.
+    inline void add_lbfgs_flags(command_line& line, xoptim::lbfgs_options& o)
+    {
+        line.set_group(lbfgs_group);
+        line.add_count<std::int64_t>("--max-iter", o.max_iter, "N", "iterations per step (lbfgs)");
+        line.add_count<std::int64_t>("--max-eval", o.max_eval, "N", "closure evaluations per step (lbfgs)", {},
+                                     "max_iter * 5 / 4");
+        line.add_number("--tolerance-grad", o.tolerance_grad, "a step ends when max |gradient| <= X (lbfgs)");
+        line.add_number("--tolerance-change", o.tolerance_change,
+                        "a step ends when the loss or the step changes less (lbfgs)");
+        line.add_count<std::int64_t>("--history-size", o.history_size, "N", "pairs (s, y) kept (lbfgs)");
+        line.add_value(
+            "--line-search", "NAME", "strong_wolfe, or none: fixed steps of lr (lbfgs)",
+            [&o](const std::string& text) {
+                try
+                {
+                    o.line_search_fn = xoptim::parse_line_search(text);
+                }
+                catch (const std::invalid_argument& e)
+                {
+                    throw usage_error(e.what());
+                }
+            },
+            xoptim::to_string(o.line_search_fn));
+        line.set_group({});
+    }
+
+    /// lbfgs and its defaults for the help, e.g. "--lr 1 --max-iter 20 ... [--line-search strong_wolfe]".
+    inline std::string lbfgs_defaults(const xoptim::lbfgs_options& o = {})
+    {
+        return "--lr " + shortest_number(o.lr) + " --max-iter " + std::to_string(o.max_iter) + " --max-eval "
+               + std::to_string(o.resolved_max_eval()) + " --tolerance-grad " + shortest_number(o.tolerance_grad)
+               + " --tolerance-change " + shortest_number(o.tolerance_change) + " --history-size "
+               + std::to_string(o.history_size) + " [--line-search strong_wolfe]";
+    }
 
     /// Any of lbfgs's own flags given to another optimizer is an error.
-    inline void reject_lbfgs_flags(std::string_view optimizer, const parsed_flags& given)
+    inline void reject_lbfgs_flags(std::string_view optimizer, const command_line& line)
     {
-        for (const auto& f : lbfgs_flags)
+        for (const auto& name : line.names_in(lbfgs_group))
         {
-            if (given.has(f.name))
+            if (line.has(name))
             {
-                throw usage_error(std::string(f.name) + " does not apply to " + std::string(optimizer)
-                                  + " (only lbfgs takes it)");
+                throw usage_error(name + " does not apply to " + std::string(optimizer) + " (only lbfgs takes it)");
             }
         }
     }
 
-    /// L-BFGS from --lr and its own flags (torch's defaults otherwise); usage_error on a flag it
-    /// does not take, a malformed number or an invalid value.
-    inline xoptim::lbfgs<double> make_lbfgs(const parsed_flags& given)
+    /// L-BFGS from `o` (lbfgs's own flags) and --lr; usage_error on another hyperparameter flag
+    /// or an invalid value.
+    inline xoptim::lbfgs<double> make_lbfgs(const command_line& line, xoptim::lbfgs_options o,
+                                            const hyperparameter_values& given)
     {
         for (const auto& f : hyperparameter_flags())
         {
-            if (f.name != "--lr" && given.has(f.name))
+            if (f.name != "--lr" && given.count(f.name) != 0)
             {
-                throw usage_error(std::string(f.name)
-                                  + " does not apply to lbfgs (it takes --lr, --max-iter, --max-eval, "
-                                    "--tolerance-grad, --tolerance-change, --history-size, --line-search)");
+                throw usage_error(std::string(f.name) + " does not apply to lbfgs (it takes --lr, "
+                                  + join(line.names_in(lbfgs_group)) + ")");
             }
         }
-        xoptim::lbfgs_options o;
-        const auto whole = [&](std::string_view name) {
-            const auto v = parse_unsigned(name, *given.get(name));
-            if (v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-            {
-                throw usage_error(std::string(name) + ": " + std::to_string(v) + " is too large");
-            }
-            return static_cast<std::int64_t>(v);
-        };
-        const auto number = [&](std::string_view name) { return parse_double(name, *given.get(name)); };
-        if (given.has("--lr")) { o.lr = number("--lr"); }
-        if (given.has("--max-iter")) { o.max_iter = whole("--max-iter"); }
-        if (given.has("--max-eval")) { o.max_eval = whole("--max-eval"); }
-        if (given.has("--tolerance-grad")) { o.tolerance_grad = number("--tolerance-grad"); }
-        if (given.has("--tolerance-change")) { o.tolerance_change = number("--tolerance-change"); }
-        if (given.has("--history-size")) { o.history_size = whole("--history-size"); }
+        if (const auto lr = given.find("--lr"); lr != given.end()) { o.lr = lr->second; }
         try
         {
-            if (given.has("--line-search"))
-            {
-                o.line_search_fn = xoptim::parse_line_search(*given.get("--line-search"));
-            }
             return xoptim::lbfgs<double>(o);
         }
         catch (const std::invalid_argument& e)

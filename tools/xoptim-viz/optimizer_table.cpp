@@ -33,14 +33,6 @@ namespace xoptim_viz
             return negated(o) ? "--no-" + flag_name(o.name).substr(2) : flag_name(o.name);
         }
 
-        /// The shortest text that reads back as the same double ("0.9", not "0.90000000000000002").
-        std::string shortest(double v)
-        {
-            char buf[32];
-            const auto end = xoptim::detail::double_to_chars(buf, buf + sizeof buf, v).ptr;
-            return std::string(buf, end);
-        }
-
         /// The options of named optimizer `name`: the library's registry, or a matrix optimizer's
         /// declarations.
         std::vector<xoptim::optimizer_option> options_of(std::string_view name)
@@ -88,6 +80,8 @@ namespace xoptim_viz
         {
             std::vector<std::string> texts;  // owns what the flags' string_views point to
             std::vector<flag> flags;
+            std::vector<double> switch_values;      // flag i's value when it is a switch: 1, or 0 for --no-<name>
+            std::vector<const enum_option*> enums;  // flag i's enumeration, if it is one
 
             flag_table()
             {
@@ -95,6 +89,8 @@ namespace xoptim_viz
                 {
                     std::string name, help, users;
                     bool is_bool;
+                    double switch_value;
+                    const enum_option* e;
                 };
                 std::vector<row> rows;
                 for (const auto name : optimizer_names())
@@ -107,7 +103,8 @@ namespace xoptim_viz
                         {
                             const std::string help =
                                 negated(o) ? "turns " + o.name + " off: " + std::string(o.help) : std::string(o.help);
-                            rows.push_back({f, help, std::string(name), o.is_bool});
+                            rows.push_back(
+                                {f, help, std::string(name), o.is_bool, negated(o) ? 0.0 : 1.0, enum_of(o.name)});
                         }
                         else { it->users += ", " + std::string(name); }
                     }
@@ -121,6 +118,8 @@ namespace xoptim_viz
                 for (std::size_t i = 0; i < rows.size(); ++i)
                 {
                     flags.push_back({texts[2 * i], rows[i].is_bool ? "" : "X", texts[2 * i + 1]});
+                    switch_values.push_back(rows[i].switch_value);
+                    enums.push_back(rows[i].e);
                 }
             }
         };
@@ -164,6 +163,19 @@ namespace xoptim_viz
 
     std::span<const flag> hyperparameter_flags() { return flags().flags; }
 
+    double hyperparameter_value(std::string_view flag, const std::string& text)
+    {
+        const auto& table = flags();
+        for (std::size_t i = 0; i < table.flags.size(); ++i)
+        {
+            if (table.flags[i].name != flag) { continue; }
+            if (table.flags[i].value.empty()) { return table.switch_values[i]; }
+            if (table.enums[i] != nullptr) { return parse_enum(*table.enums[i], std::string(flag), text); }
+            return parse_double(flag, text);
+        }
+        throw std::logic_error("not a hyperparameter flag: " + std::string(flag));
+    }
+
     std::vector<std::string_view> optimizer_names()
     {
         auto names = xoptim::optimizer_names();
@@ -188,7 +200,7 @@ namespace xoptim_viz
             const enum_option* e = enum_of(o.name);
             const std::string value = e != nullptr
                                           ? std::string(e->values.at(static_cast<std::size_t>(o.default_value)))
-                                          : shortest(o.default_value);
+                                          : shortest_number(o.default_value);
             // Appended piece by piece: GCC 12 at -O3 warns (-Wrestrict) on "[" + std::string&&.
             if (o.is_bool)
             {
@@ -213,7 +225,7 @@ namespace xoptim_viz
         return xoptim::optimizer_summary(name);
     }
 
-    any_optimizer make_optimizer(std::string_view name, const parsed_flags& given)
+    any_optimizer make_optimizer(std::string_view name, const hyperparameter_values& given)
     {
         require_optimizer(name);
         if (is_matrix_optimizer(name) && !has_matrix_optimizers()) { throw usage_error(not_built(name)); }
@@ -223,7 +235,7 @@ namespace xoptim_viz
         };
         for (const auto& f : hyperparameter_flags())
         {
-            if (given.has(f.name) && !takes(f.name))
+            if (given.count(f.name) != 0 && !takes(f.name))
             {
                 std::string list;
                 for (const auto& o : options) { list += (list.empty() ? "" : ", ") + flag_of(o); }
@@ -234,12 +246,8 @@ namespace xoptim_viz
         std::vector<xoptim::hyperparameter_setting> settings;
         for (const auto& o : options)
         {
-            const std::string f = flag_of(o);
-            if (!given.has(f)) { continue; }
-            const enum_option* e = enum_of(o.name);
-            settings.emplace_back(o.name, o.is_bool      ? (negated(o) ? 0.0 : 1.0)
-                                          : e != nullptr ? parse_enum(*e, f, *given.get(f))
-                                                         : parse_double(f, *given.get(f)));
+            const auto it = given.find(flag_of(o));
+            if (it != given.end()) { settings.emplace_back(o.name, it->second); }
         }
         try
         {

@@ -1,10 +1,13 @@
 #pragma once
 // The named optimizers, chosen at run time: one table maps each name to the function that
-// reads its hyperparameter flags (PyTorch's names and meanings) and builds it.
+// builds it from its hyperparameter flags (PyTorch's names and meanings). The flags are declared
+// on a command line by hyperparameter_flags.hpp.
 
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -95,8 +98,17 @@ namespace xoptim_viz
         std::unique_ptr<matrix_run> m_matrix;
     };
 
-    /// Every hyperparameter flag any optimizer takes, with its help line.
+    /// Every hyperparameter flag any optimizer takes, with its help line (made from the
+    /// optimizers' declarations; no default: each optimizer has its own, optimizer_defaults).
     std::span<const flag> hyperparameter_flags();
+
+    /// The value hyperparameter flag `flag` gives: a switch's (text ignored) 1, or 0 for a
+    /// --no-<name> switch; an enumeration's (--adjust-lr-fn) name or number; any other flag's
+    /// finite number. usage_error naming the flag and the text otherwise.
+    double hyperparameter_value(std::string_view flag, const std::string& text);
+
+    /// The hyperparameter flags given ("--lr") and their values (hyperparameter_value).
+    using hyperparameter_values = std::map<std::string, double, std::less<>>;
 
     /// The named optimizers, in a fixed order.
     std::vector<std::string_view> optimizer_names();
@@ -111,8 +123,7 @@ namespace xoptim_viz
     std::string_view optimizer_summary(std::string_view name);
 
     /// Builds optimizer `name` from the hyperparameter flags in `given` (others keep their
-    /// defaults). A flag the optimizer does not take, a malformed number or an invalid value
-    /// raises usage_error.
-    any_optimizer make_optimizer(std::string_view name, const parsed_flags& given);
+    /// defaults). A flag the optimizer does not take or an invalid value raises usage_error.
+    any_optimizer make_optimizer(std::string_view name, const hyperparameter_values& given);
 
 }  // namespace xoptim_viz

@@ -116,7 +116,7 @@ namespace xoptim_viz
                 info.optimal_loss = s.loss == "mse" ? mse_p.value(ls) : rmse_p.value(ls);
                 info.main_surface = s.loss == "mse" ? 0 : 1;
             }
-            const auto init = s.init.value_or(std::array<double, 2>{-20.0, -10.0});
+            const auto init = s.init.value_or(regression_start);
             const vector start{init[0], init[1]};
             if (s.loss == "mse") { return run_and_write(mse_p, info, s, start, out); }
             if (s.loss == "mae") { return run_and_write(mae_p, info, s, start, out); }
@@ -174,8 +174,7 @@ namespace xoptim_viz
                     return exit_ok;
                 }
             }
-            const parsed_flags given = parse_flags(args, report_flags);
-            const settings s = read_settings(given);
+            const settings s = read_settings(args);
             if (s.objective) { return report_objective(s, out); }
             return report_regression(s, out);
         }

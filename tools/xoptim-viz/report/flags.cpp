@@ -1,13 +1,17 @@
 #include "flags.hpp"
 
 #include <algorithm>
+#include <array>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <xoptim/problems/test_functions.hpp>
 
+#include "../command_line.hpp"
+#include "../seed_data_flags.hpp"
 #include "variants.hpp"
 
 namespace xoptim_viz::report
@@ -20,120 +24,182 @@ namespace xoptim_viz::report
             "                         [--objective NAME] [--linear-scale] [--embed-maps] [--batch-size B] [--seed N]\n"
             "                         [--weight-decay X] [--momentum X] [--beta2 X] [--eps X] [--grid N]";
 
-        constexpr std::string_view description =
-            "Reproduces the post \"Optimizers Visualisation\" with its notebook's settings and writes\n"
-            "into DIR (default build/report): data.svg (the data and the least-squares line);\n"
-            "surface_<loss>.svg and contour_<loss>.svg for MSE, RMSE and MAE; per learning rate\n"
-            "loss_lr<X>.svg (the loss per iteration of every optimizer), paths_lr<X>.svg (all paths\n"
-            "on one contour map) and anim_lr<X>_<optimizer>.svg (one run: data and fitted line,\n"
-            "path over the map, parameters and loss, animated in step); a CSV file with the data\n"
-            "behind every figure; summary.csv and summary.md (final loss, distance to the optimum,\n"
-            "iterations to come within 1% of the optimal loss, divergence, and whether the post's\n"
-            "conclusion about LAMB holds); and index.html, which shows all of it. Every file is\n"
-            "self-contained: no external URL, font or script.\n"
-            "\n"
-            "Defaults (the notebook's): the seed's data set (100 points, y = 3 + 5x + U(0, 1)), RMSE,\n"
-            "100 full-batch iterations from theta0 = -20, theta1 = -10, learning rates 0.1 and 1,\n"
-            "weight decay 0.1, momentum 0.9, beta2 0.99, eps 1e-6, a 100 x 100 grid over [-20, 20]^2,\n"
-            "mini-batch SGD with batches of 10. A run diverges when its loss stops being finite or\n"
-            "exceeds 10^4 times its start; it is drawn up to there and marked.\n"
-            "\n"
-            "With --objective the problem is a 2-D test function (no data panel; one surface; default\n"
-            "learning rates 0.001 and 0.01; start at the function's suggested point).\n"
-            "Exit status: 0 done; 2 bad input (one line on standard error); 1 other errors.";
+        std::string description()
+        {
+            return "Reproduces the post \"Optimizers Visualisation\" with its notebook's settings and writes\n"
+                   "into DIR: data.svg (the data and the least-squares line);\n"
+                   "surface_<loss>.svg and contour_<loss>.svg for MSE, RMSE and MAE; per learning rate\n"
+                   "loss_lr<X>.svg (the loss per iteration of every optimizer), paths_lr<X>.svg (all paths\n"
+                   "on one contour map) and anim_lr<X>_<optimizer>.svg (one run: data and fitted line,\n"
+                   "path over the map, parameters and loss, animated in step); a CSV file with the data\n"
+                   "behind every figure; summary.csv and summary.md (final loss, distance to the optimum,\n"
+                   "iterations to come within 1% of the optimal loss, divergence, and whether the post's\n"
+                   "conclusion about LAMB holds); and index.html, which shows all of it. Every file is\n"
+                   "self-contained: no external URL, font or script.\n"
+                   "\n"
+                   "The defaults, given with each flag below, are the notebook's: full-batch runs on the\n"
+                   "seed's data set ("
+                   + seed_data_summary()
+                   + "),\n"
+                     "the maps over [-20, 20]^2, and mini-batch SGD with batches of --batch-size. A run diverges\n"
+                     "when its loss stops being finite or exceeds "
+                   + shortest_number(divergence_growth)
+                   + " times its start; it is drawn up to\n"
+                     "there and marked.\n"
+                     "\n"
+                     "With --objective the problem is a 2-D test function (no data panel; one surface; its own\n"
+                     "default learning rates; start at the function's suggested point). Flags are `--name value`\n"
+                     "or `--name=value`. Exit status: 0 done; 2 bad input (one line on standard error); 1 other\n"
+                     "errors.";
+        }
 
-        const flag all_report_flags[] = {
-            {"--out", "DIR", "output directory (default build/report)"},
-            {"--lr", "X,Y,...", "learning rates (default 0.1,1; with --objective 0.001,0.01)"},
-            {"--iterations", "N", "optimizer steps per run (default 100)"},
-            {"--loss", "NAME", "regression loss of the runs: mse, rmse (default) or mae"},
-            {"--init", "A,B", "start theta0,theta1 (default -20,-10; with --objective its start)"},
-            {"--optimizers", "NAME,...", "the runs: variants, seed (all of them, the default), library optimizers"},
-            {"--frames", "N", "animation frames (default iterations + 1, at most 201)"},
-            {"--objective", "NAME", "a 2-D test function instead of the regression"},
-            {"--embed-maps", "",
-             "every figure carries its own contour map, to show in an <img> (default: one shared file per map)"},
-            {"--linear-scale", "", "draw the loss per iteration on a linear scale (default: log)"},
-            {"--log-scale", "", "draw the loss per iteration on a log scale (the default)"},
-            {"--batch-size", "B", "batch size of minibatch_sgd (default 10)"},
-            {"--seed", "N", "seed of the data set and of the mini-batch shuffle (default 0)"},
-            {"--weight-decay", "X", "weight decay (default 0.1)"},
-            {"--momentum", "X", "momentum, and beta1 of Adam and LAMB (default 0.9)"},
-            {"--beta2", "X", "beta2 of Adam and LAMB (default 0.99)"},
-            {"--eps", "X", "eps of Adam and LAMB (default 1e-6)"},
-            {"--grid", "N", "grid points per side of the surfaces and maps (default 100)"},
-            {"--help", "", "this help"},
+        /// "0.1,1".
+        template <std::size_t N>
+        std::string listed(const std::array<double, N>& values, const char* separator = ",")
+        {
+            std::string out;
+            for (const double v : values) { out += (out.empty() ? "" : separator) + shortest_number(v); }
+            return out;
+        }
+
+        /// Text that is all but the raw values the flags check and keep for after the parse.
+        struct raw_flags
+        {
+            std::optional<std::string> optimizers;  ///< --optimizers, read once --objective is known
+            std::vector<double> init;
         };
+
+        /// Every flag of report, bound to `s` (its values the defaults) and `raw`.
+        void add_report_flags(command_line& line, settings& s, raw_flags& raw)
+        {
+            const auto in_range = [](const std::string& name, std::size_t low, std::size_t high) {
+                return [name, low, high](std::size_t v, const std::string& text) {
+                    if (v < low || v > high)
+                    {
+                        throw usage_error(name + ": must be in [" + std::to_string(low) + ", " + std::to_string(high)
+                                          + "], got " + text);
+                    }
+                };
+            };
+            const auto unit = [](const std::string& name) {
+                return [name](double v, const std::string& text) {
+                    if (!(v >= 0.0) || !(v < 1.0)) { throw usage_error(name + ": must be in [0, 1), got " + text); }
+                };
+            };
+            line.add_value(
+                "--out", "DIR", "output directory",
+                [&s](const std::string& text) {
+                    if (text.empty()) { throw usage_error("--out: the directory name is empty"); }
+                    s.out = text;
+                },
+                s.out.string());
+            line.add_numbers(
+                "--lr", s.lrs, "X,Y,...", "learning rates",
+                [](const std::vector<double>& lrs, const std::string&) {
+                    for (double lr : lrs)
+                    {
+                        if (!(lr > 0.0))
+                        {
+                            throw usage_error("--lr: learning rates must be > 0, got " + format_number(lr));
+                        }
+                    }
+                    for (std::size_t i = 0; i < lrs.size(); ++i)
+                    {
+                        for (std::size_t j = 0; j < i; ++j)
+                        {
+                            if (lrs[i] == lrs[j])
+                            {
+                                throw usage_error("--lr: " + format_number(lrs[i]) + " is given twice");
+                            }
+                        }
+                    }
+                },
+                listed(regression_lrs) + "; with --objective " + listed(objective_lrs));
+            line.add_count<std::size_t>("--iterations", s.iterations, "N", "optimizer steps per run",
+                                        in_range("--iterations", 1, 100000));
+            line.add_value(
+                "--loss", "NAME", "regression loss of the runs: " + join(loss_names),
+                [&s](const std::string& text) {
+                    if (std::find(std::begin(loss_names), std::end(loss_names), text) == std::end(loss_names))
+                    {
+                        throw usage_error("--loss: unknown loss '" + text + "' (choose from: " + join(loss_names)
+                                          + ")");
+                    }
+                    s.loss = text;
+                },
+                s.loss);
+            line.add_numbers(
+                "--init", raw.init, "A,B", "start theta0,theta1",
+                [](const std::vector<double>& values, const std::string&) {
+                    if (values.size() != 2)
+                    {
+                        throw usage_error("--init: expected 2 values theta0,theta1, got "
+                                          + std::to_string(values.size()));
+                    }
+                },
+                listed(regression_start) + "; with --objective its start");
+            line.add_text("--optimizers", raw.optimizers, "NAME,...",
+                          "the runs: variants, seed (all of them), library optimizers", "seed");
+            line.add_count<std::size_t>("--frames", s.frames, "N", "animation frames", in_range("--frames", 2, 2000),
+                                        "iterations + 1, at most " + std::to_string(most_default_frames));
+            line.add_value("--objective", "NAME", "a 2-D test function instead of the regression",
+                           [&s](const std::string& text) {
+                               if (!xoptim::make_test_function(text))
+                               {
+                                   throw usage_error("--objective: unknown objective '" + text
+                                                     + "' (choose from: " + join(xoptim::test_function_names) + ")");
+                               }
+                               s.objective = text;
+                           });
+            line.add_switch("--embed-maps",
+                            "every figure carries its own contour map, to show in an <img> (default: one shared "
+                            "file per map)",
+                            [&s] { s.embed_maps = true; });
+            line.add_switch("--linear-scale", "draw the loss per iteration on a linear scale (default: log)",
+                            [&s] { s.log_scale = false; });
+            line.add_switch("--log-scale", "draw the loss per iteration on a log scale (the default)");
+            line.add_count<std::size_t>("--batch-size", s.batch_size, "B", "batch size of minibatch_sgd",
+                                        [](std::size_t v, const std::string&) {
+                                            if (v == 0)
+                                            {
+                                                throw usage_error("--batch-size: must be at least 1, got 0");
+                                            }
+                                        });
+            line.add_count("--seed", s.seed, "N", "seed of the data set and of the mini-batch shuffle");
+            line.add_number("--weight-decay", s.weight_decay, "weight decay", [](double v, const std::string& text) {
+                if (v < 0.0) { throw usage_error("--weight-decay: must be >= 0, got " + text); }
+            });
+            line.add_number("--momentum", s.momentum, "momentum, and beta1 of Adam and LAMB", unit("--momentum"));
+            line.add_number("--beta2", s.beta2, "beta2 of Adam and LAMB", unit("--beta2"));
+            line.add_number("--eps", s.eps, "eps of Adam and LAMB", [](double v, const std::string& text) {
+                if (!(v > 0.0)) { throw usage_error("--eps: must be > 0, got " + text); }
+            });
+            line.add_count<std::size_t>("--grid", s.grid_points, "N", "grid points per side of the surfaces and maps",
+                                        in_range("--grid", 3, 1000));
+        }
 
     }
 
-    const std::span<const flag> report_flags{all_report_flags};
-
-    settings read_settings(const parsed_flags& given)
+    settings read_settings(std::span<const std::string> args)
     {
         settings s;
-        if (const auto v = given.get("--out"))
-        {
-            if (v->empty()) { throw usage_error("--out: the directory name is empty"); }
-            s.out = *v;
-        }
-        s.objective = given.get("--objective");
-        if (s.objective && !xoptim::make_test_function(*s.objective))
-        {
-            throw usage_error("--objective: unknown objective '" + *s.objective
-                              + "' (choose from: " + join(xoptim::test_function_names) + ")");
-        }
+        raw_flags raw;
+        command_line line(std::string(usage), description());
+        add_report_flags(line, s, raw);
+        line.parse(args);
         if (s.objective)
         {
             for (const auto other : {"--loss", "--batch-size", "--seed"})
             {
-                if (given.has(other)) { throw usage_error(std::string(other) + " does not apply with --objective"); }
+                if (line.has(other)) { throw usage_error(std::string(other) + " does not apply with --objective"); }
             }
         }
-        s.lrs = s.objective ? std::vector<double>{0.001, 0.01} : std::vector<double>{0.1, 1.0};
-        if (const auto v = given.get("--lr"))
+        if (!line.has("--lr"))
         {
-            s.lrs = parse_list("--lr", *v);
-            for (double lr : s.lrs)
-            {
-                if (!(lr > 0.0)) { throw usage_error("--lr: learning rates must be > 0, got " + format_number(lr)); }
-            }
-            for (std::size_t i = 0; i < s.lrs.size(); ++i)
-            {
-                for (std::size_t j = 0; j < i; ++j)
-                {
-                    if (s.lrs[i] == s.lrs[j])
-                    {
-                        throw usage_error("--lr: " + format_number(s.lrs[i]) + " is given twice");
-                    }
-                }
-            }
+            const auto& lrs = s.objective ? objective_lrs : regression_lrs;
+            s.lrs.assign(lrs.begin(), lrs.end());
         }
-        if (const auto v = given.get("--iterations"))
-        {
-            s.iterations = parse_unsigned("--iterations", *v);
-            if (s.iterations == 0 || s.iterations > 100000)
-            {
-                throw usage_error("--iterations: must be in [1, 100000], got " + *v);
-            }
-        }
-        if (const auto v = given.get("--loss"))
-        {
-            if (std::find(std::begin(loss_names), std::end(loss_names), *v) == std::end(loss_names))
-            {
-                throw usage_error("--loss: unknown loss '" + *v + "' (choose from: " + join(loss_names) + ")");
-            }
-            s.loss = *v;
-        }
-        if (const auto v = given.get("--init"))
-        {
-            const auto values = parse_list("--init", *v);
-            if (values.size() != 2)
-            {
-                throw usage_error("--init: expected 2 values theta0,theta1, got " + std::to_string(values.size()));
-            }
-            s.init = std::array<double, 2>{values[0], values[1]};
-        }
+        if (line.has("--init")) { s.init = std::array<double, 2>{raw.init[0], raw.init[1]}; }
         const auto add = [&](std::size_t v, std::string_view name) {
             if (std::find(s.chosen.begin(), s.chosen.end(), v) != s.chosen.end())
             {
@@ -147,7 +213,7 @@ namespace xoptim_viz::report
                 if (!(i == minibatch_index && s.objective)) { add(i, variants[i].id); }
             }
         };
-        if (const auto v = given.get("--optimizers"))
+        if (const auto& v = raw.optimizers)
         {
             std::string_view text = *v;
             for (;;)
@@ -178,60 +244,20 @@ namespace xoptim_viz::report
             }
         }
         else { add_notebook(); }
-        if (const auto v = given.get("--frames"))
-        {
-            s.frames = parse_unsigned("--frames", *v);
-            if (s.frames < 2 || s.frames > 2000) { throw usage_error("--frames: must be in [2, 2000], got " + *v); }
-        }
-        if (given.has("--linear-scale") && given.has("--log-scale"))
+        if (line.has("--linear-scale") && line.has("--log-scale"))
         {
             throw usage_error("--linear-scale and --log-scale: choose one");
-        }
-        s.log_scale = !given.has("--linear-scale");
-        s.embed_maps = given.has("--embed-maps");
-        if (const auto v = given.get("--batch-size"))
-        {
-            s.batch_size = parse_unsigned("--batch-size", *v);
-            if (s.batch_size == 0) { throw usage_error("--batch-size: must be at least 1, got 0"); }
-        }
-        if (const auto v = given.get("--seed")) { s.seed = parse_unsigned("--seed", *v); }
-        const auto unit = [&](const char* name, double& target, bool closed_low) {
-            if (const auto v = given.get(name))
-            {
-                target = parse_double(name, *v);
-                if (!(closed_low ? target >= 0.0 : target > 0.0) || !(target < 1.0))
-                {
-                    throw usage_error(std::string(name) + ": must be in " + (closed_low ? "[0, 1)" : "(0, 1)")
-                                      + ", got " + *v);
-                }
-            }
-        };
-        unit("--momentum", s.momentum, true);
-        unit("--beta2", s.beta2, true);
-        if (const auto v = given.get("--weight-decay"))
-        {
-            s.weight_decay = parse_double("--weight-decay", *v);
-            if (s.weight_decay < 0.0) { throw usage_error("--weight-decay: must be >= 0, got " + *v); }
-        }
-        if (const auto v = given.get("--eps"))
-        {
-            s.eps = parse_double("--eps", *v);
-            if (!(s.eps > 0.0)) { throw usage_error("--eps: must be > 0, got " + *v); }
-        }
-        if (const auto v = given.get("--grid"))
-        {
-            s.grid_points = parse_unsigned("--grid", *v);
-            if (s.grid_points < 3 || s.grid_points > 1000)
-            {
-                throw usage_error("--grid: must be in [3, 1000], got " + *v);
-            }
         }
         return s;
     }
 
     void print_report_help(std::ostream& out)
     {
-        print_help(out, usage, description, report_flags);
+        settings defaults;
+        raw_flags raw;
+        command_line line(std::string(usage), description());
+        add_report_flags(line, defaults, raw);
+        line.print_help(out);
         out << "\noptimizers (--optimizers):\n";
         for (const auto& v : variants)
         {

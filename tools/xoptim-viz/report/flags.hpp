@@ -3,16 +3,16 @@
 
 #include <ostream>
 #include <span>
+#include <string>
 
 #include "../cli.hpp"
 #include "settings.hpp"
 
 namespace xoptim_viz::report
 {
-    extern const std::span<const flag> report_flags;
-
-    /// The settings of a command line; bad input raises usage_error naming the flag and value.
-    settings read_settings(const parsed_flags& given);
+    /// The settings of a command line (the words after `report`), parsed by CLI11
+    /// (command_line.hpp); bad input raises usage_error naming the flag and value.
+    settings read_settings(std::span<const std::string> args);
 
     void print_report_help(std::ostream& out);
 }

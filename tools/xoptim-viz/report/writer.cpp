@@ -46,7 +46,8 @@ namespace xoptim_viz::report
 
         viz::timeline timeline_for(const settings& s)
         {
-            const std::size_t frames = s.frames != 0 ? s.frames : std::min<std::size_t>(s.iterations + 1, 201);
+            const std::size_t frames =
+                s.frames != 0 ? s.frames : std::min<std::size_t>(s.iterations + 1, most_default_frames);
             viz::timeline t;
             t.frames = std::max<std::size_t>(frames, 2);
             t.duration_s = std::clamp(0.1 * static_cast<double>(t.frames), 4.0, 16.0);
