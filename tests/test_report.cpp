@@ -221,9 +221,12 @@ TEST_CASE("report: the default report has every figure, well-formed, animated an
         {
             // Map marker, loss marker (and the inset's marker).
             CHECK(count_of(text, "attributeName=\"cx\"") == (inset ? 3 : 2));
-            // The path, its halo and the mask that reveals its iterates' dots (again in the inset).
-            CHECK(count_of(text, "attributeName=\"stroke-dashoffset\"") == (inset ? 6 : 3));
-            CHECK(count_of(text, "attributeName=\"x1\"") == 3);  // fitted line, two cursors
+            // The path, its halo and the mask that reveals its iterates' dots share one growing
+            // stroke (the inset has its own).
+            CHECK(count_of(text, "attributeName=\"stroke-dashoffset\"") == (inset ? 2 : 1));
+            CHECK(count_of(text, "<use href=\"#stroke") == (inset ? 6 : 3));
+            CHECK(count_of(text, "attributeName=\"y1\"") == 1);  // the fitted line's ends
+            CHECK(count_of(text, "type=\"translate\"") == 3);    // the caption, two cursors
             CHECK(text.find("repeatCount=\"indefinite\"") != std::string::npos);
             // Discrete frames, evenly spaced: one value per frame (101 for 100 iterations), then
             // the last one held 1.5 s (15 frames of 0.1 s); no gliding between them.

@@ -61,18 +61,24 @@ TEST_CASE("viz: an animated figure has its animations, in step, over a useful st
     const auto file = write_output("animated.svg", doc);
     REQUIRE(xml_well_formed(file));
 
-    // marker cx, cy; path dash offset; cursor x1, y1, x2, y2; 11 text visibilities.
-    CHECK(xpath(file, "count(//*[local-name()='animate'])") == std::to_string(2 + 1 + 4 + 11));
+    // marker cx, cy; path dash offset; 11 text visibilities; the cursor moves sideways.
+    CHECK(xpath(file, "count(//*[local-name()='animate'])") == std::to_string(2 + 1 + 11));
     CHECK(xpath(file, "count(//*[local-name()='animate'][@repeatCount='indefinite'][@dur='4s'][@begin='0s'])")
-          == std::to_string(2 + 1 + 4 + 11));
+          == std::to_string(2 + 1 + 11));
+    CHECK(xpath(file, "count(//*[local-name()='animateTransform'][@type='translate'][@dur='4s'])") == "1");
     // Every value list has one entry per frame.
-    const std::regex values("<animate attributeName=\"(cx|cy|x1|stroke-dashoffset)\" values=\"([^\"]*)\"");
+    const std::regex values("<animate(Transform)? attributeName=\"(cx|cy|transform|stroke-dashoffset)\" "
+                            "(type=\"translate\" )?values=\"([^\"]*)\"");
     int seen = 0;
     for (auto it = std::sregex_iterator(doc.begin(), doc.end(), values); it != std::sregex_iterator(); ++it, ++seen)
     {
-        CHECK(count((*it)[2].str(), ";") == t.frames - 1);
+        CHECK(count((*it)[4].str(), ";") == t.frames - 1);
     }
     CHECK(seen == 4);
+    // The cursor's static place is the last iteration's.
+    const std::string moved =
+        xpath(file, "string(//*[local-name()='line'][*[local-name()='animateTransform']]/@transform)");
+    CHECK(moved == "translate(" + format_number(chart.to_px(30.0, 1.0).x) + ")");
 
     // Static picture: the marker sits on the last point, the path is drawn in full.
     const point last = map.to_px(a.back(), b.back());
@@ -114,6 +120,12 @@ TEST_CASE("viz: animated fitted line and points that cannot be drawn")
     // Static line: the third entry, y = 2 + 3 x from x = -1 to 1.
     const std::string y1 = xpath(file, "string(//*[local-name()='line'][*[local-name()='animate']]/@y1)");
     CHECK(std::stod(y1) == doctest::Approx(f.to_px(-1, -1).y).epsilon(1e-3));
+    // The line always spans the frame's x range and its left end stays at y = -1 (intercept -
+    // slope): an attribute that keeps one value in every frame is not animated.
+    CHECK(doc.find("attributeName=\"x1\"") == std::string::npos);
+    CHECK(doc.find("attributeName=\"x2\"") == std::string::npos);
+    CHECK(doc.find("attributeName=\"y1\"") == std::string::npos);
+    CHECK(doc.find("attributeName=\"y2\"") != std::string::npos);
 
     CHECK_THROWS_AS(animated_marker(svg, f, {1, 2}, {1}, t), std::invalid_argument);
     CHECK_THROWS_AS(animated_path(svg, f, {}, {}, t), std::invalid_argument);
@@ -171,6 +183,33 @@ TEST_CASE("animated_points: one dot per drawable iterate, revealed by a mask tha
                          std::invalid_argument);
     CHECK_THROWS_WITH_AS(animated_points(svg, f, {1.0}, {1.0}, t, {}, 0.0), doctest::Contains("radius must be"),
                          std::invalid_argument);
+}
+
+TEST_CASE("a line, its halo and the mask of its dots are <use>s of one growing stroke")
+{
+    svg_writer svg(400, 300);
+    chart_options o;
+    const frame f = draw_chart(svg, {0, 0, 400, 300}, {iteration_series("dummy", {0.0, 4.0})}, o);
+    const timeline t{5, 5.0, true, 0.0};
+    const std::vector<double> x{0.0, 1.0, 2.0, 3.0, 4.0}, y{0.0, 1.0, 4.0, 1.0, 0.0};
+    animated_path(svg, f, x, y, t, {{"stroke", "#ffffff"}, {"stroke-width", 4.5}});
+    animated_path(svg, f, x, y, t, {{"stroke", "#123456"}});
+    animated_points(svg, f, x, y, t, {{"stroke", "#123456"}});
+    // Another path is another definition.
+    animated_path(svg, f, y, x, t);
+    const std::string text = svg.str();
+    CHECK(count(text, "<path id=\"stroke") == 2);
+    CHECK(count(text, "attributeName=\"stroke-dashoffset\"") == 2);
+    const std::string first = text.substr(text.find("<path id=\"") + 10);
+    const std::string id = first.substr(0, first.find('"'));
+    CHECK(count(text, "<use href=\"#" + id + "\"") == 3);
+    CHECK(text.find("<use href=\"#" + id + "\" stroke=\"#ffffff\" stroke-width=\"4.5\"/>") != std::string::npos);
+    CHECK(text.find("<use href=\"#" + id + "\" stroke=\"#123456\"/>") != std::string::npos);
+    const auto file = write_output("shared_stroke.svg", text);
+    if (have_xmllint()) { CHECK(xml_well_formed(file)); }
+    // The definition holds the geometry and the growth, unstroked.
+    const std::string def = text.substr(text.find("<path id=\"" + id + "\""));
+    CHECK(def.substr(0, def.find('>')).find(" stroke=") == std::string::npos);
 }
 
 TEST_CASE("animation_controls: a play button, a scrub bar and their script, for discrete timelines only")

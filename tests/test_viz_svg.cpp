@@ -102,3 +102,28 @@ TEST_CASE("viz: a malformed document is caught by the parser used in these tests
     const auto file = write_output("malformed.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"><g></svg>");
     CHECK_FALSE(xml_well_formed(file));
 }
+
+TEST_CASE("svg_writer::shared_definition writes a definition once per content and returns its id")
+{
+    svg_writer svg(100, 100);
+    int written = 0;
+    auto define = [&](const std::string& id) {
+        ++written;
+        svg.open("defs");
+        svg.element("path", {{"id", id}, {"d", "M0 0 10 10"}});
+        svg.close();
+    };
+    const std::string a = svg.shared_definition("line 0 0 10 10", "geom", define);
+    const std::string b = svg.shared_definition("line 0 0 10 10", "geom", define);
+    const std::string c = svg.shared_definition("line 0 0 20 20", "geom", define);
+    CHECK(a == b);
+    CHECK(a != c);
+    CHECK(a.rfind("geom", 0) == 0);
+    CHECK(written == 2);
+    const std::string doc = svg.str();
+    CHECK(doc.find("id=\"" + a + "\"") != std::string::npos);
+    CHECK(doc.find("id=\"" + c + "\"") != std::string::npos);
+    // Ids stay unique beside those unique_id hands out.
+    CHECK(svg.unique_id("geom") != a);
+    CHECK(svg.unique_id("geom") != c);
+}

@@ -1,5 +1,5 @@
 // xoptim/viz/animation.hpp -- animation with SVG's own animation elements
-// (<animate> with values and keyTimes, repeatCount="indefinite"): a marker
+// (<animate> and <animateTransform> with one value per frame, repeatCount="indefinite"): a marker
 // moving along a path, a path that grows behind it, a line that changes (e.g.
 // the fitted line), a vertical "current iteration" cursor, and a text that
 // changes. Every element's static attributes hold the final frame, and a
@@ -192,12 +192,65 @@ namespace xoptim::viz
             svg.element("animate", animate_attrs(attribute, values_string(px), t));
         }
 
+        /// As animate, but nothing when every frame shows the same value: for attributes whose
+        /// static value is the last frame's, which then says it all.
+        inline void animate_changing(svg_writer& svg, const std::string& attribute, const std::vector<double>& px,
+                                     const timeline& t)
+        {
+            std::string values = values_string(px);
+            const std::string_view first = std::string_view(values).substr(0, values.find(';'));
+            bool changes = false;
+            for (std::size_t a = 0, b = 0; b != std::string::npos && !changes; a = b + 1)
+            {
+                b = values.find(';', a);
+                changes =
+                    std::string_view(values).substr(a, b == std::string::npos ? std::string::npos : b - a) != first;
+            }
+            if (changes) { svg.element("animate", animate_attrs(attribute, std::move(values), t)); }
+        }
+
+        /// Path `d` dashed so that it grows: one dash of length `dash` (its length + 1) at offset
+        /// offsets[k] in frame k (when `grows`; whole when not, and in a static picture). Defined
+        /// once per document, unstroked, so that a line, its halo and the mask that reveals its
+        /// dots are <use>s of one definition that give it their stroke; returns its id.
+        inline std::string growing_stroke(svg_writer& svg, const std::string& d, double dash,
+                                          const std::vector<double>& offsets, const timeline& t, bool grows)
+        {
+            const std::string dashes = format_number(dash) + " " + format_number(dash);
+            std::string key = "growing_stroke " + dashes + " " + d;
+            if (grows)
+            {
+                key += " @" + format_number(loop_s(t), 3) + (t.discrete ? "d " : "l ") + values_string(offsets);
+            }
+            return svg.shared_definition(key, "stroke", [&](const std::string& id) {
+                svg.open("defs");
+                svg.open("path", {{"id", id},
+                                  {"d", d},
+                                  {"fill", "none"},
+                                  {"stroke-linecap", "round"},
+                                  {"stroke-linejoin", "round"},
+                                  {"stroke-dasharray", dashes},
+                                  {"stroke-dashoffset", 0}});
+                if (grows) { animate(svg, "stroke-dashoffset", offsets, t); }
+                svg.close();
+                svg.close();
+            });
+        }
+
+        /// A <use> of a definition, with the attributes that style it.
+        inline void use(svg_writer& svg, const std::string& id, attrs style)
+        {
+            style.insert(style.begin(), attr{"href", "#" + id});
+            svg.element("use", style);
+        }
+
         /// A mask showing what lies within width / 2 of path `d` (drawn with dashes of length
         /// dash, i.e. its length + 1) as far as it has grown: dash - offsets[k] in frame k (all
         /// of it when `grows` is false); returns its id.
         inline std::string growth_mask(svg_writer& svg, const frame& f, const std::string& d, double dash,
                                        const std::vector<double>& offsets, const timeline& t, double width, bool grows)
         {
+            const std::string stroke = growing_stroke(svg, d, dash, offsets, t, grows);
             const std::string id = svg.unique_id("reveal");
             svg.open("mask", {{"id", id},
                               {"maskUnits", "userSpaceOnUse"},
@@ -205,16 +258,7 @@ namespace xoptim::viz
                               {"y", f.area.y - width},
                               {"width", f.area.width + 2 * width},
                               {"height", f.area.height + 2 * width}});
-            svg.open("path", {{"d", d},
-                              {"fill", "none"},
-                              {"stroke", "#ffffff"},
-                              {"stroke-width", width},
-                              {"stroke-linecap", "round"},
-                              {"stroke-linejoin", "round"},
-                              {"stroke-dasharray", format_number(dash) + " " + format_number(dash)},
-                              {"stroke-dashoffset", 0}});
-            if (grows) { animate(svg, "stroke-dashoffset", offsets, t); }
-            svg.close();
+            use(svg, stroke, {{"stroke", "#ffffff"}, {"stroke-width", width}});
             svg.close();
             return id;
         }
@@ -313,8 +357,8 @@ namespace xoptim::viz
         if (!any) { style.emplace_back("visibility", "hidden"); }
         svg.group({{"clip-path", f.clip}});
         svg.open("circle", style);
-        detail::animate(svg, "cx", px, t);
-        detail::animate(svg, "cy", py, t);
+        detail::animate_changing(svg, "cx", px, t);
+        detail::animate_changing(svg, "cy", py, t);
         detail::animate_visibility(svg, visible, t);
         svg.close();
         svg.close();
@@ -322,7 +366,9 @@ namespace xoptim::viz
 
     /// The path through (x[k], y[k]), drawn in full, growing from the first point
     /// to the current frame's point when animated (in step with animated_marker
-    /// on the same data). Points that cannot be drawn break the line.
+    /// on the same data). Points that cannot be drawn break the line. The line is a <use> of
+    /// the path's growing stroke (detail::growing_stroke), which further calls on the same data
+    /// (a halo, animated_points' mask) share; its caps and joins are round.
     inline void animated_path(svg_writer& svg, const frame& f, const std::vector<double>& x,
                               const std::vector<double>& y, const timeline& t, attrs style = {})
     {
@@ -331,37 +377,25 @@ namespace xoptim::viz
         if (x.empty()) { throw std::invalid_argument("animated_path: x must not be empty, got 0 values"); }
         const auto [runs, upto, total] = detail::drawn_path(f, x, y);
         if (style.empty()) { style = {{"stroke", "#d55e00"}, {"stroke-width", 2}}; }
-        prepend(style, {{"fill", "none"}, {"stroke-linejoin", "round"}, {"stroke-linecap", "round"}});
         const std::string d = path_data(runs);
         if (d.empty()) { return; }
         const double dash = total + 1.0;
-        const bool dashed =
-            std::any_of(style.begin(), style.end(), [](const attr& a) { return a.name == "stroke-dasharray"; });
-        if (dashed)
-        {
-            // The line's own dashes stay: it grows through a mask instead.
-            const auto idx = frame_indices(x.size(), t.frames);
-            std::vector<double> offsets(t.frames);
-            for (std::size_t k = 0; k < t.frames; ++k) { offsets[k] = dash - upto[idx[k]]; }
-            const std::string mask = detail::growth_mask(svg, f, d, dash, offsets, t, 12.0, true);
-            style.insert(style.begin(), attr{"d", d});
-            svg.group({{"clip-path", f.clip}});
-            svg.group({{"mask", "url(#" + mask + ")"}});
-            svg.element("path", style);
-            svg.close();
-            svg.close();
-            return;
-        }
-        style.emplace_back("stroke-dasharray", format_number(dash) + " " + format_number(dash));
-        style.emplace_back("stroke-dashoffset", 0);
-        style.insert(style.begin(), attr{"d", d});
         const auto idx = frame_indices(x.size(), t.frames);
         std::vector<double> offsets(t.frames);
         for (std::size_t k = 0; k < t.frames; ++k) { offsets[k] = dash - upto[idx[k]]; }
+        const bool dashed =
+            std::any_of(style.begin(), style.end(), [](const attr& a) { return a.name == "stroke-dasharray"; });
         svg.group({{"clip-path", f.clip}});
-        svg.open("path", style);
-        detail::animate(svg, "stroke-dashoffset", offsets, t);
-        svg.close();
+        if (dashed)
+        {
+            // The line's own dashes stay: it grows through a mask instead.
+            const std::string mask = detail::growth_mask(svg, f, d, dash, offsets, t, 12.0, true);
+            prepend(style, {{"d", d}, {"fill", "none"}, {"stroke-linejoin", "round"}, {"stroke-linecap", "round"}});
+            svg.group({{"mask", "url(#" + mask + ")"}});
+            svg.element("path", style);
+            svg.close();
+        }
+        else { detail::use(svg, detail::growing_stroke(svg, d, dash, offsets, t, true), std::move(style)); }
         svg.close();
     }
 
@@ -448,10 +482,10 @@ namespace xoptim::viz
         else { prepend(style, {{"x1", px1[last]}, {"y1", py1[last]}, {"x2", px2[last]}, {"y2", py2[last]}}); }
         svg.group({{"clip-path", f.clip}});
         svg.open("line", style);
-        detail::animate(svg, "x1", px1, t);
-        detail::animate(svg, "y1", py1, t);
-        detail::animate(svg, "x2", px2, t);
-        detail::animate(svg, "y2", py2, t);
+        detail::animate_changing(svg, "x1", px1, t);
+        detail::animate_changing(svg, "y1", py1, t);
+        detail::animate_changing(svg, "x2", px2, t);
+        detail::animate_changing(svg, "y2", py2, t);
         detail::animate_visibility(svg, visible, t);
         svg.close();
         svg.close();
@@ -478,14 +512,37 @@ namespace xoptim::viz
         animated_segment(svg, f, x1, y1, x2, y2, t, std::move(style));
     }
 
-    /// A vertical line across the frame at x = at[k] (e.g. the current iteration).
+    /// A vertical line across the frame at x = at[k] (e.g. the current iteration): one line
+    /// moved sideways (an animated translation), hidden in frames where at[k] is not drawable.
     inline void animated_cursor(svg_writer& svg, const frame& f, const std::vector<double>& at, const timeline& t,
                                 attrs style = {})
     {
+        validate_timeline(t);
+        const auto a = detail::per_frame(at, t, "at");
         const double lo = f.y.domain_min(), hi = f.y.domain_max();
-        std::vector<double> y1(at.size(), lo), y2(at.size(), hi);
+        std::vector<double> px(t.frames);
+        std::vector<bool> visible(t.frames);
+        std::size_t last = t.frames;
+        for (std::size_t k = 0; k < t.frames; ++k)
+        {
+            visible[k] = f.accepts(a[k], lo);
+            px[k] = visible[k] ? f.to_px(a[k], lo).x : std::nan("");
+            last = visible[k] ? k : last;
+        }
         if (style.empty()) { style = {{"stroke", "#333333"}, {"stroke-width", 1.2}, {"stroke-dasharray", "4,3"}}; }
-        animated_segment(svg, f, at, y1, at, y2, t, std::move(style));
+        const double y1 = f.to_px(f.x.domain_min(), lo).y, y2 = f.to_px(f.x.domain_min(), hi).y;
+        prepend(style, {{"x1", 0}, {"y1", y1}, {"x2", 0}, {"y2", y2}});
+        if (last == t.frames) { style.emplace_back("visibility", "hidden"); }
+        else { style.emplace_back("transform", "translate(" + format_number(px[last]) + ")"); }
+        svg.group({{"clip-path", f.clip}});
+        svg.open("line", style);
+        std::string values = detail::values_string(px);
+        attrs move = detail::animate_attrs("transform", std::move(values), t);
+        move.insert(move.begin() + 1, attr{"type", "translate"});
+        svg.element("animateTransform", move);
+        detail::animate_visibility(svg, visible, t);
+        svg.close();
+        svg.close();
     }
 
     /// Text at (x, y) (pixels) showing texts[k] in frame k (after resampling);

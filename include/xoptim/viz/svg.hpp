@@ -9,8 +9,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -253,6 +256,21 @@ namespace xoptim::viz
         /// Returns an id not used before in this document.
         std::string unique_id(std::string_view prefix) { return std::string(prefix) + std::to_string(m_next_id++); }
 
+        /// The id of a definition written once per document and referenced (e.g. by <use>) as
+        /// often as needed: `key` stands for its whole content. The first call with a key takes a
+        /// new id with `prefix`, calls write(id), which writes the definition (in a <defs>), and
+        /// remembers it; later calls with the same key return that id and write nothing.
+        template <class Write>
+        requires std::invocable<Write&, const std::string&> std::string
+        shared_definition(const std::string& key, std::string_view prefix, Write&& write)
+        {
+            if (const auto it = m_shared.find(key); it != m_shared.end()) { return it->second; }
+            std::string id = unique_id(prefix);
+            write(std::as_const(id));
+            m_shared.emplace(key, id);
+            return id;
+        }
+
         /// The finished document (all open elements closed). The writer can go on
         /// being used afterwards; only the returned copy is closed.
         std::string str() const
@@ -319,6 +337,7 @@ namespace xoptim::viz
         std::string m_out;
         std::vector<std::string> m_stack;
         std::size_t m_next_id = 0;
+        std::map<std::string, std::string, std::less<>> m_shared;  // shared_definition's keys and ids
     };
 
     /// Builds the `d` attribute of a path from polyline pieces: "M x,y L x,y ...";
