@@ -159,6 +159,22 @@ TEST_CASE("cli flags: unknown flags, repeats, missing values, values to switches
     CHECK_FALSE(fs::exists(explore_dir));
 }
 
+TEST_CASE("cli flags: fit declares only the flags its command line names, and says the same")
+{
+    // fit declares only the flags named on its command line (command_line::declare_only_named_in);
+    // messages that list a group's flags still list all of them, and a flag that is not on the
+    // command line is neither given nor refused.
+    check_refused("fit", "--optimizer lbfgs --momentum 0.9",
+                  "--momentum does not apply to lbfgs (it takes --lr, --max-iter, --max-eval, --tolerance-grad, "
+                  "--tolerance-change, --history-size, --line-search)");
+    check_refused("fit", "--optimizer adam --max-iter 3", "--max-iter does not apply to adam (only lbfgs takes it)");
+    check_refused("fit", "--optimizer adam --momentun 0.9", "unknown flag '--momentun'");
+    check_refused("fit", "--optimizer adam --beta1=2 --beta1 0.5", "--beta1");
+    const auto ok = run("fit --optimizer adam --epochs 2 --lr=0.05 --amsgrad");
+    CHECK(ok.status == 0);
+    CHECK(line_count(ok.out) == 4);  // the header and three rows
+}
+
 TEST_CASE("cli flags: --name=value is --name value, and a value may look like a flag")
 {
     const auto spaced = run("fit --optimizer adam --lr 0.1 --epochs 4 --init -10,-20 --loss rmse --amsgrad");

@@ -34,9 +34,27 @@ namespace xoptim_viz
 
     command_line::~command_line() = default;
 
+    void command_line::declare_only_named_in(std::span<const std::string> words)
+    {
+        std::vector<std::string> names;
+        for (const std::string& w : words)
+        {
+            if (w.size() > 2 && w.compare(0, 2, "--") == 0) { names.push_back(w.substr(0, w.find('='))); }
+        }
+        std::sort(names.begin(), names.end());
+        m_named = std::move(names);
+    }
+
+    bool command_line::declares(const std::string& name)
+    {
+        m_names.emplace_back(m_group, name);
+        return !m_named || std::binary_search(m_named->begin(), m_named->end(), name);
+    }
+
     void command_line::add_value(const std::string& name, const std::string& value_name, const std::string& help,
                                  std::function<void(const std::string&)> on_value, const std::string& shown)
     {
+        if (!declares(name)) { return; }
         CLI::Option* o = m_app->add_option(
             name,
             [on_value = std::move(on_value)](const CLI::results_t& results) {
@@ -52,6 +70,7 @@ namespace xoptim_viz
 
     void command_line::add_switch(const std::string& name, const std::string& help, std::function<void()> on_given)
     {
+        if (!declares(name)) { return; }
         CLI::Option* o = m_app->add_flag_callback(
             name,
             [on_given = std::move(on_given)] {
@@ -71,9 +90,9 @@ namespace xoptim_viz
     std::vector<std::string> command_line::names_in(std::string_view group) const
     {
         std::vector<std::string> out;
-        for (const CLI::Option* o : m_app->get_options())
+        for (const auto& [g, name] : m_names)
         {
-            if (o->get_group() == group) { out.push_back(o->get_name()); }
+            if (g == group) { out.push_back(name); }
         }
         return out;
     }

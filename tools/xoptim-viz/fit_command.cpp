@@ -541,6 +541,7 @@ namespace xoptim_viz
             }
             fit_flags f;
             command_line line(std::string(usage), description());
+            line.declare_only_named_in(args);
             add_fit_flags(line, f);
             line.parse(args);
 
