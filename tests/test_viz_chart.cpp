@@ -135,8 +135,9 @@ TEST_CASE("viz: the shaded surface is a well-formed mesh, painted back to front"
     o.z_label = "loss";
     o.max_cells = 30;
     const std::string svg = surface_plot(g, o);
-    // 99 cells per side thinned with step 4: 25 cells per side, plus floor and two walls.
-    CHECK(count(svg, "<polygon") == 25 * 25 + 3);
+    // 99 cells per side thinned with step 4: 25 cells per side as paths, and the floor and two walls.
+    CHECK(count(svg, "<polygon") == 3);
+    CHECK(count(svg, "<path") == 25 * 25);
     CHECK_FALSE(has_non_finite_attribute(svg));
     CHECK(xml_well_formed(write_output("surface.svg", svg)));
 
@@ -144,7 +145,7 @@ TEST_CASE("viz: the shaded surface is a well-formed mesh, painted back to front"
     grid holed = g;
     holed.z[40 * 100 + 40] = std::nan("");
     const std::string with_hole = surface_plot(holed, o);
-    CHECK(count(with_hole, "<polygon") == 25 * 25 + 3 - 4);
+    CHECK(count(with_hole, "<path") == 25 * 25 - 4);
 
     // Painter's order: a flat surface seen from the front (azimuth 0) at an elevation;
     // further quads appear higher in the picture and must be painted first.
@@ -154,24 +155,18 @@ TEST_CASE("viz: the shaded surface is a well-formed mesh, painted back to front"
         f.azimuth_deg = 0.0;
         f.elevation_deg = 30.0;
         const std::string doc = surface_plot(flat, f);
-        const std::regex poly("<polygon points=\"([^\"]*)\"");
         std::vector<double> centre_y;
-        for (auto it = std::sregex_iterator(doc.begin(), doc.end(), poly); it != std::sregex_iterator(); ++it)
+        for (const auto& d : path_d_attributes(doc))
         {
-            const std::string pts = (*it)[1].str();
-            const std::regex num(",(-?[0-9.]+)");
+            const auto facet = parse_path_data(d, 0.01);  // in hundredths of a pixel
+            REQUIRE(facet.size() == 1);
             double sum = 0.0;
-            int n = 0;
-            for (auto jt = std::sregex_iterator(pts.begin(), pts.end(), num); jt != std::sregex_iterator(); ++jt)
-            {
-                sum += std::stod((*jt)[1].str());
-                ++n;
-            }
-            centre_y.push_back(sum / n);
+            for (const auto& p : facet[0].points) { sum += p.y; }
+            centre_y.push_back(sum / static_cast<double>(facet[0].points.size()));
         }
-        REQUIRE(centre_y.size() == 25 + 3);
-        for (std::size_t k = 4; k < centre_y.size(); ++k) { CHECK(centre_y[k] >= centre_y[k - 1] - 1e-9); }
-        CHECK(centre_y.back() > centre_y[3] + 10.0);
+        REQUIRE(centre_y.size() == 25);
+        for (std::size_t k = 1; k < centre_y.size(); ++k) { CHECK(centre_y[k] >= centre_y[k - 1] - 1e-9); }
+        CHECK(centre_y.back() > centre_y.front() + 10.0);
     }
     CHECK_THROWS_AS(surface_plot(g,
                                  [] {
@@ -185,4 +180,58 @@ TEST_CASE("viz: the shaded surface is a well-formed mesh, painted back to front"
     grid none = g;
     none.z.assign(none.z.size(), std::nan(""));
     CHECK_THROWS_AS(surface_plot(none, o), std::invalid_argument);
+}
+
+namespace
+{
+    // The points of the first <polygon> of an SVG text ("x,y x,y ...").
+    std::vector<point> first_polygon(const std::string& svg)
+    {
+        const std::regex poly("<polygon points=\"([^\"]*)\"");
+        std::smatch m;
+        REQUIRE(std::regex_search(svg, m, poly));
+        return parse_path_data("M" + m[1].str())[0].points;  // the same numbers as a path's moves and lines
+    }
+}
+
+TEST_CASE("viz: the surface's compact facets tile the surface exactly")
+{
+    // A flat surface lies at mid height over the floor, seen in parallel projection: its facets,
+    // read back from their compact paths, are four-cornered, closed, and together cover the
+    // floor's area (translated up), within what rounding to hundredths of a pixel can change.
+    const grid flat = sample_grid({0, 1}, 11, {0, 1}, 9, [](double, double) { return 2.0; });
+    for (const bool mesh : {true, false})
+    {
+        CAPTURE(mesh);
+        surface_options o;
+        o.mesh_lines = mesh;
+        const std::string doc = surface_plot(flat, o);
+        const auto floor = first_polygon(doc);
+        REQUIRE(floor.size() == 4);
+        double total = 0.0;
+        const auto ds = path_d_attributes(doc);
+        REQUIRE(ds.size() == 10 * 8);
+        for (const auto& d : ds)
+        {
+            const auto facet = parse_path_data(d, 0.01);
+            REQUIRE(facet.size() == 1);
+            CHECK(facet[0].closed);
+            CHECK(facet[0].points.size() == 4);
+            total += std::abs(signed_area(facet[0].points));
+        }
+        CHECK(total == doctest::Approx(std::abs(signed_area(floor))).epsilon(5e-4));
+        if (mesh)
+        {
+            CHECK(count(doc, "color=") == 0);  // a fill and a darker outline per facet
+            CHECK(count(doc, "stroke-width=\"35\"") == 1);
+        }
+        else
+        {
+            // The facets' shared fill and outline: their own colour, written once per facet.
+            CHECK(count(doc, "fill=\"currentColor\" stroke=\"currentColor\"") == 1);
+            CHECK(count(doc, " color=\"#") == 10 * 8);
+            CHECK(count(doc, "stroke-width=\"60\"") == 1);
+        }
+        CHECK(xml_well_formed(write_output(mesh ? "surface_flat.svg" : "surface_flat_no_mesh.svg", doc)));
+    }
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <regex>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -222,11 +223,128 @@ TEST_CASE("viz: a contour map with missing values is well-formed SVG without NaN
     const std::string svg = contour_map(g, o);
     CHECK(svg.find("nan") == std::string::npos);
     CHECK(svg.find("inf") == std::string::npos);
-    CHECK(count(svg, "fill-rule=\"evenodd\"") == 10);  // one filled region per level
-    CHECK(count(svg, "fill=\"#d0d0d0\"") == 1);        // the group of missing cells
+    // One filled region per level, in a group that sets their fill rule once.
+    CHECK(count(svg, "fill-rule=\"evenodd\"") == 1);
+    const std::regex bands("<g transform=\"scale\\(\\.01\\)\" fill-rule=\"evenodd\" stroke=\"none\">([\\s\\S]*?)</g>");
+    std::smatch m;
+    REQUIRE(std::regex_search(svg, m, bands));
+    CHECK(count(m[1].str(), "<path d=") == 10);
+    CHECK(count(svg, "fill=\"#d0d0d0\"") == 1);  // the group of missing cells
     const auto file = write_output("contour_map.svg", svg);
     CHECK(xml_well_formed(file));
     o.filled = false;
     const auto lines_file = write_output("contour_lines.svg", contour_map(g, o));
     CHECK(xml_well_formed(lines_file));
+}
+
+namespace
+{
+    // The frame contour_background draws in: the whole width x height picture over g's range.
+    frame background_frame(const grid& g, double width, double height)
+    {
+        svg_writer scratch(width, height);
+        axis_options ax;
+        ax.nice = false;
+        ax.grid = false;
+        return make_frame(scratch, {0, 0, width, height}, {g.x.front(), g.x.back()}, {g.y.front(), g.y.back()}, ax);
+    }
+
+    // The contour paths in the frame's pixels, rounded as path_data writes them.
+    std::vector<std::vector<point>> rounded_pixels(const frame& f, const std::vector<contour_path>& paths)
+    {
+        std::vector<std::vector<point>> out;
+        for (const auto& p : paths)
+        {
+            out.emplace_back();
+            for (const auto& q : p.points) { out.back().push_back(rounded_as_written(f.to_px(q.x, q.y))); }
+        }
+        return out;
+    }
+}
+
+TEST_CASE("viz: compact bands and lines are marching squares' regions and lines, point for point")
+{
+    // A bowl centred in the grid: each region {z >= level} is the whole picture less an ellipse,
+    // a border of four straight runs and a hole.
+    const grid g = sample_grid({-2, 2}, 61, {-2, 2}, 61, [](double x, double y) { return std::hypot(x, y); });
+    contour_options co;
+    co.levels = {0.5, 1.0, 1.5};
+    const double width = 600, height = 450;
+    const std::string svg = contour_background(g, co, width, height);
+    const auto ds = path_d_attributes(svg);
+    REQUIRE(ds.size() == 2 * co.levels.size());  // a region, then a line, per level
+    const frame f = background_frame(g, width, height);
+    for (std::size_t k = 0; k < co.levels.size(); ++k)
+    {
+        CAPTURE(co.levels[k]);
+        // The region: its border as four corners, its hole traced through every crossing.
+        const auto region = contour_region(g, co.levels[k]);
+        const auto band = parse_path_data(ds[k], 0.01);
+        REQUIRE(region.size() == 2);
+        REQUIRE(band.size() == 2);
+        const auto expected = rounded_pixels(f, region);
+        for (std::size_t s = 0; s < 2; ++s)
+        {
+            CHECK(band[s].closed);
+            CHECK(traces(expected[s], band[s].points, true));
+        }
+        const std::size_t border = band[0].points.size() == 4 ? 0 : 1;
+        CHECK(band[border].points.size() == 4);
+        CHECK(std::abs(signed_area(band[border].points)) == doctest::Approx(width * height));
+        // The band's area under the even-odd rule: the picture less the hole, an ellipse of
+        // the level's radius in pixels (within the inscribed polygon's shortfall).
+        const double rx = co.levels[k] / 4.0 * width, ry = co.levels[k] / 4.0 * height;
+        const double hole = std::abs(signed_area(band[1 - border].points));
+        CHECK(hole == doctest::Approx(std::numbers::pi * rx * ry).epsilon(0.01));
+        CHECK(std::abs(signed_area(band[1 - border].points))
+              == doctest::Approx(std::abs(signed_area(expected[1 - border]))));
+        // The line: one closed loop through the same crossings.
+        const auto line = contour_lines(g, co.levels[k]);
+        const auto drawn = parse_path_data(ds[co.levels.size() + k], 0.01);
+        REQUIRE(line.size() == 1);
+        REQUIRE(drawn.size() == 1);
+        CHECK(drawn[0].closed);
+        CHECK(traces(rounded_pixels(f, line)[0], drawn[0].points, true));
+    }
+    // Much shorter than the same paths written by path_data.
+    std::size_t plain = 0, compact = 0;
+    for (std::size_t k = 0; k < co.levels.size(); ++k)
+    {
+        std::vector<std::vector<point>> px;
+        for (const auto& p : contour_region(g, co.levels[k]))
+        {
+            px.emplace_back();
+            for (const auto& q : p.points) { px.back().push_back(f.to_px(q.x, q.y)); }
+        }
+        plain += path_data(px, true).size();
+        compact += ds[k].size();
+    }
+    CHECK(static_cast<double>(compact) < 0.5 * static_cast<double>(plain));
+}
+
+TEST_CASE("viz: a band cut by the plot's edges keeps its corners")
+{
+    // A ramp in x + y, its level between the grid's diagonals: the region above it is the
+    // triangle beyond a straight cut, bounded by two edges of the picture. Every crossing falls
+    // on a whole or half ten of pixels, so the rounded cut is exactly straight.
+    const grid g = sample_grid({0, 1}, 41, {0, 1}, 41, [](double x, double y) { return x + y; });
+    contour_options co;
+    co.levels = {1.0125};
+    co.lines = false;
+    const std::string svg = contour_background(g, co, 400, 400);
+    const auto ds = path_d_attributes(svg);
+    REQUIRE(ds.size() == 1);
+    const auto band = parse_path_data(ds[0], 0.01);
+    REQUIRE(band.size() == 1);
+    const frame f = background_frame(g, 400, 400);
+    CHECK(traces(rounded_pixels(f, contour_region(g, co.levels[0]))[0], band[0].points, true));
+    // Three vertices: where the cut meets the top edge (5, 0) and the right edge (400, 395), and
+    // the picture's top right corner between them.
+    REQUIRE(band[0].points.size() == 3);
+    for (const point p : {point{5, 0}, point{400, 0}, point{400, 395}})
+    {
+        CHECK(std::any_of(band[0].points.begin(), band[0].points.end(),
+                          [&](point q) { return std::abs(q.x - p.x) < 1e-9 && std::abs(q.y - p.y) < 1e-9; }));
+    }
+    CHECK(std::abs(signed_area(band[0].points)) == doctest::Approx(395.0 * 395.0 / 2.0));
 }

@@ -23,6 +23,7 @@
 
 #include "axes.hpp"
 #include "colour.hpp"
+#include "compact_path.hpp"
 #include "scale.hpp"
 #include "svg.hpp"
 
@@ -483,18 +484,21 @@ namespace xoptim::viz
             return viridis(bands <= 1 ? 0.5 : static_cast<double>(band) / static_cast<double>(bands - 1)).hex();
         }
 
-        inline std::string pixel_path(const frame& f, const std::vector<contour_path>& paths)
+        // The path data of contour lines or a region's boundary in the frame's pixels (or their
+        // hundredths), compact (compact_path): the border runs of a region, straight along the
+        // plot's edges, become one segment each.
+        inline std::string pixel_path(const frame& f, const std::vector<contour_path>& paths,
+                                      path_units units = path_units::pixels)
         {
-            std::string d;
+            compact_path d(units);
+            std::vector<point> px;
             for (const auto& p : paths)
             {
-                std::vector<point> px;
-                px.reserve(p.points.size());
+                px.clear();
                 for (const auto& q : p.points) { px.push_back(f.to_px(q.x, q.y)); }
-                const std::string piece = path_data({px}, p.closed);
-                if (!piece.empty()) { d += d.empty() ? piece : " " + piece; }
+                d.add(px, p.closed);
             }
-            return d;
+            return d.str();
         }
     }
 
@@ -512,15 +516,15 @@ namespace xoptim::viz
             const point b = f.to_px(g.x.back(), g.y.back());
             svg.rect(std::min(a.x, b.x), std::min(a.y, b.y), std::abs(b.x - a.x), std::abs(b.y - a.y),
                      {{"fill", detail::band_colour(0, bands)}});
+            // The regions, in hundredths of a pixel, share their fill rule and stroke in a group;
+            // each path has its colour.
+            svg.group({{"transform", hundredths_scale}, {"fill-rule", "evenodd"}, {"stroke", "none"}});
             for (std::size_t k = 0; k < levels.size(); ++k)
             {
-                const std::string d = detail::pixel_path(f, contour_region(g, levels[k]));
-                if (!d.empty())
-                {
-                    svg.path(
-                        d, {{"fill", detail::band_colour(k + 1, bands)}, {"fill-rule", "evenodd"}, {"stroke", "none"}});
-                }
+                const std::string d = detail::pixel_path(f, contour_region(g, levels[k]), path_units::hundredths);
+                if (!d.empty()) { svg.path(d, {{"fill", detail::band_colour(k + 1, bands)}}); }
             }
+            svg.close();
             // Cells with a missing value in light grey.
             svg.group({{"fill", "#d0d0d0"}, {"stroke", "#d0d0d0"}, {"stroke-width", 0.6}});
             for (std::size_t i = 0; i + 1 < g.nx(); ++i)
@@ -540,21 +544,26 @@ namespace xoptim::viz
         }
         if (opt.lines)
         {
-            svg.group({{"fill", "none"}, {"stroke-width", opt.filled ? 0.7 : 1.3}, {"stroke-linejoin", "round"}});
+            // The lines, in hundredths of a pixel (their width is in the picture's pixels, as
+            // vector-effect is non-scaling-stroke; not inherited, so each path carries it). Over
+            // bands every line is the same translucent black, set once on the group.
+            attrs group{{"transform", hundredths_scale},
+                        {"fill", "none"},
+                        {"stroke-width", opt.filled ? 0.7 : 1.3},
+                        {"stroke-linejoin", "round"}};
+            if (opt.filled)
+            {
+                group.emplace_back("stroke", "#000000");
+                group.emplace_back("stroke-opacity", 0.35);
+            }
+            svg.group(group);
             for (std::size_t k = 0; k < levels.size(); ++k)
             {
-                const std::string d = detail::pixel_path(f, contour_lines(g, levels[k]));
+                const std::string d = detail::pixel_path(f, contour_lines(g, levels[k]), path_units::hundredths);
                 if (d.empty()) { continue; }
-                if (opt.filled)
-                {
-                    svg.path(
-                        d, {{"stroke", "#000000"}, {"stroke-opacity", 0.35}, {"vector-effect", "non-scaling-stroke"}});
-                }
-                else
-                {
-                    svg.path(d, {{"stroke", detail::line_colour(k, levels.size()).hex()},
-                                 {"vector-effect", "non-scaling-stroke"}});
-                }
+                attrs a{{"vector-effect", "non-scaling-stroke"}};
+                if (!opt.filled) { prepend(a, {{"stroke", detail::line_colour(k, levels.size()).hex()}}); }
+                svg.path(d, a);
             }
             svg.close();
         }

@@ -15,6 +15,7 @@
 
 #include "axes.hpp"
 #include "colour.hpp"
+#include "compact_path.hpp"
 #include "contour.hpp"
 #include "scale.hpp"
 #include "svg.hpp"
@@ -56,6 +57,26 @@ namespace xoptim::viz
             for (std::size_t k = 0; k < n - 1; k += step) { idx.push_back(k); }
             idx.push_back(n - 1);
             return idx;
+        }
+
+        // The attributes the facets share: their units (hundredths of a pixel), the outline's
+        // width (0.35 or 0.6 pixels) and join, and without mesh lines a fill and an outline in
+        // the facet's own `color` (the outline hides the seams).
+        inline attrs facet_group(bool mesh_lines)
+        {
+            attrs a{
+                {"transform", hundredths_scale}, {"stroke-width", mesh_lines ? 35 : 60}, {"stroke-linejoin", "round"}};
+            if (!mesh_lines) { prepend(a, {{"fill", "currentColor"}, {"stroke", "currentColor"}}); }
+            return a;
+        }
+
+        // A facet's own attributes: the viridis colour of its height t, shaded by its light, and
+        // with mesh lines an outline in the same colour darker; without, the colour alone.
+        inline attrs facet_colours(double t, double light, bool mesh_lines)
+        {
+            const std::string fill = viridis(t).shaded(light).hex();
+            if (!mesh_lines) { return {{"color", fill}}; }
+            return {{"fill", fill}, {"stroke", viridis(t).shaded(light * 0.6).hex()}};
         }
 
         // Rotation and tilt from box coordinates (u, v in [-1, 1], w up) to the
@@ -228,14 +249,14 @@ namespace xoptim::viz
             }
         }
         std::sort(quads.begin(), quads.end(), [](const quad& l, const quad& r) { return l.depth > r.depth; });
-        svg.group({{"stroke-width", opt.mesh_lines ? 0.35 : 0.6}, {"stroke-linejoin", "round"}});
+        svg.group(detail::facet_group(opt.mesh_lines));
+        std::vector<point> px;
         for (const auto& q : quads)
         {
-            const std::string fill = viridis(q.colour_t).shaded(q.light).hex();
-            std::vector<point> px;
+            px.clear();
             for (const auto& p : q.p) { px.push_back(to_px(p)); }
-            svg.polygon(px, {{"fill", fill},
-                             {"stroke", opt.mesh_lines ? viridis(q.colour_t).shaded(q.light * 0.6).hex() : fill}});
+            svg.path(compact_path_data({px}, true, path_units::hundredths),
+                     detail::facet_colours(q.colour_t, q.light, opt.mesh_lines));
         }
         svg.close();
 

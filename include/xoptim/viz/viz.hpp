@@ -7,6 +7,7 @@
 #include "axes.hpp"
 #include "chart.hpp"
 #include "colour.hpp"
+#include "compact_path.hpp"
 #include "contour.hpp"
 #include "csv.hpp"
 #include "html.hpp"
