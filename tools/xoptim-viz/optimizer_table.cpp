@@ -5,7 +5,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <functional>
+#include <map>
+#include <mutex>
 #include <stdexcept>
+#include <string>
 
 #include <xoptim/any_optimizer.hpp>
 #include <xoptim/core/charconv.hpp>
@@ -34,11 +38,17 @@ namespace xoptim_viz
         }
 
         /// The options of named optimizer `name`: the library's registry, or a matrix optimizer's
-        /// declarations.
-        std::vector<xoptim::optimizer_option> options_of(std::string_view name)
+        /// declarations. Read once per name and kept: the explorer makes an optimizer on every
+        /// change, and listing an optimizer's declarations costs about as much as parsing the
+        /// whole command line.
+        const std::vector<xoptim::optimizer_option>& options_of(std::string_view name)
         {
-            if (is_matrix_optimizer(name)) { return matrix_optimizer_options(name); }
-            return xoptim::optimizer_options(name);
+            static std::mutex guard;
+            static std::map<std::string, std::vector<xoptim::optimizer_option>, std::less<>> known;
+            const std::lock_guard lock(guard);
+            if (const auto it = known.find(name); it != known.end()) { return it->second; }
+            auto options = is_matrix_optimizer(name) ? matrix_optimizer_options(name) : xoptim::optimizer_options(name);
+            return known.emplace(std::string(name), std::move(options)).first->second;
         }
 
         /// Options that are an enumeration take these names on the command line (or the number).
@@ -229,7 +239,7 @@ namespace xoptim_viz
     {
         require_optimizer(name);
         if (is_matrix_optimizer(name) && !has_matrix_optimizers()) { throw usage_error(not_built(name)); }
-        const auto options = options_of(name);
+        const auto& options = options_of(name);
         auto takes = [&](std::string_view f) {
             return std::any_of(options.begin(), options.end(), [&](const auto& o) { return flag_of(o) == f; });
         };

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "axes.hpp"
+#include "compact_path.hpp"
 #include "svg.hpp"
 
 namespace xoptim::viz
@@ -377,7 +378,7 @@ namespace xoptim::viz
         if (x.empty()) { throw std::invalid_argument("animated_path: x must not be empty, got 0 values"); }
         const auto [runs, upto, total] = detail::drawn_path(f, x, y);
         if (style.empty()) { style = {{"stroke", "#d55e00"}, {"stroke-width", 2}}; }
-        const std::string d = path_data(runs);
+        const std::string d = compact_path_data(runs);
         if (d.empty()) { return; }
         const double dash = total + 1.0;
         const auto idx = frame_indices(x.size(), t.frames);
@@ -433,8 +434,8 @@ namespace xoptim::viz
         std::vector<double> offsets(t.frames);
         for (std::size_t k = 0; k < t.frames; ++k) { offsets[k] = dash - upto[idx[k]]; }
         // A single point has no length to grow along: the dots themselves are the mask.
-        const std::string reveal = detail::growth_mask(svg, f, total > 0.0 ? path_data(runs) : dots, dash, offsets, t,
-                                                       2 * radius + 2, total > 0.0);
+        const std::string reveal = detail::growth_mask(svg, f, total > 0.0 ? compact_path_data(runs) : dots, dash,
+                                                       offsets, t, 2 * radius + 2, total > 0.0);
         if (style.empty()) { style = {{"stroke", "#d55e00"}}; }
         prepend(style, {{"d", dots},
                         {"fill", "none"},

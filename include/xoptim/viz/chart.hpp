@@ -14,6 +14,7 @@
 
 #include "axes.hpp"
 #include "colour.hpp"
+#include "compact_path.hpp"
 #include "svg.hpp"
 
 namespace xoptim::viz
@@ -169,7 +170,7 @@ namespace xoptim::viz
                         {"stroke-linecap", "round"}};
                 const std::string dash = series_dash(s, index);
                 if (!dash.empty()) { a.emplace_back("stroke-dasharray", dash); }
-                svg.path(path_data(lines), a);
+                svg.path(compact_path_data(lines), a);
             }
         }
         // Markers also for isolated points of a line, which would otherwise vanish.
